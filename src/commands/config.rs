@@ -1,0 +1,46 @@
+//! `mfactl config get|set`: the store's settings.
+
+use anyhow::Result;
+use comfy_table::{presets, Table};
+use mfactl::settings::SettingKey;
+use serde_json::json;
+
+use super::Context;
+use crate::cli::ConfigCommand;
+use crate::exit_codes::ExitCode;
+
+pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
+    match cmd {
+        ConfigCommand::Get { key } => {
+            let key = key.map(|k| k.parse::<SettingKey>()).transpose()?;
+            let settings = ctx.open_store()?.settings()?;
+            match (key, ctx.json()) {
+                (Some(k), true) => {
+                    ctx.print_json(&json!({ "key": k.as_str(), "value": settings.get(k) }))?
+                }
+                (Some(k), false) => println!("{}", settings.get(k)),
+                (None, true) => ctx.print_json(&settings)?,
+                (None, false) => {
+                    let mut t = Table::new();
+                    t.load_style(presets::NOTHING);
+                    for k in SettingKey::ALL {
+                        t.add_row([k.as_str().to_owned(), settings.get(k)]);
+                    }
+                    println!("{t}");
+                }
+            }
+        }
+        ConfigCommand::Set { key, value } => {
+            let key: SettingKey = key.parse()?;
+            let mut store = ctx.open_store()?;
+            let old = store.set_setting(&ctx.op(), key, &value)?;
+            let new = store.settings()?.get(key);
+            if ctx.json() {
+                ctx.print_json(&json!({ "key": key.as_str(), "value": new, "previous": old }))?;
+            } else {
+                println!("{key}: {old} -> {new}");
+            }
+        }
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,40 @@
+//! `mfactl disable`: turn MFA off for a user and crypto-shred their secret.
+
+use anyhow::Result;
+use mfactl::model::Status;
+use serde_json::json;
+
+use super::{confirm_or_refuse, parse_user, Context};
+use crate::cli::DisableArgs;
+use crate::exit_codes::ExitCode;
+
+pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
+    let user = parse_user(&args.user)?;
+    let mut store = ctx.open_store()?;
+    let rec = store
+        .user(&user)?
+        .ok_or_else(|| mfactl::Error::UnknownUser {
+            user: user.to_string(),
+        })?;
+    let changed = if rec.status == Status::Disabled {
+        false
+    } else {
+        confirm_or_refuse(
+            ctx,
+            args.yes,
+            &format!(
+                "Disable MFA for {user} and erase their secret? They will need to enroll again"
+            ),
+            &format!("disabling MFA for {user}"),
+        )?;
+        store.disable(&ctx.op(), &user, args.reason.as_deref())?
+    };
+    if ctx.json() {
+        ctx.print_json(&json!({ "user": user, "status": Status::Disabled, "changed": changed }))?;
+    } else if changed {
+        println!("Disabled MFA for {user}; their secret is erased");
+    } else {
+        println!("MFA is already disabled for {user}; nothing to do");
+    }
+    Ok(ExitCode::Success)
+}

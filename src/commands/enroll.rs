@@ -1,0 +1,154 @@
+//! `mfactl enroll`: a fresh secret, stored encrypted, shown once for pairing.
+
+use anyhow::Result;
+use mfactl::model::{Status, TotpParams};
+use mfactl::store::{self, EnrollOutcome, Enrollment};
+use mfactl::totp::{self, TotpSecret};
+use mfactl::vault;
+use serde_json::json;
+
+use super::{init, parse_user, show_qr, verify, Context};
+use crate::cli::{AlgorithmArg, EnrollArgs};
+use crate::exit_codes::ExitCode;
+use crate::ui;
+
+impl From<AlgorithmArg> for mfactl::model::Algorithm {
+    fn from(a: AlgorithmArg) -> Self {
+        match a {
+            AlgorithmArg::Sha1 => Self::Sha1,
+            AlgorithmArg::Sha256 => Self::Sha256,
+            AlgorithmArg::Sha512 => Self::Sha512,
+        }
+    }
+}
+
+pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
+    let user = parse_user(&args.user)?;
+    if let Some(i) = &args.issuer {
+        mfactl::model::validate_issuer(i)?;
+    }
+    if let Some(d) = args.digits {
+        mfactl::model::check_digits(d)?;
+    }
+    if let Some(p) = args.period {
+        mfactl::model::check_period(p)?;
+    }
+
+    let mut store = if store::exists(&ctx.db_path()) {
+        ctx.open_store()?
+    } else {
+        let created = init::bootstrap(ctx, &[], None)?;
+        ui::info(&format!(
+            "No store at {}: created one (as 'mfactl init' would), encrypting to {}",
+            ctx.db_path().display(),
+            created
+                .recipients
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        created.store
+    };
+
+    let settings = store.settings()?;
+    let defaults = settings.default_params();
+    let params = TotpParams::new(
+        args.algorithm.map_or(defaults.algorithm, Into::into),
+        args.digits.unwrap_or(defaults.digits),
+        args.period.unwrap_or(defaults.period),
+    )?;
+    let issuer = args.issuer.clone().unwrap_or(settings.issuer.clone());
+
+    let secret = TotpSecret::generate(params.algorithm)?;
+    let ciphertext = vault::encrypt_secret(&store.recipients()?, &secret)?;
+    let uri = totp::otpauth_uri(&secret, &params, &issuer, &user);
+
+    // Image files first: if one cannot be written, nothing is enrolled.
+    let written = show_qr::write_qr_files(&args.files, &uri)?;
+    let enrollment = Enrollment {
+        user: user.clone(),
+        params,
+        issuer: issuer.clone(),
+        ciphertext,
+        status: Status::Pending,
+    };
+    let outcome = match store.enroll(&ctx.op(), &enrollment, args.force) {
+        Ok(o) => o,
+        Err(e) => {
+            show_qr::remove_files(&written);
+            return Err(e.into());
+        }
+    };
+
+    let b32 = secret.to_base32();
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "user": user,
+            "status": Status::Pending,
+            "issuer": issuer,
+            "algorithm": params.algorithm,
+            "digits": params.digits,
+            "period": params.period,
+            "otpauth_uri": uri.as_str(),
+            "secret": b32.as_str(),
+        }))?;
+        return Ok(ExitCode::Success);
+    }
+
+    match outcome {
+        EnrollOutcome::New => {}
+        EnrollOutcome::Reenrolled => ui::info(&format!("{user} was disabled; enrolled again")),
+        EnrollOutcome::Replaced(s) => ui::warn(&format!(
+            "replaced the {s} secret of {user}: their old authenticator entry no longer works"
+        )),
+    }
+    let show_qr = !args.no_qr && (args.qr || ctx.stdout_is_terminal());
+    if show_qr {
+        print!("{}", show_qr::render_terminal(&uri)?.as_str());
+        println!();
+    }
+    println!(
+        "Enrolled {user} ({}), status pending",
+        ui::note("not yet confirmed")
+    );
+    println!("  otpauth URI: {}", uri.as_str());
+    println!("  secret:      {}  (for manual entry)", b32.as_str());
+    println!(
+        "  issuer {issuer}, {} HMAC, {} digits, every {} s",
+        params.algorithm, params.digits, params.period
+    );
+    for path in &written {
+        println!("  QR image:    {}", path.display());
+    }
+
+    if ctx.interactive() {
+        let input: String = dialoguer::Input::new()
+            .with_prompt("Code from the app to confirm pairing (Enter to skip)")
+            .allow_empty(true)
+            .interact_text()?;
+        let input = zeroize::Zeroizing::new(input);
+        if !input.trim().is_empty() {
+            let ids = ctx.identities()?;
+            let result = verify::verify_totp(ctx, store.as_mut(), &user, &input, &ids)?;
+            verify::print_human(&user, &result);
+            return Ok(ExitCode::Success);
+        }
+    }
+    println!(
+        "Next: have {user} scan the QR code (or type the secret), then confirm with:\n  mfactl verify {}",
+        shell_quote(user.as_str())
+    );
+    Ok(ExitCode::Success)
+}
+
+/// Quotes a user name for a copy-pasteable command line when it needs it.
+fn shell_quote(s: &str) -> String {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"@._+-".contains(&b))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

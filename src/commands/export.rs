@@ -1,0 +1,88 @@
+//! `mfactl export`: plaintext secrets for migration and backup. Confirmed and audited.
+
+use anyhow::Result;
+use mfactl::audit::AuditEvent;
+use mfactl::model::{Status, UserFilter};
+use mfactl::totp;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{confirm_or_refuse, Context};
+use crate::cli::{ExportArgs, ExportFormat, ExportStatus};
+use crate::exit_codes::ExitCode;
+
+pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
+    let filter = match args.status {
+        None => UserFilter::All,
+        Some(ExportStatus::Pending) => UserFilter::Status(Status::Pending),
+        Some(ExportStatus::Enabled) => UserFilter::Status(Status::Enabled),
+    };
+    let format = if ctx.json() {
+        ExportFormat::Json
+    } else {
+        args.format
+    };
+    let mut store = ctx.open_store()?;
+    let records = store.secrets(filter)?;
+    confirm_or_refuse(
+        ctx,
+        args.yes,
+        &format!("Print {} secrets in plaintext?", records.len()),
+        "exporting plaintext secrets",
+    )?;
+    let ids = ctx.identities()?;
+    let mut rows = Vec::with_capacity(records.len());
+    for rec in &records {
+        let ct = rec.secret.as_deref().unwrap_or_default();
+        let secret = ids
+            .decrypt_secret(ct)
+            .ok_or_else(|| mfactl::Error::Decrypt {
+                user: rec.user.to_string(),
+            })?;
+        let uri = totp::otpauth_uri(&secret, &rec.params, &rec.issuer, &rec.user);
+        rows.push((rec, secret.to_base32(), uri));
+    }
+    // Audited before anything is printed.
+    store.record(
+        &ctx.op(),
+        AuditEvent::Export,
+        None,
+        json!({ "count": rows.len(), "format": format!("{format:?}").to_lowercase(), "users": records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>() }),
+    )?;
+    let out: Zeroizing<String> = match format {
+        ExportFormat::Uri => Zeroizing::new(
+            rows.iter()
+                .map(|(_, _, uri)| format!("{}\n", uri.as_str()))
+                .collect(),
+        ),
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(["user", "uri"])?;
+            for (rec, _, uri) in &rows {
+                w.write_record([rec.user.as_str(), uri.as_str()])?;
+            }
+            let bytes = Zeroizing::new(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
+            Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        ExportFormat::Json => {
+            let list: Vec<_> = rows
+                .iter()
+                .map(|(rec, b32, uri)| {
+                    json!({
+                        "user": rec.user,
+                        "status": rec.status,
+                        "issuer": rec.issuer,
+                        "algorithm": rec.params.algorithm,
+                        "digits": rec.params.digits,
+                        "period": rec.params.period,
+                        "secret": b32.as_str(),
+                        "otpauth_uri": uri.as_str(),
+                    })
+                })
+                .collect();
+            Zeroizing::new(serde_json::to_string_pretty(&list)? + "\n")
+        }
+    };
+    print!("{}", out.as_str());
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,195 @@
+//! `mfactl import`: enroll users from otpauth URIs or CSV, all or nothing.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use anyhow::{Context as _, Result};
+use mfactl::model::{Status, UserName};
+use mfactl::store::Enrollment;
+use mfactl::totp::{self, ParsedUri};
+use mfactl::vault;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::Context;
+use crate::cli::{ExportStatus, ImportArgs, ImportFormat};
+use crate::exit_codes::ExitCode;
+
+pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
+    let text = read_input(&args.file)?;
+    let (parsed, mut problems) = match args.format {
+        ImportFormat::Uri => parse_uri_lines(&text),
+        ImportFormat::Csv => parse_csv(&text)?,
+    };
+    let status = match args.status {
+        ExportStatus::Pending => Status::Pending,
+        ExportStatus::Enabled => Status::Enabled,
+    };
+
+    let mut store = ctx.open_store()?;
+    let mut seen: HashMap<UserName, usize> = HashMap::new();
+    for (line, p) in &parsed {
+        if let Some(first) = seen.insert(p.user.clone(), *line) {
+            problems.push((
+                *line,
+                format!("user {:?} also on line {first}", p.user.as_str()),
+            ));
+        }
+        if let Some(rec) = store.user(&p.user)? {
+            if rec.status != Status::Disabled {
+                problems.push((
+                    *line,
+                    format!(
+                        "user {:?} is already {} in the store",
+                        p.user.as_str(),
+                        rec.status
+                    ),
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|(line, _)| *line);
+        for (line, msg) in &problems {
+            eprintln!("line {line}: {msg}");
+        }
+        return Err(mfactl::Error::invalid(
+            "import",
+            format!(
+                "{} problem(s) in {}; nothing was imported",
+                problems.len(),
+                args.file
+            ),
+        )
+        .into());
+    }
+    if parsed.is_empty() {
+        return Err(
+            mfactl::Error::invalid("import", format!("no entries in {}", args.file)).into(),
+        );
+    }
+
+    let settings = store.settings()?;
+    let recipients = store.recipients()?;
+    let mut enrollments = Vec::with_capacity(parsed.len());
+    for (_, p) in &parsed {
+        enrollments.push(Enrollment {
+            user: p.user.clone(),
+            params: p.params,
+            issuer: p.issuer.clone().unwrap_or_else(|| settings.issuer.clone()),
+            ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
+            status,
+        });
+    }
+    if !args.dry_run {
+        store.import(&ctx.op(), &enrollments)?;
+    }
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "imported": if args.dry_run { 0 } else { enrollments.len() },
+            "valid": enrollments.len(),
+            "dry_run": args.dry_run,
+            "status": status,
+        }))?;
+    } else if args.dry_run {
+        println!(
+            "{} entries are valid; nothing imported (--dry-run)",
+            enrollments.len()
+        );
+    } else {
+        println!("Imported {} users as {status}", enrollments.len());
+    }
+    Ok(ExitCode::Success)
+}
+
+fn read_input(file: &str) -> Result<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    if file == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+    } else {
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .with_context(|| format!("cannot read {file}"))?;
+    }
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| mfactl::Error::invalid("import", format!("{file} is not UTF-8 text")))?;
+    Ok(Zeroizing::new(text))
+}
+
+type Parsed = (Vec<(usize, ParsedUri)>, Vec<(usize, String)>);
+
+fn parse_uri_lines(text: &str) -> Parsed {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match totp::parse_otpauth_uri(line) {
+            Ok(p) => ok.push((i + 1, p)),
+            Err(e) => bad.push((i + 1, e.to_string())),
+        }
+    }
+    (ok, bad)
+}
+
+/// CSV with a header naming a `uri` column and optionally a `user` column (which then wins
+/// over the URI's label).
+fn parse_csv(text: &str) -> Result<Parsed> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .context("cannot read the CSV header")?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let uri_col = col("uri")
+        .ok_or_else(|| mfactl::Error::invalid("import", "the CSV header has no 'uri' column"))?;
+    let user_col = col("user").or_else(|| col("username"));
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                bad.push((line, "malformed CSV row".to_string()));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let Some(uri) = record.get(uri_col) else {
+            bad.push((line, "no uri field".into()));
+            continue;
+        };
+        let mut parsed = match totp::parse_otpauth_uri(uri) {
+            Ok(p) => p,
+            Err(e) => {
+                bad.push((line, e.to_string()));
+                continue;
+            }
+        };
+        if let Some(name) = user_col
+            .and_then(|c| record.get(c))
+            .filter(|s| !s.is_empty())
+        {
+            match UserName::parse(name) {
+                Ok(u) => parsed.user = u,
+                Err(e) => {
+                    bad.push((line, e.to_string()));
+                    continue;
+                }
+            }
+        }
+        ok.push((line, parsed));
+    }
+    Ok((ok, bad))
+}

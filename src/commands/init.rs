@@ -1,0 +1,92 @@
+//! `mfactl init`: create the store (also run implicitly by the first `enroll`).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use mfactl::store::{self, Store, StoreInit};
+use mfactl::vault::{self, IdentitySource, Recipient};
+use serde_json::json;
+
+use super::Context;
+use crate::cli::InitArgs;
+use crate::exit_codes::ExitCode;
+use crate::ui;
+
+/// What a bootstrap did.
+pub struct Created {
+    pub store: Box<dyn Store>,
+    pub recipients: Vec<Recipient>,
+    pub identity_created: Option<PathBuf>,
+}
+
+/// Creates the store at the context's path. With no recipients given, encrypts to the
+/// identity's key, generating an identity file if there is none.
+pub fn bootstrap(
+    ctx: &Context,
+    recipient_args: &[String],
+    issuer: Option<String>,
+) -> Result<Created> {
+    let path = ctx.db_path();
+    if store::exists(&path) {
+        return Err(mfactl::Error::StoreExists { path }.into());
+    }
+    if let Some(i) = &issuer {
+        mfactl::model::validate_issuer(i)?;
+    }
+    let mut identity_created = None;
+    let recipients = if !recipient_args.is_empty() {
+        recipient_args
+            .iter()
+            .map(|r| Recipient::parse(r))
+            .collect::<mfactl::Result<Vec<_>>>()?
+    } else {
+        match ctx.identity_source() {
+            IdentitySource::File(p) if !p.exists() => {
+                let ids = vault::generate_identity_file(&p)?;
+                identity_created = Some(p);
+                ids.recipients()
+            }
+            _ => ctx.identities()?.recipients(),
+        }
+    };
+    let store = store::create(
+        &path,
+        &ctx.op(),
+        &StoreInit {
+            recipients: recipients.clone(),
+            issuer,
+        },
+    )?;
+    if let Some(p) = &identity_created {
+        ui::warn(&format!(
+            "generated a new age identity at {}; back it up: without it no secret in the store can be read",
+            p.display()
+        ));
+    }
+    Ok(Created {
+        store,
+        recipients,
+        identity_created,
+    })
+}
+
+pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
+    let created = bootstrap(ctx, &args.recipients, args.issuer)?;
+    let settings = created.store.settings()?;
+    let recipients: Vec<String> = created.recipients.iter().map(|r| r.to_string()).collect();
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "store": created.store.location(),
+            "recipients": recipients,
+            "issuer": settings.issuer,
+            "identity_created": created.identity_created.as_ref().map(|p| p.display().to_string()),
+        }))?;
+    } else {
+        println!("Created store {}", created.store.location());
+        for r in &recipients {
+            println!("  encrypting secrets to {r}");
+        }
+        println!("Next: mfactl enroll <USER>");
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,206 @@
+//! One module per subcommand, wiring the library to the terminal. [`Context`] holds what they
+//! share: the global options, the store and identity locations, output mode.
+
+mod config;
+mod disable;
+mod docs;
+mod enroll;
+mod export;
+mod import;
+mod init;
+mod list;
+mod log;
+mod recovery_codes;
+mod rekey;
+mod show_qr;
+mod unlock;
+mod verify;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use mfactl::audit::Op;
+use mfactl::store::{self, Store};
+use mfactl::vault::{self, Identities, IdentitySource};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::exit_codes::ExitCode;
+use crate::ui;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Enroll(args) => enroll::run(&ctx, args),
+        Command::ShowQr(args) => show_qr::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
+        Command::Disable(args) => disable::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Unlock(args) => unlock::run(&ctx, args),
+        Command::Config(cmd) => config::run(&ctx, cmd),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::RecoveryCodes(args) => recovery_codes::run(&ctx, args),
+        Command::Rekey(args) => rekey::run(&ctx, args),
+        Command::Recipients => rekey::list_recipients(&ctx),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Completions(args) => docs::completions(args),
+        Command::GenerateDocs(args) => docs::generate(args),
+    }
+}
+
+/// What every command shares.
+pub struct Context {
+    global: GlobalArgs,
+}
+
+impl Context {
+    fn new(global: GlobalArgs) -> Self {
+        Context { global }
+    }
+
+    /// `--json` was given.
+    pub fn json(&self) -> bool {
+        self.global.json
+    }
+
+    /// A person is at the terminal (prompts allowed); never with `--json`.
+    pub fn interactive(&self) -> bool {
+        !self.json() && ui::interactive()
+    }
+
+    /// Whether stdout is a terminal.
+    pub fn stdout_is_terminal(&self) -> bool {
+        std::io::stdout().is_terminal()
+    }
+
+    /// The store's path.
+    pub fn db_path(&self) -> PathBuf {
+        self.global
+            .db
+            .clone()
+            .unwrap_or_else(mfactl::paths::default_store)
+    }
+
+    /// The identity file's path.
+    pub fn identity_path(&self) -> PathBuf {
+        self.global
+            .identity
+            .clone()
+            .unwrap_or_else(mfactl::paths::default_identity)
+    }
+
+    /// Where the identity comes from: `MFACTL_AGE_KEY` wins over the file.
+    pub fn identity_source(&self) -> IdentitySource {
+        match std::env::var("MFACTL_AGE_KEY") {
+            Ok(key) if !key.trim().is_empty() => IdentitySource::Env(Zeroizing::new(key)),
+            _ => IdentitySource::File(self.identity_path()),
+        }
+    }
+
+    /// Loads the identity, warning (like ssh) when its file is readable by others, and asking
+    /// for the passphrase of a protected file once (MFACTL_PASSPHRASE for scripts).
+    pub fn identities(&self) -> Result<Identities> {
+        let source = self.identity_source();
+        if let IdentitySource::File(path) = &source {
+            if let Some(w) = vault::permission_warning(path) {
+                ui::warn(&w);
+            }
+        }
+        let interactive = self.interactive();
+        let ids = Identities::load(&source, &mut || {
+            if let Some(p) = vault::passphrase_from_env() {
+                return Ok(p);
+            }
+            if !interactive {
+                return Err(mfactl::Error::Identity {
+                    source_name: source.describe(),
+                    reason: "is passphrase-protected; set MFACTL_PASSPHRASE or run on a terminal"
+                        .into(),
+                });
+            }
+            let p = dialoguer::Password::new()
+                .with_prompt(format!("Passphrase for {}", source.describe()))
+                .interact()
+                .map_err(|e| mfactl::Error::Identity {
+                    source_name: source.describe(),
+                    reason: format!("cannot read the passphrase: {e}"),
+                })?;
+            Ok(p.into())
+        })?;
+        Ok(ids)
+    }
+
+    /// Opens the existing store.
+    pub fn open_store(&self) -> Result<Box<dyn Store>> {
+        Ok(store::open(&self.db_path())?)
+    }
+
+    /// Who is acting, for the audit log: `--actor`/`MFACTL_ACTOR`, else the OS user.
+    pub fn op(&self) -> Op {
+        let actor = self
+            .global
+            .actor
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .or_else(os_user)
+            .unwrap_or_else(|| "unknown".into());
+        Op::new(actor)
+    }
+
+    /// Prints one JSON document on stdout.
+    pub fn print_json(&self, value: &impl Serialize) -> Result<()> {
+        let text = serde_json::to_string_pretty(value).context("cannot encode JSON output")?;
+        println!("{text}");
+        Ok(())
+    }
+}
+
+fn os_user() -> Option<String> {
+    for var in ["USER", "LOGNAME", "USERNAME"] {
+        if let Ok(v) = std::env::var(var) {
+            if !v.is_empty() {
+                return Some(v);
+            }
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata("/proc/self") {
+            return Some(format!("uid:{}", m.uid()));
+        }
+    }
+    None
+}
+
+/// Parses a user name argument.
+pub fn parse_user(name: &str) -> Result<mfactl::model::UserName> {
+    Ok(mfactl::model::UserName::parse(name)?)
+}
+
+/// Asks before something destructive: `--yes` skips the question; without a terminal and
+/// without `--yes`, refuses.
+pub fn confirm_or_refuse(ctx: &Context, yes: bool, question: &str, what: &str) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !ctx.interactive() {
+        return Err(mfactl::Error::ConfirmationRequired {
+            message: format!("{what} needs confirmation, and there is no terminal to ask on"),
+        }
+        .into());
+    }
+    if ui::confirm(question)? {
+        Ok(())
+    } else {
+        Err(mfactl::Error::Aborted {
+            message: format!("{what} was not confirmed; nothing changed"),
+        }
+        .into())
+    }
+}

@@ -1,0 +1,37 @@
+//! `mfactl recovery-codes`: one-time backup codes, shown once, stored as hashes.
+
+use anyhow::Result;
+use mfactl::recovery::RecoveryCode;
+use serde_json::json;
+
+use super::{parse_user, Context};
+use crate::cli::RecoveryCodesArgs;
+use crate::exit_codes::ExitCode;
+
+pub fn run(ctx: &Context, args: RecoveryCodesArgs) -> Result<ExitCode> {
+    let user = parse_user(&args.user)?;
+    if !(1..=100).contains(&args.count) {
+        return Err(mfactl::Error::invalid(
+            "--count",
+            format!("{} (expected 1 to 100)", args.count),
+        )
+        .into());
+    }
+    let mut store = ctx.open_store()?;
+    let codes = (0..args.count)
+        .map(|_| RecoveryCode::generate())
+        .collect::<mfactl::Result<Vec<_>>>()?;
+    let hashes: Vec<Vec<u8>> = codes.iter().map(RecoveryCode::hash).collect();
+    store.set_recovery_codes(&ctx.op(), &user, &hashes)?;
+    if ctx.json() {
+        let list: Vec<&str> = codes.iter().map(RecoveryCode::as_str).collect();
+        ctx.print_json(&json!({ "user": user, "codes": list }))?;
+    } else {
+        println!("Recovery codes for {user}. Each works once, in place of a TOTP code");
+        println!("(mfactl verify --recovery). They are shown only now; any older set is void.\n");
+        for c in &codes {
+            println!("  {}", c.as_str());
+        }
+    }
+    Ok(ExitCode::Success)
+}

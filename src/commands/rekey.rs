@@ -1,0 +1,107 @@
+//! `mfactl rekey` and `mfactl recipients`: key rotation.
+
+use anyhow::Result;
+use mfactl::vault::{self, Recipient};
+use serde_json::json;
+
+use super::{confirm_or_refuse, Context};
+use crate::cli::RekeyArgs;
+use crate::exit_codes::ExitCode;
+
+pub fn list_recipients(ctx: &Context) -> Result<ExitCode> {
+    let recipients: Vec<String> = ctx
+        .open_store()?
+        .recipients()?
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    if ctx.json() {
+        ctx.print_json(&recipients)?;
+    } else {
+        for r in recipients {
+            println!("{r}");
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
+    let mut recipients = args
+        .recipients
+        .iter()
+        .map(|r| Recipient::parse(r))
+        .collect::<mfactl::Result<Vec<_>>>()?;
+    if recipients.is_empty() && args.new_identity.is_none() {
+        return Err(mfactl::Error::invalid(
+            "arguments",
+            "give the new keys with --recipient, or --new-identity PATH to generate one",
+        )
+        .into());
+    }
+    if let Some(p) = &args.new_identity {
+        if p.exists() {
+            return Err(mfactl::Error::invalid(
+                "--new-identity",
+                format!("{} already exists; choose a new path", p.display()),
+            )
+            .into());
+        }
+    }
+    let mut store = ctx.open_store()?;
+    let ids = ctx.identities()?;
+    let count = store.secrets(mfactl::model::UserFilter::All)?.len();
+    confirm_or_refuse(
+        ctx,
+        args.yes,
+        &format!(
+            "Re-encrypt {count} secrets to the new recipients? Keys not among them lose access"
+        ),
+        "re-keying the store",
+    )?;
+    let new_identity = match &args.new_identity {
+        Some(p) => {
+            let generated = vault::generate_identity_file(p)?;
+            recipients.extend(generated.recipients());
+            Some(p.clone())
+        }
+        None => None,
+    };
+    let result = store.rekey(&ctx.op(), &recipients, &mut |s| {
+        let secret = ids
+            .decrypt_secret(&s.ciphertext)
+            .ok_or_else(|| mfactl::Error::Decrypt {
+                user: s.user.to_string(),
+            })?;
+        vault::encrypt_secret(&recipients, &secret)
+    });
+    let count = match result {
+        Ok(n) => n,
+        Err(e) => {
+            // Nothing was re-encrypted: a freshly generated key would only mislead.
+            if let Some(p) = &new_identity {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e.into());
+        }
+    };
+    let names: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "secrets": count,
+            "recipients": names,
+            "new_identity": new_identity.as_ref().map(|p| p.display().to_string()),
+        }))?;
+    } else {
+        println!("Re-encrypted {count} secrets to:");
+        for n in &names {
+            println!("  {n}");
+        }
+        if let Some(p) = &new_identity {
+            println!(
+                "New identity: {} (back it up; use it with -i or MFACTL_IDENTITY)",
+                p.display()
+            );
+        }
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,133 @@
+//! `mfactl verify`: check a TOTP or recovery code. Exit 0 accepted, 1 rejected, 2 error.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::{Context as _, Result};
+use mfactl::model::UserName;
+use mfactl::store::{Store, VerifyResult};
+use mfactl::totp::RejectReason;
+use mfactl::vault::Identities;
+use mfactl::{recovery, verification};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{parse_user, Context};
+use crate::cli::VerifyArgs;
+use crate::exit_codes::ExitCode;
+use crate::ui;
+
+/// A code is a handful of characters; a little more than a line's worth is read from stdin,
+/// never an unbounded stream.
+const MAX_INPUT: u64 = 1024;
+
+pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
+    let user = parse_user(&args.user)?;
+    let input = match args.code.as_deref() {
+        Some(code) if code != "-" => Zeroizing::new(code.to_owned()),
+        _ => read_code(ctx, &user)?,
+    };
+    let mut store = ctx.open_store()?;
+    let result = if args.recovery {
+        let hash = recovery::hash_input(&input)?;
+        store.use_recovery_code(&ctx.op(), &user, &hash)?
+    } else {
+        let ids = ctx.identities()?;
+        verify_totp(ctx, store.as_mut(), &user, &input, &ids)?
+    };
+    if args.quiet {
+        // The exit status is the answer.
+    } else if ctx.json() {
+        ctx.print_json(&json!({
+            "user": user,
+            "accepted": result.accepted(),
+            "reason": result.rejected.map_or("ok", |r| r.as_str()),
+            "status": result.status,
+        }))?;
+    } else {
+        print_human(&user, &result);
+    }
+    Ok(if result.accepted() {
+        ExitCode::Success
+    } else {
+        ExitCode::Rejected
+    })
+}
+
+/// Verifies a TOTP code at the current time, recording the outcome in the store.
+pub fn verify_totp(
+    ctx: &Context,
+    store: &mut dyn Store,
+    user: &UserName,
+    input: &str,
+    ids: &Identities,
+) -> Result<VerifyResult> {
+    let now = u64::try_from(ctx.op().now.unix()).unwrap_or(0);
+    Ok(store.verify(&ctx.op(), user, &mut |rec, settings| {
+        verification::decide(rec, settings, input, now, ids)
+    })?)
+}
+
+/// One line for a person.
+pub fn print_human(user: &UserName, r: &VerifyResult) {
+    match r.rejected {
+        None if r.confirmed => println!(
+            "{}: code valid for {user}; pairing confirmed, MFA is now enabled",
+            ui::good("accepted")
+        ),
+        None => println!("{}: code valid for {user}", ui::good("accepted")),
+        Some(reason) => {
+            let why = match reason {
+                RejectReason::Invalid if r.locked_now => format!(
+                    "wrong code; {user} is now locked after {} failures (mfactl unlock {user})",
+                    r.failures
+                ),
+                RejectReason::Invalid => {
+                    format!("wrong code ({} consecutive failures)", r.failures)
+                }
+                RejectReason::Replayed => {
+                    "this code was already used; wait for the next one".into()
+                }
+                RejectReason::Disabled => format!("MFA is disabled for {user}"),
+                RejectReason::Locked => {
+                    format!("{user} is locked after too many failures (mfactl unlock {user})")
+                }
+            };
+            println!("{}: {why}", ui::bad("rejected"));
+        }
+    }
+}
+
+/// Reads the code: a hidden prompt on a terminal, else one bounded line from stdin.
+fn read_code(ctx: &Context, user: &UserName) -> Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() && !ctx.json() {
+        let code = dialoguer::Password::new()
+            .with_prompt(format!("Code for {user}"))
+            .interact()?;
+        return Ok(Zeroizing::new(code));
+    }
+    let mut buf = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut buf)
+        .context("cannot read the code from stdin")?;
+    let line_end = buf.iter().position(|&b| b == b'\n');
+    if line_end.is_none() && buf.len() as u64 > MAX_INPUT {
+        return Err(mfactl::Error::invalid(
+            "code",
+            format!("stdin holds more than {MAX_INPUT} bytes without a line break"),
+        )
+        .into());
+    }
+    let line = &buf[..line_end.unwrap_or(buf.len())];
+    let text = std::str::from_utf8(line)
+        .map_err(|_| mfactl::Error::invalid("code", "stdin is not UTF-8 text"))?;
+    if text.trim().is_empty() {
+        return Err(mfactl::Error::invalid(
+            "code",
+            "none given (pass it on stdin, one line, or as an argument)",
+        )
+        .into());
+    }
+    Ok(Zeroizing::new(text.to_owned()))
+}

@@ -1,0 +1,235 @@
+//! The library's error type: every failure a caller may need to branch on, each with a stable
+//! machine-readable kind and, where there is one, a hint saying what to do next.
+//!
+//! Messages never carry secret material: no TOTP secret, no code, no key.
+
+use std::path::PathBuf;
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong inside mfactl's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value given by the user (name, code, parameter, setting) is not acceptable.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What was being parsed ("user name", "code", ...).
+        what: &'static str,
+        /// Why it was refused, without echoing secret material.
+        reason: String,
+    },
+
+    /// No store file exists at the path.
+    #[error("no store at {}", path.display())]
+    StoreMissing {
+        /// The path that was looked at.
+        path: PathBuf,
+    },
+
+    /// `init` was asked to create a store where one already exists.
+    #[error("a store already exists at {}", path.display())]
+    StoreExists {
+        /// The existing store.
+        path: PathBuf,
+    },
+
+    /// The file exists but is not an mfactl store (or is damaged).
+    #[error("{} is not a usable mfactl store: {reason}", path.display())]
+    NotAStore {
+        /// The offending file.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+
+    /// The store was written by a newer mfactl.
+    #[error("store {} has schema version {found}; this mfactl understands up to {supported}", path.display())]
+    SchemaTooNew {
+        /// The store.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build knows.
+        supported: i64,
+    },
+
+    /// The store cannot be written (read-only file, directory or file system).
+    #[error("store {} is read-only: {reason}", path.display())]
+    ReadOnly {
+        /// The store.
+        path: PathBuf,
+        /// What the OS or SQLite said.
+        reason: String,
+    },
+
+    /// No such user in the store.
+    #[error("no user {user:?} in the store")]
+    UnknownUser {
+        /// The name asked for.
+        user: String,
+    },
+
+    /// The user already has MFA pending or enabled.
+    #[error("user {user:?} is already {status}")]
+    AlreadyEnrolled {
+        /// The user.
+        user: String,
+        /// `pending` or `enabled`.
+        status: String,
+    },
+
+    /// The command needs a secret, but the user is disabled (their secret was erased).
+    #[error("user {user:?} is disabled and has no secret")]
+    UserDisabled {
+        /// The user.
+        user: String,
+    },
+
+    /// Refused because it would re-expose or replace a live secret without `--force`.
+    #[error("{message}")]
+    NeedsForce {
+        /// What would happen.
+        message: String,
+    },
+
+    /// The operation is not allowed in the user's current state.
+    #[error("{message}")]
+    InvalidState {
+        /// Why not.
+        message: String,
+    },
+
+    /// The age identity could not be read or parsed.
+    #[error("identity {source_name}: {reason}")]
+    Identity {
+        /// Where the identity came from (a path, or `MFACTL_AGE_KEY`).
+        source_name: String,
+        /// What went wrong (never key material).
+        reason: String,
+    },
+
+    /// A secret could not be decrypted with the identity at hand.
+    #[error("cannot decrypt the secret of user {user:?} with the identity in use")]
+    Decrypt {
+        /// Whose secret.
+        user: String,
+    },
+
+    /// A recipient string is not a valid age X25519 recipient.
+    #[error("invalid recipient {recipient:?}: expected an age X25519 public key (age1...)")]
+    InvalidRecipient {
+        /// The string given.
+        recipient: String,
+    },
+
+    /// A destructive action needs confirmation and none could be asked.
+    #[error("{message}")]
+    ConfirmationRequired {
+        /// What needed confirming.
+        message: String,
+    },
+
+    /// The operator declined a confirmation prompt.
+    #[error("aborted: {message}")]
+    Aborted {
+        /// What was not done.
+        message: String,
+    },
+
+    /// Encryption failed (should not happen with valid recipients).
+    #[error("encryption failed: {0}")]
+    Encrypt(String),
+
+    /// An SQLite error not covered by a more specific variant.
+    #[error("store error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// An I/O error, with what was being done.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Builds an [`Error::InvalidInput`].
+    pub fn invalid(what: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what,
+            reason: reason.into(),
+        }
+    }
+
+    /// Wraps an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// A stable, machine-readable name for this kind of failure (used in `--json` errors).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::StoreMissing { .. } => "store_missing",
+            Error::StoreExists { .. } => "store_exists",
+            Error::NotAStore { .. } => "not_a_store",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::ReadOnly { .. } => "read_only",
+            Error::UnknownUser { .. } => "unknown_user",
+            Error::AlreadyEnrolled { .. } => "already_enrolled",
+            Error::UserDisabled { .. } => "user_disabled",
+            Error::NeedsForce { .. } => "needs_force",
+            Error::InvalidState { .. } => "invalid_state",
+            Error::Identity { .. } => "identity",
+            Error::Decrypt { .. } => "decrypt",
+            Error::InvalidRecipient { .. } => "invalid_recipient",
+            Error::ConfirmationRequired { .. } => "confirmation_required",
+            Error::Aborted { .. } => "aborted",
+            Error::Encrypt(_) => "encrypt",
+            Error::Sqlite(_) => "store",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    /// What the user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::StoreMissing { .. } => {
+                "run 'mfactl init' to create it, or pass --db (or set MFACTL_DB) to use another store"
+                    .into()
+            }
+            Error::StoreExists { .. } => {
+                "use the existing store, or pass --db with a new path".into()
+            }
+            Error::NotAStore { .. } => {
+                "check the --db path; restore the store from a backup if it was damaged".into()
+            }
+            Error::SchemaTooNew { .. } => "upgrade mfactl to open this store".into(),
+            Error::ReadOnly { .. } => {
+                "check the permissions of the store file and its directory".into()
+            }
+            Error::UnknownUser { .. } => "run 'mfactl list' to see enrolled users".into(),
+            Error::AlreadyEnrolled { .. } => {
+                "pass --force to replace the secret (the user must pair their app again)".into()
+            }
+            Error::UserDisabled { .. } => "run 'mfactl enroll' to enroll the user again".into(),
+            Error::Identity { .. } => {
+                "pass -i/--identity (or set MFACTL_IDENTITY / MFACTL_AGE_KEY) with the store's age identity".into()
+            }
+            Error::Decrypt { .. } => {
+                "use the identity the store was encrypted to ('mfactl recipients' lists its public keys)".into()
+            }
+            Error::ConfirmationRequired { .. } => {
+                "pass --yes to confirm when not running on a terminal".into()
+            }
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! mfactl's library: TOTP multi-factor authentication over an age-encrypted SQLite store.
+//!
+//! The binary is a thin layer over these modules; none of them touches the terminal.
+//!
+//! - [`store`]: the store interface and its SQLite backend (schema, migrations, queries);
+//! - [`vault`]: age identities and recipients, encryption of secrets;
+//! - [`totp`]: secrets, codes, otpauth URIs and the replay rule;
+//! - [`verification`]: the order in which a verification's rules apply;
+//! - [`qr`]: pairing QR codes;
+//! - [`recovery`]: one-time recovery codes;
+//! - [`audit`], [`settings`], [`model`]: the domain types around them.
+
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod error;
+pub mod model;
+pub mod paths;
+pub mod qr;
+pub mod recovery;
+pub mod settings;
+pub mod store;
+pub mod totp;
+pub mod vault;
+pub mod verification;
+
+pub use error::{Error, Result};

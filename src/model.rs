@@ -1,0 +1,364 @@
+//! Domain types shared by the store, the verification rules and the commands.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+
+/// A validated user name: 1–255 bytes, no control characters, no `:` (it would break the
+/// otpauth label), no leading or trailing whitespace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Longest accepted name, in bytes.
+    pub const MAX_LEN: usize = 255;
+
+    /// Validates `name`. The error never echoes a long or control-character-laden name.
+    pub fn parse(name: &str) -> Result<Self> {
+        validate_label("user name", name, Self::MAX_LEN)?;
+        Ok(UserName(name.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for UserName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+/// Validates an issuer name with the same rules as a user name.
+pub fn validate_issuer(issuer: &str) -> Result<()> {
+    validate_label("issuer", issuer, 255)
+}
+
+fn validate_label(what: &'static str, value: &str, max: usize) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid(what, "must not be empty"));
+    }
+    if value.len() > max {
+        return Err(Error::invalid(
+            what,
+            format!("{} bytes long, the limit is {max}", value.len()),
+        ));
+    }
+    if let Some((pos, c)) = value.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(Error::invalid(
+            what,
+            format!(
+                "control character U+{:04X} at byte {pos} is not allowed",
+                c as u32
+            ),
+        ));
+    }
+    if value.contains(':') {
+        return Err(Error::invalid(
+            what,
+            "':' is not allowed (it separates issuer and user in otpauth URIs)",
+        ));
+    }
+    if value.trim() != value {
+        return Err(Error::invalid(
+            what,
+            "leading or trailing whitespace is not allowed",
+        ));
+    }
+    Ok(())
+}
+
+/// The MFA state of a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Enrolled; the user has not yet proven they paired an authenticator.
+    Pending,
+    /// Paired and confirmed with a valid code.
+    Enabled,
+    /// MFA turned off; the secret has been erased.
+    Disabled,
+}
+
+impl Status {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Enabled => "enabled",
+            Status::Disabled => "disabled",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "pending" => Ok(Status::Pending),
+            "enabled" => Ok(Status::Enabled),
+            "disabled" => Ok(Status::Disabled),
+            other => Err(Error::invalid(
+                "status",
+                format!("{other:?} (expected pending, enabled or disabled)"),
+            )),
+        }
+    }
+}
+
+/// HMAC algorithm of a TOTP secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Algorithm {
+    /// HMAC-SHA1, the default every authenticator app supports.
+    #[serde(rename = "SHA1")]
+    Sha1,
+    /// HMAC-SHA256.
+    #[serde(rename = "SHA256")]
+    Sha256,
+    /// HMAC-SHA512.
+    #[serde(rename = "SHA512")]
+    Sha512,
+}
+
+impl Algorithm {
+    /// Name as used in otpauth URIs and the store (`SHA1`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Sha1 => "SHA1",
+            Algorithm::Sha256 => "SHA256",
+            Algorithm::Sha512 => "SHA512",
+        }
+    }
+
+    /// Length of a freshly generated secret: the hash's output size, as RFC 6238's
+    /// reference implementation and its test vectors use.
+    pub fn secret_len(self) -> usize {
+        match self {
+            Algorithm::Sha1 => 20,
+            Algorithm::Sha256 => 32,
+            Algorithm::Sha512 => 64,
+        }
+    }
+
+    pub(crate) fn to_totp_rs(self) -> totp_rs::Algorithm {
+        match self {
+            Algorithm::Sha1 => totp_rs::Algorithm::SHA1,
+            Algorithm::Sha256 => totp_rs::Algorithm::SHA256,
+            Algorithm::Sha512 => totp_rs::Algorithm::SHA512,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "SHA1" => Ok(Algorithm::Sha1),
+            "SHA256" => Ok(Algorithm::Sha256),
+            "SHA512" => Ok(Algorithm::Sha512),
+            _ => Err(Error::invalid(
+                "algorithm",
+                format!("{s:?} (expected sha1, sha256 or sha512)"),
+            )),
+        }
+    }
+}
+
+/// The parameters of a TOTP secret, validated: digits 6–8, period 10–300 s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TotpParams {
+    /// HMAC algorithm.
+    pub algorithm: Algorithm,
+    /// Code length.
+    pub digits: u8,
+    /// Time step in seconds.
+    pub period: u32,
+}
+
+impl TotpParams {
+    /// Accepted code lengths.
+    pub const DIGITS: std::ops::RangeInclusive<u8> = 6..=8;
+    /// Accepted periods, in seconds.
+    pub const PERIOD: std::ops::RangeInclusive<u32> = 10..=300;
+
+    /// Validates and builds.
+    pub fn new(algorithm: Algorithm, digits: u8, period: u32) -> Result<Self> {
+        check_digits(digits)?;
+        check_period(period)?;
+        Ok(TotpParams {
+            algorithm,
+            digits,
+            period,
+        })
+    }
+}
+
+impl Default for TotpParams {
+    fn default() -> Self {
+        TotpParams {
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            period: 30,
+        }
+    }
+}
+
+/// Checks a code length.
+pub fn check_digits(digits: u8) -> Result<()> {
+    if TotpParams::DIGITS.contains(&digits) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "digits",
+            format!("{digits} (expected 6, 7 or 8)"),
+        ))
+    }
+}
+
+/// Checks a period.
+pub fn check_period(period: u32) -> Result<()> {
+    if TotpParams::PERIOD.contains(&period) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "period",
+            format!("{period} seconds (expected 10 to 300)"),
+        ))
+    }
+}
+
+/// A point in time, UTC, to the second. Stored and printed as `YYYY-MM-DDTHH:MM:SSZ`, which
+/// sorts as text in time order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+const TS_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_unix(OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    /// From seconds since the Unix epoch (clamped to the representable range).
+    pub fn from_unix(secs: i64) -> Self {
+        let dt = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        Timestamp(dt)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// Parses the stored form, or any RFC 3339 time (converted to UTC).
+    pub fn parse(s: &str) -> Result<Self> {
+        if let Ok(dt) = time::PrimitiveDateTime::parse(s, TS_FORMAT) {
+            return Ok(Timestamp(dt.assume_utc()));
+        }
+        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .map(|dt| Self::from_unix(dt.unix_timestamp()))
+            .map_err(|_| {
+                Error::invalid(
+                    "time",
+                    format!("{s:?} (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)"),
+                )
+            })
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Formatting a valid UTC date with this fixed description cannot fail for years 0..9999.
+        match self.0.format(TS_FORMAT) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => Err(fmt::Error),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One user's row, as the store holds it. `secret` is the age ciphertext, never plaintext.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    /// Stable identifier of the row (UUID v4).
+    pub id: String,
+    /// The user.
+    pub user: UserName,
+    /// MFA state.
+    pub status: Status,
+    /// TOTP parameters.
+    pub params: TotpParams,
+    /// Issuer shown in the authenticator app.
+    pub issuer: String,
+    /// age ciphertext of the base32 secret; `None` once disabled.
+    pub secret: Option<Vec<u8>>,
+    /// First enrollment.
+    pub created_at: Timestamp,
+    /// Last change of any kind.
+    pub updated_at: Timestamp,
+    /// When the pairing was confirmed.
+    pub enabled_at: Option<Timestamp>,
+    /// When MFA was disabled.
+    pub disabled_at: Option<Timestamp>,
+    /// Last accepted code.
+    pub last_used_at: Option<Timestamp>,
+    /// Time step of the last accepted code (replay protection).
+    pub last_used_step: Option<u64>,
+    /// Consecutive failed verifications.
+    pub failures: u32,
+    /// Set when the user was locked out by too many failures.
+    pub locked_at: Option<Timestamp>,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+}
+
+impl UserRecord {
+    /// Whether verification is blocked until an operator runs `unlock`.
+    pub fn is_locked(&self) -> bool {
+        self.locked_at.is_some()
+    }
+}
+
+/// Which users `list` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserFilter {
+    /// Everyone.
+    All,
+    /// Users in one status.
+    Status(Status),
+    /// Users locked out by failed verifications.
+    Locked,
+}

@@ -1,0 +1,212 @@
+//! Store-wide settings (`mfactl config`): the issuer, verification policy and enrollment defaults.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{self, Algorithm, TotpParams};
+
+/// A settings key, as `mfactl config` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingKey {
+    /// Issuer shown in authenticator apps.
+    Issuer,
+    /// Accepted time steps either side of now (0–10).
+    Skew,
+    /// Consecutive failures before a user is locked (1–100).
+    MaxFailures,
+    /// Default algorithm for new enrollments.
+    Algorithm,
+    /// Default code length for new enrollments.
+    Digits,
+    /// Default period for new enrollments.
+    Period,
+}
+
+impl SettingKey {
+    /// Every key, in display order.
+    pub const ALL: [SettingKey; 6] = [
+        SettingKey::Issuer,
+        SettingKey::Skew,
+        SettingKey::MaxFailures,
+        SettingKey::Algorithm,
+        SettingKey::Digits,
+        SettingKey::Period,
+    ];
+
+    /// The key's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingKey::Issuer => "issuer",
+            SettingKey::Skew => "skew",
+            SettingKey::MaxFailures => "max-failures",
+            SettingKey::Algorithm => "algorithm",
+            SettingKey::Digits => "digits",
+            SettingKey::Period => "period",
+        }
+    }
+}
+
+impl fmt::Display for SettingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SettingKey {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        SettingKey::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "setting",
+                    format!(
+                        "{s:?} is not a setting (expected one of: {})",
+                        SettingKey::ALL.map(|k| k.as_str()).join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// All settings, with defaults for the ones never set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Settings {
+    /// Issuer shown in authenticator apps.
+    pub issuer: String,
+    /// Accepted time steps either side of now.
+    pub skew: u8,
+    /// Consecutive failures before a lockout.
+    pub max_failures: u32,
+    /// Enrollment default: algorithm.
+    pub algorithm: Algorithm,
+    /// Enrollment default: digits.
+    pub digits: u8,
+    /// Enrollment default: period in seconds.
+    pub period: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let p = TotpParams::default();
+        Settings {
+            issuer: "mfactl".into(),
+            skew: 1,
+            max_failures: 5,
+            algorithm: p.algorithm,
+            digits: p.digits,
+            period: p.period,
+        }
+    }
+}
+
+impl Settings {
+    /// The value of `key`, as text.
+    pub fn get(&self, key: SettingKey) -> String {
+        match key {
+            SettingKey::Issuer => self.issuer.clone(),
+            SettingKey::Skew => self.skew.to_string(),
+            SettingKey::MaxFailures => self.max_failures.to_string(),
+            SettingKey::Algorithm => self.algorithm.as_str().to_owned(),
+            SettingKey::Digits => self.digits.to_string(),
+            SettingKey::Period => self.period.to_string(),
+        }
+    }
+
+    /// Validates `value` for `key` and applies it; on error nothing changes.
+    pub fn set(&mut self, key: SettingKey, value: &str) -> Result<()> {
+        match key {
+            SettingKey::Issuer => {
+                model::validate_issuer(value)?;
+                self.issuer = value.to_owned();
+            }
+            SettingKey::Skew => self.skew = parse_in_range("skew", value, 0..=10)?,
+            SettingKey::MaxFailures => {
+                self.max_failures = parse_in_range("max-failures", value, 1..=100)?
+            }
+            SettingKey::Algorithm => self.algorithm = value.parse()?,
+            SettingKey::Digits => {
+                let d: u8 = parse_in_range("digits", value, 6..=8)?;
+                model::check_digits(d)?;
+                self.digits = d;
+            }
+            SettingKey::Period => {
+                let p: u32 = parse_in_range("period", value, 10..=300)?;
+                model::check_period(p)?;
+                self.period = p;
+            }
+        }
+        Ok(())
+    }
+
+    /// The default parameters for a new enrollment.
+    pub fn default_params(&self) -> TotpParams {
+        TotpParams {
+            algorithm: self.algorithm,
+            digits: self.digits,
+            period: self.period,
+        }
+    }
+}
+
+fn parse_in_range<T>(
+    what: &'static str,
+    value: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T>
+where
+    T: FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let bad = || {
+        Error::invalid(
+            what,
+            format!(
+                "{value:?} (expected a whole number from {} to {})",
+                range.start(),
+                range.end()
+            ),
+        )
+    };
+    let n: T = value.trim().parse().map_err(|_| bad())?;
+    if range.contains(&n) {
+        Ok(n)
+    } else {
+        Err(bad())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_validates_and_leaves_value_on_error() {
+        let mut s = Settings::default();
+        assert!(s.set(SettingKey::Skew, "11").is_err());
+        assert!(s.set(SettingKey::Skew, "-1").is_err());
+        assert!(s.set(SettingKey::MaxFailures, "0").is_err());
+        assert!(s.set(SettingKey::Digits, "9").is_err());
+        assert!(s.set(SettingKey::Period, "5").is_err());
+        assert!(s.set(SettingKey::Issuer, "a:b").is_err());
+        assert!(s.set(SettingKey::Algorithm, "md5").is_err());
+        assert_eq!(s, Settings::default());
+        s.set(SettingKey::Skew, "0").unwrap();
+        s.set(SettingKey::Algorithm, "sha512").unwrap();
+        assert_eq!(s.skew, 0);
+        assert_eq!(s.get(SettingKey::Algorithm), "SHA512");
+    }
+
+    #[test]
+    fn keys_round_trip_and_unknown_is_refused() {
+        for k in SettingKey::ALL {
+            assert_eq!(k.as_str().parse::<SettingKey>().unwrap(), k);
+        }
+        let e = "colour".parse::<SettingKey>().unwrap_err().to_string();
+        assert!(e.contains("max-failures"), "{e}");
+    }
+}

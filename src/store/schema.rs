@@ -1,0 +1,65 @@
+//! The SQLite schema and its forward migrations, tracked with `PRAGMA user_version`.
+//!
+//! Migrations are append-only: a released schema is never edited, a change is a new entry.
+
+/// Marks a file as an mfactl store (`PRAGMA application_id`): "MFAC".
+pub const APPLICATION_ID: i64 = 0x4D46_4143;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// `MIGRATIONS[n]` takes a store from version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    r#"
+CREATE TABLE mfa_secret (
+    id              TEXT PRIMARY KEY NOT NULL,          -- UUID v4, stable for the user's row
+    user            TEXT NOT NULL UNIQUE,
+    secret          BLOB,                               -- age ciphertext of the base32 secret
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'enabled', 'disabled')),
+    algorithm       TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+    digits          INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),
+    period          INTEGER NOT NULL CHECK (period BETWEEN 10 AND 300),
+    issuer          TEXT NOT NULL,
+    created_at      TEXT NOT NULL,                      -- UTC, YYYY-MM-DDTHH:MM:SSZ
+    updated_at      TEXT NOT NULL,
+    enabled_at      TEXT,
+    disabled_at     TEXT,
+    last_used_at    TEXT,
+    last_used_step  INTEGER,                            -- replay protection
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_at       TEXT,
+    CHECK ((status = 'disabled') = (secret IS NULL))
+);
+CREATE INDEX mfa_secret_status ON mfa_secret (status);
+
+CREATE TABLE recipient (
+    recipient TEXT PRIMARY KEY NOT NULL,                -- age1...
+    added_at  TEXT NOT NULL
+);
+
+CREATE TABLE setting (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE recovery_code (
+    secret_id  TEXT NOT NULL REFERENCES mfa_secret (id) ON DELETE CASCADE,
+    code_hash  BLOB NOT NULL,                           -- SHA-256 of the normalised code
+    created_at TEXT NOT NULL,
+    used_at    TEXT,
+    PRIMARY KEY (secret_id, code_hash)
+);
+
+CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    event   TEXT NOT NULL,
+    user    TEXT,
+    actor   TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'                  -- JSON; never secrets or codes
+);
+CREATE INDEX audit_log_user ON audit_log (user, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+"#,
+];

@@ -1,0 +1,106 @@
+//! Terminal manners: when to prompt, when to colour, how errors look.
+
+use std::io::{IsTerminal, Write};
+
+use crate::exit_codes::ExitCode;
+
+/// Prompts only when a person is there: stdin and stdout both terminals.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("TERM").is_some_and(|t| t == "dumb")
+}
+
+/// Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org).
+pub fn init_colours() {
+    let off = no_color();
+    console::set_colors_enabled(!off && std::io::stdout().is_terminal());
+    console::set_colors_enabled_stderr(!off && std::io::stderr().is_terminal());
+}
+
+/// Styles for status words, honouring [`init_colours`].
+pub fn good(text: &str) -> console::StyledObject<&str> {
+    console::style(text).green().bold()
+}
+
+/// See [`good`].
+pub fn bad(text: &str) -> console::StyledObject<&str> {
+    console::style(text).red().bold()
+}
+
+/// See [`good`].
+pub fn note(text: &str) -> console::StyledObject<&str> {
+    console::style(text).yellow()
+}
+
+/// A warning on stderr.
+pub fn warn(message: &str) {
+    eprintln!(
+        "{} {message}",
+        console::style("warning:").for_stderr().yellow().bold()
+    );
+}
+
+/// An informational line on stderr (keeps stdout for the command's output).
+pub fn info(message: &str) {
+    eprintln!("{message}");
+}
+
+/// Asks a yes/no question on the terminal; callers check [`interactive`] first.
+pub fn confirm(prompt: &str) -> anyhow::Result<bool> {
+    Ok(dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact()?)
+}
+
+/// Prints a failure: `error: ...` and `hint: ...` on stderr; with `--json`, also
+/// `{"error": {"kind", "message", "hint"}}` on stdout.
+pub fn report_error(e: &anyhow::Error, json: bool) {
+    let lib = e.chain().find_map(|c| c.downcast_ref::<mfactl::Error>());
+    let kind = lib.map_or("error", |l| l.kind());
+    let hint = lib.and_then(|l| l.hint());
+    // `{:#}` joins the context chain on one line; `{:?}` would print a backtrace.
+    let message = format!("{e:#}");
+    print_error(kind, &message, hint.as_deref(), json);
+}
+
+fn print_error(kind: &str, message: &str, hint: Option<&str>, json: bool) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{} {message}",
+        console::style("error:").for_stderr().red().bold()
+    );
+    if let Some(h) = hint {
+        let _ = writeln!(err, "{} {h}", console::style("hint:").for_stderr().cyan());
+    }
+    if json {
+        let doc =
+            serde_json::json!({ "error": { "kind": kind, "message": message, "hint": hint } });
+        println!("{doc}");
+    }
+}
+
+/// Reports a command-line parsing failure (or prints help/version), returning the exit code.
+pub fn report_usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::Success
+        }
+        _ => {
+            let _ = e.print();
+            if std::env::args_os().any(|a| a == "--json") {
+                let text = e.kind().as_str().unwrap_or("invalid command line");
+                let doc = serde_json::json!({ "error": { "kind": "usage", "message": text, "hint": "run 'mfactl --help'" } });
+                println!("{doc}");
+            }
+            ExitCode::Error
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! age encryption of TOTP secrets: recipients (public keys) to encrypt to, identities (private
+//! keys) to decrypt with, and identity files as `age-keygen` writes them.
+//!
+//! The store keeps only recipients, so enrolling needs no private key; decrypting (show-qr,
+//! verify, export, rekey) needs an identity.
+
+use std::fmt;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use age::secrecy::{ExposeSecret, SecretString};
+use age::x25519;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::totp::TotpSecret;
+
+/// An age X25519 recipient (`age1...`).
+#[derive(Clone)]
+pub struct Recipient(x25519::Recipient);
+
+impl Recipient {
+    /// Parses `age1...`.
+    pub fn parse(text: &str) -> Result<Self> {
+        x25519::Recipient::from_str(text.trim())
+            .map(Recipient)
+            .map_err(|_| Error::InvalidRecipient {
+                recipient: text.chars().take(100).collect(),
+            })
+    }
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Recipient({})", self.0)
+    }
+}
+
+impl PartialEq for Recipient {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+/// Encrypts a secret to every recipient. The plaintext is the secret's base32 text, so that
+/// `age -d -i identity.txt` on a stored blob prints what the otpauth URI carries.
+pub fn encrypt_secret(recipients: &[Recipient], secret: &TotpSecret) -> Result<Vec<u8>> {
+    if recipients.is_empty() {
+        return Err(Error::Encrypt("the store has no recipients".into()));
+    }
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(|r| &r.0 as &dyn age::Recipient))
+            .map_err(|e| Error::Encrypt(e.to_string()))?;
+    let plaintext = secret.to_base32();
+    let mut out = Vec::with_capacity(plaintext.len() + 200 * recipients.len());
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| Error::Encrypt(e.to_string()))?;
+    writer
+        .write_all(plaintext.as_bytes())
+        .and_then(|_| writer.finish().map(|_| ()))
+        .map_err(|e| Error::Encrypt(e.to_string()))?;
+    Ok(out)
+}
+
+/// The private keys at hand, able to decrypt the store's secrets.
+pub struct Identities {
+    keys: Vec<x25519::Identity>,
+    source: String,
+}
+
+impl fmt::Debug for Identities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Identities({} keys from {})",
+            self.keys.len(),
+            self.source
+        )
+    }
+}
+
+/// Where an identity comes from.
+#[derive(Clone, Debug)]
+pub enum IdentitySource {
+    /// The contents of `MFACTL_AGE_KEY`.
+    Env(Zeroizing<String>),
+    /// A file path.
+    File(PathBuf),
+}
+
+impl IdentitySource {
+    /// A name for messages: the path, or `MFACTL_AGE_KEY`.
+    pub fn describe(&self) -> String {
+        match self {
+            IdentitySource::Env(_) => "MFACTL_AGE_KEY".into(),
+            IdentitySource::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+impl Identities {
+    /// Loads identities from `source`. A passphrase-protected file (age's scrypt, binary or
+    /// armored, as `age -p` writes) is decrypted with the passphrase `ask_passphrase` returns;
+    /// it is asked for once.
+    pub fn load(
+        source: &IdentitySource,
+        ask_passphrase: &mut dyn FnMut() -> Result<SecretString>,
+    ) -> Result<Self> {
+        let name = source.describe();
+        let bad = |reason: String| Error::Identity {
+            source_name: name.clone(),
+            reason,
+        };
+        let raw: Zeroizing<Vec<u8>> = match source {
+            IdentitySource::Env(text) => Zeroizing::new(text.as_bytes().to_vec()),
+            IdentitySource::File(path) => {
+                Zeroizing::new(fs::read(path).map_err(|e| bad(io_reason(&e)))?)
+            }
+        };
+        let text = if is_age_file(&raw) {
+            decrypt_identity_file(&raw, ask_passphrase).map_err(&bad)?
+        } else {
+            raw
+        };
+        let text = std::str::from_utf8(&text).map_err(|_| bad("not UTF-8 text".into()))?;
+        let mut keys = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            // Never echo the line: it is (or resembles) a private key.
+            let key = x25519::Identity::from_str(line).map_err(|_| {
+                bad(format!(
+                    "line {} is not an age X25519 identity (AGE-SECRET-KEY-1...)",
+                    n + 1
+                ))
+            })?;
+            keys.push(key);
+        }
+        if keys.is_empty() {
+            return Err(bad("contains no identity".into()));
+        }
+        Ok(Identities { keys, source: name })
+    }
+
+    /// Wraps a freshly generated key.
+    pub fn from_key(key: x25519::Identity, source: String) -> Self {
+        Identities {
+            keys: vec![key],
+            source,
+        }
+    }
+
+    /// The public keys of these identities.
+    pub fn recipients(&self) -> Vec<Recipient> {
+        self.keys.iter().map(|k| Recipient(k.to_public())).collect()
+    }
+
+    /// Where they were loaded from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Decrypts a stored secret. `None` when no identity matches or the blob is damaged:
+    /// the caller names the user in its error.
+    pub fn decrypt_secret(&self, ciphertext: &[u8]) -> Option<TotpSecret> {
+        let decryptor = age::Decryptor::new_buffered(ciphertext).ok()?;
+        if decryptor.is_scrypt() {
+            return None;
+        }
+        let mut reader = decryptor
+            .decrypt(self.keys.iter().map(|k| k as &dyn age::Identity))
+            .ok()?;
+        let mut plain = Zeroizing::new(Vec::new());
+        reader.read_to_end(&mut plain).ok()?;
+        let text = std::str::from_utf8(&plain).ok()?;
+        TotpSecret::from_base32(text).ok()
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn is_age_file(data: &[u8]) -> bool {
+    data.starts_with(b"age-encryption.org/") || data.starts_with(b"-----BEGIN AGE ENCRYPTED FILE")
+}
+
+fn decrypt_identity_file(
+    data: &[u8],
+    ask_passphrase: &mut dyn FnMut() -> Result<SecretString>,
+) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
+    let reader = age::armor::ArmoredReader::new(data);
+    let decryptor =
+        age::Decryptor::new(reader).map_err(|e| format!("not a readable age file: {e}"))?;
+    if !decryptor.is_scrypt() {
+        return Err(
+            "is age-encrypted to a key, not a passphrase; decrypt it first (age -d)".into(),
+        );
+    }
+    let passphrase = ask_passphrase().map_err(|e| e.to_string())?;
+    let identity = age::scrypt::Identity::new(passphrase);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|_| "wrong passphrase (or damaged file)".to_string())?;
+    let mut plain = Zeroizing::new(Vec::new());
+    reader
+        .read_to_end(&mut plain)
+        .map_err(|e| format!("cannot decrypt: {e}"))?;
+    Ok(plain)
+}
+
+/// Generates a new X25519 identity and writes it to `path` the way `age-keygen` does, with
+/// the file 0600 and a newly created directory 0700. Refuses to overwrite.
+pub fn generate_identity_file(path: &Path) -> Result<Identities> {
+    let key = x25519::Identity::generate();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    let created = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let contents = Zeroizing::new(format!(
+        "# created: {created}\n# public key: {}\n{}\n",
+        key.to_public(),
+        key.to_string().expose_secret()
+    ));
+    write_new_private_file(path, contents.as_bytes())?;
+    Ok(Identities::from_key(key, path.display().to_string()))
+}
+
+/// Creates `dir` (and parents) with mode 0700 where the platform has modes.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| Error::io(format!("cannot create directory {}", dir.display()), e))
+}
+
+fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let ctx = || format!("cannot write identity file {}", path.display());
+    let mut f = opts.open(path).map_err(|e| Error::io(ctx(), e))?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(ctx(), e))
+}
+
+/// A warning when an identity file is readable or writable by group or others, as ssh gives.
+pub fn permission_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "identity file {} is accessible by others (mode {:04o}); run 'chmod 600 {}'",
+                path.display(),
+                mode & 0o7777,
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
+}
+
+/// Reads a passphrase for scripts from `MFACTL_PASSPHRASE`.
+pub fn passphrase_from_env() -> Option<SecretString> {
+    std::env::var("MFACTL_PASSPHRASE")
+        .ok()
+        .map(SecretString::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encrypt_then_decrypt_with_each_recipient() {
+        let a = x25519::Identity::generate();
+        let b = x25519::Identity::generate();
+        let recips = vec![Recipient(a.to_public()), Recipient(b.to_public())];
+        let secret = TotpSecret::from_bytes(b"12345678901234567890".to_vec());
+        let ct = encrypt_secret(&recips, &secret).unwrap();
+        for k in [a, b] {
+            let ids = Identities::from_key(k, "test".into());
+            assert_eq!(
+                ids.decrypt_secret(&ct).unwrap().as_bytes(),
+                secret.as_bytes()
+            );
+        }
+        let other = Identities::from_key(x25519::Identity::generate(), "x".into());
+        assert!(other.decrypt_secret(&ct).is_none());
+    }
+
+    #[test]
+    fn identity_errors_never_echo_key_material() {
+        let key = "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ";
+        let src = IdentitySource::Env(Zeroizing::new(key.to_string()));
+        let err = Identities::load(&src, &mut || unreachable!())
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("QQQQ"), "{err}");
+        assert!(err.contains("MFACTL_AGE_KEY"), "{err}");
+    }
+
+    #[test]
+    fn passphrase_protected_identity_file_loads() {
+        let key = x25519::Identity::generate();
+        let text = format!("{}\n", key.to_string().expose_secret());
+        let mut r = age::scrypt::Recipient::new(SecretString::from("hunter2".to_string()));
+        r.set_work_factor(10);
+        let enc = age::encrypt(&r, text.as_bytes()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("id.age");
+        fs::write(&path, &enc).unwrap();
+        let mut asked = 0;
+        let ids = Identities::load(&IdentitySource::File(path.clone()), &mut || {
+            asked += 1;
+            Ok(SecretString::from("hunter2".to_string()))
+        })
+        .unwrap();
+        assert_eq!(asked, 1);
+        assert_eq!(ids.recipients(), vec![Recipient(key.to_public())]);
+        let wrong = Identities::load(&IdentitySource::File(path), &mut || {
+            Ok(SecretString::from("nope".to_string()))
+        });
+        assert!(wrong.unwrap_err().to_string().contains("wrong passphrase"));
+    }
+}

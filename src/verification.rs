@@ -1,0 +1,42 @@
+//! The verification policy: which codes are accepted for a user, in which order the rules
+//! apply. The store runs it under its write lock and records the outcome.
+
+use crate::error::{Error, Result};
+use crate::model::{Status, UserRecord};
+use crate::settings::Settings;
+use crate::totp::{self, Code, RejectReason, Verdict};
+use crate::vault::Identities;
+
+/// Decides whether `input` is an acceptable code for `record` at `unix_now`.
+///
+/// Malformed input is an error (nothing is recorded). Then: a disabled user is refused, a
+/// locked user is refused even with a correct code, and otherwise the code must match a step
+/// within ±`settings.skew` that is newer than the last accepted one.
+pub fn decide(
+    record: &UserRecord,
+    settings: &Settings,
+    input: &str,
+    unix_now: u64,
+    identities: &Identities,
+) -> Result<Verdict> {
+    let code = Code::parse(input, record.params.digits)?;
+    if record.status == Status::Disabled {
+        return Ok(Verdict::Reject(RejectReason::Disabled));
+    }
+    if record.is_locked() {
+        return Ok(Verdict::Reject(RejectReason::Locked));
+    }
+    let ciphertext = record
+        .secret
+        .as_deref()
+        .ok_or_else(|| Error::UserDisabled {
+            user: record.user.to_string(),
+        })?;
+    let secret = identities
+        .decrypt_secret(ciphertext)
+        .ok_or_else(|| Error::Decrypt {
+            user: record.user.to_string(),
+        })?;
+    let matches = totp::matching_steps(&secret, &record.params, &code, unix_now, settings.skew)?;
+    Ok(totp::judge(&matches, record.last_used_step))
+}
