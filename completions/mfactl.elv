@@ -1,0 +1,360 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mfactl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mfactl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mfactl'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a new store'
+            cand enroll 'Enroll a user: a fresh secret, its pairing QR code and otpauth URI'
+            cand show-qr 'Print a user''s pairing QR code and otpauth URI again'
+            cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+            cand disable 'Disable MFA for a user and erase their secret'
+            cand list 'List users and their MFA state (never secrets)'
+            cand unlock 'Clear a user''s lockout and failure count'
+            cand config 'Show or change the store''s settings'
+            cand log 'Show the audit log, newest first'
+            cand recovery-codes 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
+            cand rekey 'Re-encrypt every secret to a new set of recipients'
+            cand recipients 'List the public keys the store encrypts secrets to'
+            cand export 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
+            cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+            cand completions 'Print a shell completion script'
+            cand generate-docs 'Write man pages and completion scripts into a directory (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfactl;init'= {
+            cand -r 'Encrypt secrets to this age public key (age1...); repeat for several, e.g. an escrow key'
+            cand --recipient 'Encrypt secrets to this age public key (age1...); repeat for several, e.g. an escrow key'
+            cand --issuer 'Issuer shown in authenticator apps [default: mfactl]'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;enroll'= {
+            cand --issuer 'Issuer shown in the app [default: the store''s issuer setting]'
+            cand --algorithm 'HMAC algorithm [default: the store''s algorithm setting, sha1]'
+            cand --digits 'Code length, 6-8 [default: the store''s digits setting, 6]'
+            cand --period 'Time step in seconds, 10-300 [default: the store''s period setting, 30]'
+            cand --png 'Also write the QR code as a PNG image to FILE'
+            cand --svg 'Also write the QR code as an SVG image to FILE'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --force 'Replace the secret of a user who is already pending or enabled'
+            cand --qr 'Print the QR code even when stdout is not a terminal'
+            cand --no-qr 'Never print the QR code'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;show-qr'= {
+            cand --png 'Also write the QR code as a PNG image to FILE'
+            cand --svg 'Also write the QR code as an SVG image to FILE'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --force 'Show the secret of an enabled user (it is live: anyone who scans it gets codes)'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;verify'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --recovery 'The code is a one-time recovery code, not a TOTP code'
+            cand -q 'Print nothing; the exit status is the answer'
+            cand --quiet 'Print nothing; the exit status is the answer'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;disable'= {
+            cand --reason 'Why, for the audit log (e.g. a ticket number)'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand -y 'Do not ask for confirmation (required when not on a terminal)'
+            cand --yes 'Do not ask for confirmation (required when not on a terminal)'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;list'= {
+            cand --status 'Only users in this state'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;unlock'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;config'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Print one setting, or all of them'
+            cand set 'Change a setting'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfactl;config;get'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;config;set'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;config;help'= {
+            cand get 'Print one setting, or all of them'
+            cand set 'Change a setting'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfactl;config;help;get'= {
+        }
+        &'mfactl;config;help;set'= {
+        }
+        &'mfactl;config;help;help'= {
+        }
+        &'mfactl;log'= {
+            cand --since 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z) or a duration ago (30m, 24h, 7d)'
+            cand --event 'Only this event (enroll, verify-rejected, disable, ...)'
+            cand --limit 'At most N events'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;recovery-codes'= {
+            cand --count 'How many codes (1-100)'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;rekey'= {
+            cand -r 'New recipient (age1...); repeat for several'
+            cand --recipient 'New recipient (age1...); repeat for several'
+            cand --new-identity 'Generate a new identity file at PATH and encrypt to its key (with any --recipient)'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand -y 'Do not ask for confirmation (required when not on a terminal)'
+            cand --yes 'Do not ask for confirmation (required when not on a terminal)'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;recipients'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;export'= {
+            cand --status 'Only users in this state [default: pending and enabled]'
+            cand --format 'Output format'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand -y 'Do not ask for confirmation (required when not on a terminal)'
+            cand --yes 'Do not ask for confirmation (required when not on a terminal)'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;import'= {
+            cand --format 'Input format'
+            cand --status 'Status of imported users (enabled: already paired elsewhere)'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --dry-run 'Validate and report, change nothing'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;completions'= {
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;generate-docs'= {
+            cand --out-dir 'Directory to write `man/` and `completions/` into'
+            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfactl;help'= {
+            cand init 'Create a new store'
+            cand enroll 'Enroll a user: a fresh secret, its pairing QR code and otpauth URI'
+            cand show-qr 'Print a user''s pairing QR code and otpauth URI again'
+            cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+            cand disable 'Disable MFA for a user and erase their secret'
+            cand list 'List users and their MFA state (never secrets)'
+            cand unlock 'Clear a user''s lockout and failure count'
+            cand config 'Show or change the store''s settings'
+            cand log 'Show the audit log, newest first'
+            cand recovery-codes 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
+            cand rekey 'Re-encrypt every secret to a new set of recipients'
+            cand recipients 'List the public keys the store encrypts secrets to'
+            cand export 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
+            cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+            cand completions 'Print a shell completion script'
+            cand generate-docs 'Write man pages and completion scripts into a directory (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mfactl;help;init'= {
+        }
+        &'mfactl;help;enroll'= {
+        }
+        &'mfactl;help;show-qr'= {
+        }
+        &'mfactl;help;verify'= {
+        }
+        &'mfactl;help;disable'= {
+        }
+        &'mfactl;help;list'= {
+        }
+        &'mfactl;help;unlock'= {
+        }
+        &'mfactl;help;config'= {
+            cand get 'Print one setting, or all of them'
+            cand set 'Change a setting'
+        }
+        &'mfactl;help;config;get'= {
+        }
+        &'mfactl;help;config;set'= {
+        }
+        &'mfactl;help;log'= {
+        }
+        &'mfactl;help;recovery-codes'= {
+        }
+        &'mfactl;help;rekey'= {
+        }
+        &'mfactl;help;recipients'= {
+        }
+        &'mfactl;help;export'= {
+        }
+        &'mfactl;help;import'= {
+        }
+        &'mfactl;help;completions'= {
+        }
+        &'mfactl;help;generate-docs'= {
+        }
+        &'mfactl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
