@@ -104,3 +104,19 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
         }
     }
 }
+
+/// A progress bar on stderr for long work, shown only on a terminal (and never with `--json`);
+/// elsewhere a hidden bar that costs nothing.
+pub fn progress(len: usize, what: &str, json: bool) -> indicatif::ProgressBar {
+    if json || !std::io::stderr().is_terminal() || len < 100 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}

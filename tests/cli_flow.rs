@@ -96,16 +96,29 @@ fn enroll_verify_list_disable_reenroll_lifecycle() {
     // list shows the user, never the secret.
     let out = env.cmd().arg("list").assert().success();
     let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(table.contains("alice@example.com") && table.contains("enabled"), "{table}");
+    assert!(
+        table.contains("alice@example.com") && table.contains("enabled"),
+        "{table}"
+    );
     assert!(!table.contains(&secret));
 
     env.cmd()
-        .args(["disable", "alice@example.com", "--yes", "--reason", "lost phone"])
+        .args([
+            "disable",
+            "alice@example.com",
+            "--yes",
+            "--reason",
+            "lost phone",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("Disabled"));
     assert_eq!(status_of(&env, "alice@example.com"), "disabled");
-    assert_eq!(stored_blob(&env, "alice@example.com"), None, "secret erased");
+    assert_eq!(
+        stored_blob(&env, "alice@example.com"),
+        None,
+        "secret erased"
+    );
 
     let code = totp_now(&secret, "SHA1", 6, 30);
     let (rc, v) = verify_json(&env, "alice@example.com", &code);
@@ -140,27 +153,44 @@ fn otpauth_uri_carries_label_and_every_parameter() {
     }
     // 20 random bytes for SHA1: 32 base32 characters without padding.
     assert_eq!(secret.len(), 32);
-    assert!(secret.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)));
+    assert!(secret
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)));
 }
 
 #[test]
 fn algorithm_digits_and_period_options_produce_working_secrets() {
     let env = TestEnv::initialised();
-    for (user, alg, digits, period, bytes) in [
-        ("s256", "sha256", 8, 60, 32),
-        ("s512", "sha512", 7, 45, 64),
-    ] {
+    for (user, alg, digits, period, bytes) in
+        [("s256", "sha256", 8, 60, 32), ("s512", "sha512", 7, 45, 64)]
+    {
         let doc = env.enroll(
             user,
-            &["--algorithm", alg, "--digits", &digits.to_string(), "--period", &period.to_string(), "--issuer", "Acme Corp"],
+            &[
+                "--algorithm",
+                alg,
+                "--digits",
+                &digits.to_string(),
+                "--period",
+                &period.to_string(),
+                "--issuer",
+                "Acme Corp",
+            ],
         );
         let secret = doc["secret"].as_str().unwrap();
-        let raw = data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).unwrap();
+        let raw = data_encoding::BASE32_NOPAD
+            .decode(secret.as_bytes())
+            .unwrap();
         assert_eq!(raw.len(), bytes, "{alg} secret length");
         let uri = doc["otpauth_uri"].as_str().unwrap();
-        assert!(uri.starts_with(&format!("otpauth://totp/Acme%20Corp:{user}?")), "{uri}");
+        assert!(
+            uri.starts_with(&format!("otpauth://totp/Acme%20Corp:{user}?")),
+            "{uri}"
+        );
         assert!(uri.contains(&format!("algorithm={}", alg.to_uppercase())));
-        assert!(uri.contains(&format!("digits={digits}")) && uri.contains(&format!("period={period}")));
+        assert!(
+            uri.contains(&format!("digits={digits}")) && uri.contains(&format!("period={period}"))
+        );
         let code = totp_now(secret, &alg.to_uppercase(), digits, period);
         let (rc, v) = verify_json(&env, user, &code);
         assert_eq!(rc, 0, "{alg}: {v}");
@@ -177,7 +207,11 @@ fn enroll_on_missing_store_bootstraps_store_and_identity_privately() {
     let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&env.db), 0o600, "store file mode");
     assert_eq!(mode(&env.identity), 0o600, "identity file mode");
-    assert_eq!(mode(env.identity.parent().unwrap()), 0o700, "identity dir mode");
+    assert_eq!(
+        mode(env.identity.parent().unwrap()),
+        0o700,
+        "identity dir mode"
+    );
     // The identity is in age-keygen's format and its key is the store's recipient.
     let key = identity_key(&env);
     env.cmd()
@@ -231,7 +265,10 @@ fn init_with_recipients_enrolls_without_a_private_key() {
         .arg(escrow.to_public().to_string())
         .assert()
         .success();
-    assert!(!env.identity.exists(), "no identity is generated when recipients are given");
+    assert!(
+        !env.identity.exists(),
+        "no identity is generated when recipients are given"
+    );
     let doc = env.enroll("dave", &[]);
     assert_eq!(doc["issuer"], "Acme");
     // Either recipient's key decrypts the blob to the base32 secret.
@@ -271,7 +308,10 @@ fn database_never_holds_the_secret_and_blob_decrypts_with_age() {
     for s in &secrets {
         let raw = data_encoding::BASE32_NOPAD.decode(s.as_bytes()).unwrap();
         for f in &files {
-            assert!(!contains(f, s.as_bytes()), "base32 secret in the store file");
+            assert!(
+                !contains(f, s.as_bytes()),
+                "base32 secret in the store file"
+            );
             assert!(!contains(f, &raw), "raw secret bytes in the store file");
         }
     }
@@ -287,7 +327,11 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[test]
 fn printed_qr_codes_decode_to_the_otpauth_uri() {
     let env = TestEnv::initialised();
-    let out = env.cmd().args(["enroll", "erin@example.com", "--qr"]).assert().success();
+    let out = env
+        .cmd()
+        .args(["enroll", "erin@example.com", "--qr"])
+        .assert()
+        .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let uri_line = text
         .lines()
@@ -302,7 +346,11 @@ fn printed_qr_codes_decode_to_the_otpauth_uri() {
     assert!(text.contains("otpauth://totp/"));
 
     // show-qr always prints it, followed by the URI; same URI as enrollment.
-    let out = env.cmd().args(["show-qr", "erin@example.com"]).assert().success();
+    let out = env
+        .cmd()
+        .args(["show-qr", "erin@example.com"])
+        .assert()
+        .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     let last = text.lines().last().unwrap();
     assert_eq!(last, uri_line);
@@ -320,9 +368,15 @@ fn show_qr_guards_live_and_erased_secrets() {
         .code(2)
         .stderr(predicate::str::contains("--force"));
     assert_eq!(env.snapshot(), before);
-    env.cmd().args(["show-qr", "gina", "--force"]).assert().success();
+    env.cmd()
+        .args(["show-qr", "gina", "--force"])
+        .assert()
+        .success();
 
-    env.cmd().args(["disable", "gina", "--yes"]).assert().success();
+    env.cmd()
+        .args(["disable", "gina", "--yes"])
+        .assert()
+        .success();
     env.cmd()
         .args(["show-qr", "gina", "--force"])
         .assert()
@@ -338,7 +392,11 @@ fn enrolled_users_are_refused_without_force_and_replaced_with_it() {
         if user_state == "pending" {
             env.enroll("ivy", &[]);
         }
-        let user = if user_state == "enabled" { "hank" } else { "ivy" };
+        let user = if user_state == "enabled" {
+            "hank"
+        } else {
+            "ivy"
+        };
         let before = env.snapshot();
         env.cmd()
             .args(["enroll", user])
@@ -346,7 +404,11 @@ fn enrolled_users_are_refused_without_force_and_replaced_with_it() {
             .code(2)
             .stderr(predicate::str::contains(format!("already {user_state}")))
             .stderr(predicate::str::contains("--force"));
-        assert_eq!(env.snapshot(), before, "{user} refused enroll changed the store");
+        assert_eq!(
+            env.snapshot(),
+            before,
+            "{user} refused enroll changed the store"
+        );
     }
     let new = env.enroll("hank", &["--force"]);
     assert_eq!(new["status"], "pending");
@@ -355,7 +417,11 @@ fn enrolled_users_are_refused_without_force_and_replaced_with_it() {
     // The old secret no longer works; the new one does.
     let (rc, _) = verify_json(&env, "hank", &totp_now(&old, "SHA1", 6, 30));
     assert_eq!(rc, 1);
-    let (rc, v) = verify_json(&env, "hank", &totp_now(new["secret"].as_str().unwrap(), "SHA1", 6, 30));
+    let (rc, v) = verify_json(
+        &env,
+        "hank",
+        &totp_now(new["secret"].as_str().unwrap(), "SHA1", 6, 30),
+    );
     assert_eq!(rc, 0, "{v}");
 }
 
@@ -414,7 +480,10 @@ fn verify_reads_codes_from_argument_or_stdin_and_ignores_spaces() {
 #[test]
 fn verify_errors_exit_2_and_change_nothing() {
     let env = TestEnv::initialised();
-    let secret = env.enroll("kim", &[])["secret"].as_str().unwrap().to_owned();
+    let secret = env.enroll("kim", &[])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = env.snapshot();
     for (args, stdin, message) in [
         (vec!["verify", "nobody", "123456"], "", "no user \"nobody\""),
@@ -438,7 +507,9 @@ fn verify_errors_exit_2_and_change_nothing() {
         .args(["verify", "kim", &totp_now(&secret, "SHA1", 6, 30)])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cannot decrypt the secret of user \"kim\""));
+        .stderr(predicate::str::contains(
+            "cannot decrypt the secret of user \"kim\"",
+        ));
     assert_eq!(env.snapshot(), before);
 }
 
@@ -482,21 +553,44 @@ fn list_is_sorted_filters_by_status_and_handles_an_empty_store() {
     env.enroll("zed", &[]);
     env.enroll_enabled("amy");
     env.enroll("mo", &[]);
-    env.cmd().args(["disable", "mo", "--yes"]).assert().success();
+    env.cmd()
+        .args(["disable", "mo", "--yes"])
+        .assert()
+        .success();
     let names: Vec<String> = list_json(&env)
         .iter()
         .map(|u| u["user"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["amy", "mo", "zed"]);
     for (status, expect) in [("pending", "zed"), ("enabled", "amy"), ("disabled", "mo")] {
-        let out = env.cmd().args(["list", "--json", "--status", status]).assert().success();
+        let out = env
+            .cmd()
+            .args(["list", "--json", "--status", status])
+            .assert()
+            .success();
         let v = json_of(&out.get_output().stdout);
-        let users: Vec<&str> = v.as_array().unwrap().iter().map(|u| u["user"].as_str().unwrap()).collect();
+        let users: Vec<&str> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["user"].as_str().unwrap())
+            .collect();
         assert_eq!(users, [expect], "--status {status}");
     }
     // Every field the contract names is there; no secret.
     let amy = &list_json(&env)[0];
-    for field in ["user", "status", "issuer", "algorithm", "digits", "period", "created_at", "updated_at", "enabled_at", "last_used_at"] {
+    for field in [
+        "user",
+        "status",
+        "issuer",
+        "algorithm",
+        "digits",
+        "period",
+        "created_at",
+        "updated_at",
+        "enabled_at",
+        "last_used_at",
+    ] {
         assert!(amy.get(field).is_some(), "list --json lacks {field}");
     }
     assert!(!amy["enabled_at"].is_null() && !amy["last_used_at"].is_null());

@@ -56,7 +56,8 @@ fn completions_subcommand_prints_the_committed_bash_script() {
         .args(["completions", "bash"])
         .assert()
         .success();
-    let committed = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/mfactl.bash")).unwrap();
+    let committed =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/mfactl.bash")).unwrap();
     assert_eq!(out.get_output().stdout, committed);
     let text = String::from_utf8_lossy(&committed);
     for sub in ["enroll", "verify", "show-qr", "disable", "list"] {

@@ -20,12 +20,20 @@ fn oathtool(args: &[&str]) -> String {
 #[ignore = "needs oathtool; .ci/run installs it and runs this"]
 fn codes_from_oathtool_are_accepted_for_every_algorithm() {
     let env = TestEnv::initialised();
-    for (user, alg, digits) in [("a1", "sha1", "6"), ("a256", "sha256", "8"), ("a512", "sha512", "7")] {
+    for (user, alg, digits) in [
+        ("a1", "sha1", "6"),
+        ("a256", "sha256", "8"),
+        ("a512", "sha512", "7"),
+    ] {
         let doc = env.enroll(user, &["--algorithm", alg, "--digits", digits]);
         let secret = doc["secret"].as_str().unwrap();
         let flag = format!("--totp={alg}");
         let code = oathtool(&[&flag, "-d", digits, "-s", "30s", "-b", secret]);
-        env.cmd().args(["verify", user]).write_stdin(code).assert().code(0);
+        env.cmd()
+            .args(["verify", user])
+            .write_stdin(code)
+            .assert()
+            .code(0);
     }
 }
 
@@ -36,7 +44,9 @@ fn test_oracle_agrees_with_oathtool_at_fixed_times() {
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
     for t in [59u64, 1_111_111_109, 1_234_567_890, 2_000_000_000] {
         let when = format!("@{t}");
-        let expect = oathtool(&["--totp", "-d", "8", "-s", "30s", "--now", &when, "-b", secret]);
+        let expect = oathtool(&[
+            "--totp", "-d", "8", "-s", "30s", "--now", &when, "-b", secret,
+        ]);
         assert_eq!(totp_at(secret, "SHA1", 8, 30, t), expect, "t={t}");
     }
 }

@@ -72,7 +72,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let settings = store.settings()?;
     let recipients = store.recipients()?;
     let mut enrollments = Vec::with_capacity(parsed.len());
+    let bar = crate::ui::progress(parsed.len(), "encrypting", ctx.json());
     for (_, p) in &parsed {
+        bar.inc(1);
         enrollments.push(Enrollment {
             user: p.user.clone(),
             params: p.params,
@@ -81,6 +83,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             status,
         });
     }
+    bar.finish_and_clear();
     if !args.dry_run {
         store.import(&ctx.op(), &enrollments)?;
     }

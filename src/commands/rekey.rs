@@ -66,7 +66,9 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let bar = crate::ui::progress(count, "re-encrypting", ctx.json());
     let result = store.rekey(&ctx.op(), &recipients, &mut |s| {
+        bar.inc(1);
         let secret = ids
             .decrypt_secret(&s.ciphertext)
             .ok_or_else(|| mfactl::Error::Decrypt {
@@ -74,6 +76,7 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
             })?;
         vault::encrypt_secret(&recipients, &secret)
     });
+    bar.finish_and_clear();
     let count = match result {
         Ok(n) => n,
         Err(e) => {

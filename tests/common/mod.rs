@@ -83,8 +83,9 @@ impl TestEnv {
 
 /// Reads every table directly with SQLite (not through mfactl) into a comparable string.
 pub fn snapshot(db: &Path) -> String {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open store read-only");
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open store read-only");
     let mut out = String::new();
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -95,7 +96,9 @@ pub fn snapshot(db: &Path) -> String {
         .unwrap();
     for t in tables {
         out.push_str(&format!("== {t}\n"));
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1"))
+            .unwrap();
         let n = stmt.column_count();
         let rows = stmt
             .query_map([], |r| {
@@ -117,7 +120,10 @@ pub fn snapshot(db: &Path) -> String {
 
 /// Seconds since the epoch.
 pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// RFC 4226 HOTP, written here from the RFC against the hmac crate: an oracle independent of
@@ -140,11 +146,21 @@ pub fn hotp(key: &[u8], counter: u64, digits: u32, algorithm: &str) -> String {
         | u32::from(h[offset + 1]) << 16
         | u32::from(h[offset + 2]) << 8
         | u32::from(h[offset + 3]);
-    format!("{:0width$}", bin % 10u32.pow(digits), width = digits as usize)
+    format!(
+        "{:0width$}",
+        bin % 10u32.pow(digits),
+        width = digits as usize
+    )
 }
 
 /// The TOTP code for `secret_b32` at `unix_time`.
-pub fn totp_at(secret_b32: &str, algorithm: &str, digits: u32, period: u64, unix_time: u64) -> String {
+pub fn totp_at(
+    secret_b32: &str,
+    algorithm: &str,
+    digits: u32,
+    period: u64,
+    unix_time: u64,
+) -> String {
     let key = data_encoding::BASE32_NOPAD
         .decode(secret_b32.as_bytes())
         .expect("base32 secret");
@@ -188,13 +204,14 @@ pub fn decode_terminal_qr(text: &str) -> String {
         }
     }
     let scale = 4;
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
-        if light[y / scale][x / scale] {
-            255
-        } else {
-            0
-        }
-    });
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
+            if light[y / scale][x / scale] {
+                255
+            } else {
+                0
+            }
+        });
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "expected exactly one QR code");
     let (_, content) = grids[0].decode().expect("QR decodes");
