@@ -27,7 +27,13 @@ impl Recipient {
         x25519::Recipient::from_str(text.trim())
             .map(Recipient)
             .map_err(|_| Error::InvalidRecipient {
-                recipient: text.chars().take(100).collect(),
+                // A private key pasted by mistake must not be echoed to the terminal or logs.
+                recipient: if text.trim().to_ascii_uppercase().starts_with("AGE-SECRET-KEY-") {
+                    "AGE-SECRET-KEY-1... (a private key: pass its public key, from age-keygen -y)"
+                        .into()
+                } else {
+                    text.chars().take(100).collect()
+                },
             })
     }
 }
@@ -319,6 +325,15 @@ mod tests {
         }
         let other = Identities::from_key(x25519::Identity::generate(), "x".into());
         assert!(other.decrypt_secret(&ct).is_none());
+    }
+
+    #[test]
+    fn a_private_key_given_as_recipient_is_not_echoed() {
+        let key = x25519::Identity::generate();
+        let text = key.to_string().expose_secret().to_owned();
+        let err = Recipient::parse(&text).unwrap_err().to_string();
+        assert!(!err.contains(&text[20..]), "{err}");
+        assert!(err.contains("public key"), "{err}");
     }
 
     #[test]
