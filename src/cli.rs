@@ -42,6 +42,7 @@ pub struct Cli {
 
 /// Options valid on every subcommand.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]
     #[arg(
