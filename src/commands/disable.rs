@@ -11,11 +11,7 @@ use crate::exit_codes::ExitCode;
 pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     let mut store = ctx.open_store()?;
-    let rec = store
-        .user(&user)?
-        .ok_or_else(|| mfactl::Error::UnknownUser {
-            user: user.to_string(),
-        })?;
+    let rec = store.require_user(&user)?;
     let changed = if rec.status == Status::Disabled {
         false
     } else {

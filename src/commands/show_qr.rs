@@ -18,11 +18,7 @@ use crate::exit_codes::ExitCode;
 pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     let mut store = ctx.open_store()?;
-    let rec = store
-        .user(&user)?
-        .ok_or_else(|| mfactl::Error::UnknownUser {
-            user: user.to_string(),
-        })?;
+    let rec = store.require_user(&user)?;
     let ciphertext = match (&rec.secret, rec.status) {
         (Some(ct), Status::Pending) => ct,
         (Some(ct), Status::Enabled) if args.force => ct,

@@ -104,6 +104,13 @@ pub trait Store {
     /// One user, with their encrypted secret.
     fn user(&self, user: &UserName) -> Result<Option<UserRecord>>;
 
+    /// One user, or [`crate::Error::UnknownUser`].
+    fn require_user(&self, user: &UserName) -> Result<UserRecord> {
+        self.user(user)?.ok_or_else(|| crate::Error::UnknownUser {
+            user: user.to_string(),
+        })
+    }
+
     /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
     fn users(&self, filter: UserFilter) -> Result<Vec<UserRecord>>;
 
