@@ -93,10 +93,26 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::Success
         }
+        // A bare `mfactl`: `arg_required_else_help` does not fire when MFACTL_* variables
+        // supply global options, but the person still wants the help, not an error.
+        ErrorKind::MissingSubcommand if std::env::args_os().len() <= 1 => {
+            let help = <crate::cli::Cli as clap::CommandFactory>::command().render_help();
+            eprint!("{help}");
+            ExitCode::Error
+        }
         _ => {
             let _ = e.print();
             if std::env::args_os().any(|a| a == "--json") {
-                let text = e.kind().as_str().unwrap_or("invalid command line");
+                // clap's message up to its usage block, on one line, without the "error: " prefix.
+                let rendered = e.render().to_string();
+                let text = rendered
+                    .lines()
+                    .take_while(|l| !l.starts_with("Usage:"))
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let text = text.strip_prefix("error: ").unwrap_or(&text);
                 let doc = serde_json::json!({ "error": { "kind": "usage", "message": text, "hint": "run 'mfactl --help'" } });
                 println!("{doc}");
             }

@@ -28,7 +28,11 @@ impl Recipient {
             .map(Recipient)
             .map_err(|_| Error::InvalidRecipient {
                 // A private key pasted by mistake must not be echoed to the terminal or logs.
-                recipient: if text.trim().to_ascii_uppercase().starts_with("AGE-SECRET-KEY-") {
+                recipient: if text
+                    .trim()
+                    .to_ascii_uppercase()
+                    .starts_with("AGE-SECRET-KEY-")
+                {
                     "AGE-SECRET-KEY-1... (a private key: pass its public key, from age-keygen -y)"
                         .into()
                 } else {
