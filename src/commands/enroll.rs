@@ -5,7 +5,6 @@ use mfactl::model::{Status, TotpParams};
 use mfactl::store::{self, EnrollOutcome, Enrollment};
 use mfactl::totp::{self, TotpSecret};
 use mfactl::vault;
-use serde_json::json;
 
 use super::{init, parse_user, show_qr, verify, Context};
 use crate::cli::{AlgorithmArg, EnrollArgs};
@@ -20,6 +19,19 @@ impl From<AlgorithmArg> for mfactl::model::Algorithm {
             AlgorithmArg::Sha512 => Self::Sha512,
         }
     }
+}
+
+/// `enroll --json`. Borrows the secret rather than copying it into a `serde_json::Value`.
+#[derive(serde::Serialize)]
+struct EnrollOutput<'a> {
+    user: &'a mfactl::model::UserName,
+    status: Status,
+    issuer: &'a str,
+    algorithm: mfactl::model::Algorithm,
+    digits: u8,
+    period: u32,
+    otpauth_uri: &'a str,
+    secret: &'a str,
 }
 
 pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
@@ -83,16 +95,16 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
 
     let b32 = secret.to_base32();
     if ctx.json() {
-        ctx.print_json(&json!({
-            "user": user,
-            "status": Status::Pending,
-            "issuer": issuer,
-            "algorithm": params.algorithm,
-            "digits": params.digits,
-            "period": params.period,
-            "otpauth_uri": uri.as_str(),
-            "secret": b32.as_str(),
-        }))?;
+        ctx.print_json(&EnrollOutput {
+            user: &user,
+            status: Status::Pending,
+            issuer: &issuer,
+            algorithm: params.algorithm,
+            digits: params.digits,
+            period: params.period,
+            otpauth_uri: &uri,
+            secret: &b32,
+        })?;
         return Ok(ExitCode::Success);
     }
 

@@ -11,6 +11,19 @@ use super::{confirm_or_refuse, Context};
 use crate::cli::{ExportArgs, ExportFormat, ExportStatus};
 use crate::exit_codes::ExitCode;
 
+/// One user in `export --format json`. Borrows the secrets rather than copying them.
+#[derive(serde::Serialize)]
+struct ExportEntry<'a> {
+    user: &'a str,
+    status: Status,
+    issuer: &'a str,
+    algorithm: mfactl::model::Algorithm,
+    digits: u8,
+    period: u32,
+    secret: &'a str,
+    otpauth_uri: &'a str,
+}
+
 pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
     let filter = match args.status {
         None => UserFilter::All,
@@ -65,22 +78,23 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
             Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
         }
         ExportFormat::Json => {
-            let list: Vec<_> = rows
+            let list: Vec<ExportEntry<'_>> = rows
                 .iter()
-                .map(|(rec, b32, uri)| {
-                    json!({
-                        "user": rec.user,
-                        "status": rec.status,
-                        "issuer": rec.issuer,
-                        "algorithm": rec.params.algorithm,
-                        "digits": rec.params.digits,
-                        "period": rec.params.period,
-                        "secret": b32.as_str(),
-                        "otpauth_uri": uri.as_str(),
-                    })
+                .map(|(rec, b32, uri)| ExportEntry {
+                    user: rec.user.as_str(),
+                    status: rec.status,
+                    issuer: &rec.issuer,
+                    algorithm: rec.params.algorithm,
+                    digits: rec.params.digits,
+                    period: rec.params.period,
+                    secret: b32,
+                    otpauth_uri: uri,
                 })
                 .collect();
-            Zeroizing::new(serde_json::to_string_pretty(&list)? + "\n")
+            let mut buf = Zeroizing::new(Vec::new());
+            serde_json::to_writer_pretty(&mut *buf, &list)?;
+            buf.push(b'\n');
+            Zeroizing::new(String::from_utf8_lossy(&buf).into_owned())
         }
     };
     print!("{}", out.as_str());

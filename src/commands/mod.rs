@@ -16,7 +16,7 @@ mod show_qr;
 mod unlock;
 mod verify;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -153,10 +153,14 @@ impl Context {
     }
 
     /// Prints one JSON document on stdout.
+    /// The buffer is zeroized afterwards: some documents carry secrets the operator asked for.
     pub fn print_json(&self, value: &impl Serialize) -> Result<()> {
-        let text = serde_json::to_string_pretty(value).context("cannot encode JSON output")?;
-        println!("{text}");
-        Ok(())
+        let mut buf = Zeroizing::new(Vec::new());
+        serde_json::to_writer_pretty(&mut *buf, value).context("cannot encode JSON output")?;
+        buf.push(b'\n');
+        std::io::stdout()
+            .write_all(&buf)
+            .context("cannot write to stdout")
     }
 }
 

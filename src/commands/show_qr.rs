@@ -15,6 +15,16 @@ use super::{parse_user, Context};
 use crate::cli::{QrFileArgs, ShowQrArgs};
 use crate::exit_codes::ExitCode;
 
+/// `show-qr --json`. Borrows the secret-bearing strings rather than copying them.
+#[derive(serde::Serialize)]
+struct ShowQrOutput<'a> {
+    user: &'a mfactl::model::UserName,
+    status: Status,
+    otpauth_uri: &'a str,
+    qr: &'a str,
+    files: &'a [PathBuf],
+}
+
 pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     let mut store = ctx.open_store()?;
@@ -57,13 +67,13 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
         return Err(e.into());
     }
     if ctx.json() {
-        ctx.print_json(&json!({
-            "user": user,
-            "status": rec.status,
-            "otpauth_uri": uri.as_str(),
-            "qr": qr.as_str(),
-            "files": written,
-        }))?;
+        ctx.print_json(&ShowQrOutput {
+            user: &user,
+            status: rec.status,
+            otpauth_uri: &uri,
+            qr: &qr,
+            files: &written,
+        })?;
     } else {
         print!("{}", qr.as_str());
         println!();
