@@ -47,6 +47,14 @@ impl SqliteStore {
                     reason: "it is a directory".into(),
                 })
             }
+            // A FIFO, socket or device: SQLite would fail with a bare I/O error (or, on
+            // /dev/null, call it an empty database).
+            Ok(m) if !m.is_file() => {
+                return Err(Error::NotAStore {
+                    path: path.to_owned(),
+                    reason: "it is not a regular file".into(),
+                })
+            }
             Ok(_) => {}
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;

@@ -3,6 +3,7 @@
 //! SQLite read directly).
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -32,20 +33,69 @@ impl TestEnv {
         env
     }
 
+    /// The environment every invocation of the binary gets (and nothing else).
+    pub fn env_vars(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+            ("HOME", self.dir.path().into()),
+            ("XDG_DATA_HOME", self.dir.path().join("xdg-data").into()),
+            ("XDG_CONFIG_HOME", self.dir.path().join("xdg-config").into()),
+            ("MFACTL_DB", self.db.clone().into()),
+            ("MFACTL_IDENTITY", self.identity.clone().into()),
+            ("MFACTL_ACTOR", "test-operator".into()),
+            ("NO_COLOR", "1".into()),
+        ]
+    }
+
     /// The real binary, isolated from the caller's environment, with no stdin.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("mfactl").expect("binary");
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("xdg-data"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg-config"))
-            .env("MFACTL_DB", &self.db)
-            .env("MFACTL_IDENTITY", &self.identity)
-            .env("MFACTL_ACTOR", "test-operator")
-            .env("NO_COLOR", "1")
-            .write_stdin("");
+        c.env_clear().envs(self.env_vars()).write_stdin("");
         c
+    }
+
+    /// The real binary as a plain `std::process::Command` with the same environment as
+    /// [`TestEnv::cmd`], for tests that spawn processes and keep their handles (to run many
+    /// at once, or to kill them). stdin, stdout and stderr are the caller's to set.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mfactl"));
+        c.env_clear().envs(self.env_vars());
+        c
+    }
+
+    /// Runs `mfactl --json verify USER` with `code` on stdin; returns the exit code and the
+    /// JSON document printed on stdout.
+    pub fn verify(&self, user: &str, code: &str) -> (i32, serde_json::Value) {
+        let out = self
+            .cmd()
+            .args(["--json", "verify", user])
+            .write_stdin(format!("{code}\n"))
+            .output()
+            .expect("run mfactl verify");
+        let code = out.status.code().expect("verify exited normally");
+        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "verify --json printed no JSON ({e}); stdout {:?}, stderr {:?}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (code, doc)
+    }
+
+    /// `mfactl --json list` (with `extra` arguments), parsed.
+    pub fn list(&self, extra: &[&str]) -> Vec<serde_json::Value> {
+        let out = self
+            .cmd()
+            .args(["--json", "list"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let doc: serde_json::Value = serde_json::from_slice(&out).expect("list --json prints JSON");
+        doc.as_array().expect("list --json prints an array").clone()
     }
 
     /// Enrolls `user` with `--json` plus `extra` arguments; returns the JSON document.
@@ -165,6 +215,32 @@ pub fn totp_at(
         .decode(secret_b32.as_bytes())
         .expect("base32 secret");
     hotp(&key, unix_time / period, digits, algorithm)
+}
+
+/// The current TOTP time step for the default 30 s period.
+pub fn step_now() -> u64 {
+    unix_now() / 30
+}
+
+/// Runs `scenario` with the current 30 s step, and returns its result if the step did not
+/// change while it ran; a run that straddles a step boundary is thrown away and repeated (at
+/// most three times). For scenarios about "the previous step" or "the next step": this never
+/// waits, it only repeats, so `scenario` must set up its own fresh store and return what it
+/// observed rather than assert.
+pub fn in_one_step<T>(mut scenario: impl FnMut(u64) -> T) -> T {
+    for _ in 0..3 {
+        let step = step_now();
+        let out = scenario(step);
+        if step_now() == step {
+            return out;
+        }
+    }
+    panic!("three runs in a row straddled a TOTP step boundary");
+}
+
+/// The code for `secret_b32` (SHA1, 6 digits, 30 s) at time step `step`.
+pub fn code_at_step(secret_b32: &str, step: u64) -> String {
+    totp_at(secret_b32, "SHA1", 6, 30, step * 30)
 }
 
 /// The TOTP code for now.
