@@ -295,6 +295,7 @@ pub enum ConfigCommand {
         /// The setting's name
         key: String,
         /// Its new value
+        #[arg(allow_hyphen_values = true)]
         value: String,
     },
 }

@@ -81,6 +81,9 @@ pub fn encrypt_secret(recipients: &[Recipient], secret: &TotpSecret) -> Result<V
     Ok(out)
 }
 
+/// Identity files are a few lines; anything larger is not one.
+const MAX_IDENTITY_FILE: u64 = 64 * 1024;
+
 /// The private keys at hand, able to decrypt the store's secrets.
 pub struct Identities {
     keys: Vec<x25519::Identity>,
@@ -133,7 +136,19 @@ impl Identities {
         let raw: Zeroizing<Vec<u8>> = match source {
             IdentitySource::Env(text) => Zeroizing::new(text.as_bytes().to_vec()),
             IdentitySource::File(path) => {
-                Zeroizing::new(fs::read(path).map_err(|e| bad(io_reason(&e)))?)
+                // Bounded: `-i /dev/zero` must fail, not exhaust memory. FIFOs (`-i <(...)`)
+                // stay allowed, so the size is checked while reading, not from metadata.
+                let mut buf = Zeroizing::new(Vec::new());
+                fs::File::open(path)
+                    .and_then(|f| f.take(MAX_IDENTITY_FILE + 1).read_to_end(&mut buf))
+                    .map_err(|e| bad(io_reason(&e)))?;
+                if buf.len() as u64 > MAX_IDENTITY_FILE {
+                    return Err(bad(format!(
+                        "larger than {} KiB; not an identity file",
+                        MAX_IDENTITY_FILE / 1024
+                    )));
+                }
+                buf
             }
         };
         let text = if is_age_file(&raw) {
@@ -329,6 +344,17 @@ mod tests {
         }
         let other = Identities::from_key(x25519::Identity::generate(), "x".into());
         assert!(other.decrypt_secret(&ct).is_none());
+    }
+
+    #[test]
+    fn an_endless_identity_file_is_refused_not_read_forever() {
+        let err = Identities::load(
+            &IdentitySource::File("/dev/zero".into()),
+            &mut || unreachable!(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("larger than 64 KiB"), "{err}");
     }
 
     #[test]
