@@ -596,3 +596,39 @@ fn list_is_sorted_filters_by_status_and_handles_an_empty_store() {
     assert!(!amy["enabled_at"].is_null() && !amy["last_used_at"].is_null());
     assert!(amy.get("secret").is_none());
 }
+
+#[test]
+fn verify_reads_one_line_and_does_not_wait_for_the_pipe_to_close() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let env = TestEnv::initialised();
+    let secret = env.enroll("pat", &[])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut child = env
+        .std_cmd()
+        .args(["verify", "pat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The write end stays open for the whole wait, as a coprocess or a long-lived caller keeps it.
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", totp_now(&secret, "SHA1", 6, 30)).unwrap();
+    // A deadline, not a wait for a result: a verify that waits for EOF is killed and fails.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("verify waited for EOF instead of reading one line");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(0));
+}

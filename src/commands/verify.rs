@@ -1,6 +1,6 @@
 //! `mfactl verify`: check a TOTP or recovery code. Exit 0 accepted, 1 rejected, 2 error.
 
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, IsTerminal, Read};
 
 use anyhow::{Context as _, Result};
 use mfactl::model::UserName;
@@ -105,11 +105,12 @@ fn read_code(ctx: &Context, user: &UserName) -> Result<Zeroizing<String>> {
             .interact()?;
         return Ok(Zeroizing::new(code));
     }
+    // One line, not to EOF: a caller that keeps its end of the pipe open must not hang us.
     let mut buf = Zeroizing::new(Vec::new());
     std::io::stdin()
         .lock()
         .take(MAX_INPUT + 1)
-        .read_to_end(&mut buf)
+        .read_until(b'\n', &mut buf)
         .context("cannot read the code from stdin")?;
     let line_end = buf.iter().position(|&b| b == b'\n');
     if line_end.is_none() && buf.len() as u64 > MAX_INPUT {
