@@ -71,18 +71,18 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
 
     let settings = store.settings()?;
     let recipients = store.recipients()?;
-    let mut enrollments = Vec::with_capacity(parsed.len());
     let bar = crate::ui::progress(parsed.len(), "encrypting", ctx.json());
-    for (_, p) in &parsed {
+    // The age encryption is nearly all of an import's time: it runs on every core.
+    let enrollments = super::par_map(&parsed, |(_, p)| {
         bar.inc(1);
-        enrollments.push(Enrollment {
+        Ok(Enrollment {
             user: p.user.clone(),
             params: p.params,
             issuer: p.issuer.clone().unwrap_or_else(|| settings.issuer.clone()),
             ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
             status,
-        });
-    }
+        })
+    })?;
     bar.finish_and_clear();
     if !args.dry_run {
         store.import(&ctx.op(), &enrollments)?;

@@ -61,10 +61,12 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let users = store.users(filter)?;
     if ctx.json() {
         let rows: Vec<Row<'_>> = users.iter().map(Row::from).collect();
-        let mut out = std::io::stdout().lock();
+        // Buffered: stdout is line-buffered, and 100,000 users are over a million lines.
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, &rows)?;
         use std::io::Write;
         writeln!(out)?;
+        out.flush()?;
         return Ok(ExitCode::Success);
     }
     if users.is_empty() {

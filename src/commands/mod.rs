@@ -182,6 +182,39 @@ fn os_user() -> Option<String> {
     None
 }
 
+/// Maps `f` over `items` on every core (scoped threads over contiguous chunks), for the bulk age
+/// work of import and rekey. The order is kept, and the error returned is the one of the first
+/// failing item, as a sequential loop would return.
+pub fn par_map<T: Sync, U: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> mfactl::Result<U> + Sync,
+) -> mfactl::Result<Vec<U>> {
+    // Below this, spawning threads costs more than it saves.
+    const MIN_PER_THREAD: usize = 64;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / MIN_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<mfactl::Result<Vec<U>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// Parses a user name argument.
 pub fn parse_user(name: &str) -> Result<mfactl::model::UserName> {
     Ok(mfactl::model::UserName::parse(name)?)

@@ -1,10 +1,13 @@
 //! `mfactl rekey` and `mfactl recipients`: key rotation.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
+use mfactl::model::UserName;
 use mfactl::vault::{self, Recipient};
 use serde_json::json;
 
-use super::{confirm_or_refuse, Context};
+use super::{confirm_or_refuse, par_map, Context};
 use crate::cli::RekeyArgs;
 use crate::exit_codes::ExitCode;
 
@@ -49,7 +52,8 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
     }
     let mut store = ctx.open_store()?;
     let ids = ctx.identities()?;
-    let count = store.secrets(mfactl::model::UserFilter::All)?.len();
+    let secrets = store.secrets(mfactl::model::UserFilter::All)?;
+    let count = secrets.len();
     confirm_or_refuse(
         ctx,
         args.yes,
@@ -67,14 +71,33 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
         None => None,
     };
     let bar = crate::ui::progress(count, "re-encrypting", ctx.json());
-    let result = store.rekey(&ctx.op(), &recipients, &mut |s| {
+    let reencrypt = |user: &UserName, ciphertext: &[u8]| {
         bar.inc(1);
         let secret = ids
-            .decrypt_secret(&s.ciphertext)
+            .decrypt_secret(ciphertext)
             .ok_or_else(|| mfactl::Error::Decrypt {
-                user: s.user.to_string(),
+                user: user.to_string(),
             })?;
         vault::encrypt_secret(&recipients, &secret)
+    };
+    // The age work (nearly all of a rekey's time) runs on every core before the write
+    // transaction. Inside it, a prepared ciphertext is used only if the stored one is still the
+    // one it was made from; a secret changed meanwhile is re-encrypted there, as before.
+    let result = par_map(&secrets, |rec| {
+        reencrypt(&rec.user, rec.secret.as_deref().unwrap_or_default())
+    })
+    .and_then(|prepared| {
+        let index: HashMap<&UserName, usize> = secrets
+            .iter()
+            .enumerate()
+            .map(|(i, rec)| (&rec.user, i))
+            .collect();
+        store.rekey(&ctx.op(), &recipients, &mut |s| match index.get(&s.user) {
+            Some(&i) if secrets[i].secret.as_deref() == Some(s.ciphertext.as_slice()) => {
+                Ok(prepared[i].clone())
+            }
+            _ => reencrypt(&s.user, &s.ciphertext),
+        })
     });
     bar.finish_and_clear();
     let count = match result {

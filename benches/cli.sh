@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of the release binary, against oathtool where there is a peer.
+# Writes BENCHMARKS.md at the repository root. Bounded: a few minutes plus the release build.
+#
+#   bash benches/cli.sh
+#
+# Needs cargo; installs hyperfine, oathtool and sqlite3 from Debian's packages if missing.
+# RUNS (default 100) sets the runs of each short hyperfine benchmark.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/BENCHMARKS.md
+RUNS=${RUNS:-100}
+
+need() { # command package
+    command -v "$1" >/dev/null 2>&1 && return
+    echo "== installing $2" >&2
+    local sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
+}
+need hyperfine hyperfine
+need oathtool oathtool
+need sqlite3 sqlite3
+
+echo "== building (release)" >&2
+cargo build --release --quiet --bin mfactl --example gen_store
+B=$ROOT/target/release/mfactl
+GEN=$ROOT/target/release/examples/gen_store
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mfactl-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+# No MFACTL_* from the caller's environment may change what is measured.
+unset MFACTL_DB MFACTL_IDENTITY MFACTL_AGE_KEY MFACTL_PASSPHRASE MFACTL_ACTOR
+export NO_COLOR=1
+
+# --- stores ---------------------------------------------------------------------------------
+declare -A SECRET GEN_LOG
+for n in 1 10000 100000; do
+    echo "== generating a store of $n users" >&2
+    SECRET[$n]=$("$GEN" "$WORK/s$n.db" "$n" 2>"$WORK/gen$n.log")
+    GEN_LOG[$n]=$(cat "$WORK/gen$n.log")
+done
+# The age encryption of 10,000 secrets on every core, as gen_store measured it: the floor
+# under an import of 10,000 users.
+FLOOR10K=$(sed -n 's/.*age encryption \([0-9.]*\)\(m\?s\) on.*/\1 \2/p' "$WORK/gen10000.log" |
+    awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
+
+# --- helpers --------------------------------------------------------------------------------
+# bench NAME [hyperfine args...]: runs hyperfine, keeps its CSV as $WORK/NAME.csv.
+bench() {
+    local name=$1
+    shift
+    echo "== $name" >&2
+    hyperfine -N --style none --export-csv "$WORK/$name.csv" "$@" >/dev/null
+}
+# field NAME COLUMN [ROW]: a column (mean, stddev, median, user, system, min, max) of a result,
+# in seconds; ROW counts from 1 (default 1).
+field() {
+    awk -F, -v col="$2" -v row="${3:-1}" '
+        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+        NR == row + 1 { print $c }' "$WORK/$1.csv"
+}
+ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
+sec() { awk -v s="$1" 'BEGIN { printf "%.2f s", s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+verdict() { if le "$1" "$2"; then echo "met"; else echo "**missed**"; fi; }
+# mean ± σ (median) of a result, in ms.
+spread() {
+    awk -v m="$(field "$1" mean "${2:-1}")" -v s="$(field "$1" stddev "${2:-1}")" \
+        -v d="$(field "$1" median "${2:-1}")" \
+        'BEGIN { printf "%.2f ± %.2f ms (median %.2f)", m * 1000, s * 1000, d * 1000 }'
+}
+reset_sql="UPDATE mfa_secret SET last_used_step = NULL, failed_attempts = 0, locked_at = NULL WHERE user = 'bench'"
+
+# --- start-up -------------------------------------------------------------------------------
+bench startup -w 20 -r $((RUNS * 3)) "$B --version" "oathtool --version"
+# A command that goes through clap and SQLite but writes nothing (the recipients table).
+bench read_only -w 10 -r "$RUNS" "$B --db $WORK/s1.db recipients"
+
+# --- verify ---------------------------------------------------------------------------------
+# Accepted: a fresh code each run would need a new 30 s step; instead --prepare clears
+# last_used_step (and any failure count) with sqlite3 before each run, so every run is the
+# full accepting path. Codes are computed just before each benchmark, which lasts far less
+# than the ±1 step (90 s) the default skew accepts; hyperfine stops on any exit status but 0.
+verify_accepted() { # n
+    local n=$1 db=$WORK/s$1.db id=$WORK/s$1.db.identity.txt code
+    code=$(oathtool --totp -b "${SECRET[$n]}")
+    bench "verify_$n" -w 5 -r "$RUNS" --prepare "sqlite3 $db \"$reset_sql\"" \
+        "$B --db $db -i $id verify -q bench $code"
+}
+verify_accepted 1
+verify_accepted 100000
+# Replayed: the same code again, without the reset: rejected as `replayed` (exit 1), still the
+# whole path (decrypt, HMAC, a write transaction with its audit row) minus the UPDATE.
+code=$(oathtool --totp -b "${SECRET[1]}")
+"$B" --db "$WORK/s1.db" -i "$WORK/s1.db.identity.txt" verify -q bench "$code" || true
+set +e
+replay_out=$("$B" --db "$WORK/s1.db" -i "$WORK/s1.db.identity.txt" --json verify bench "$code")
+replay_rc=$?
+set -e
+case "$replay_out" in
+*'"replayed"'*) [ "$replay_rc" = 1 ] || { echo "replay exited $replay_rc" >&2; exit 1; } ;;
+*) echo "expected a replay, got: $replay_out" >&2; exit 1 ;;
+esac
+bench verify_replayed -w 5 -r "$RUNS" -i \
+    "$B --db $WORK/s1.db -i $WORK/s1.db.identity.txt verify -q bench $code"
+oath_code=$(oathtool --totp -b "${SECRET[1]}")
+bench oathtool -w 10 -r $((RUNS * 3)) "oathtool --totp -b ${SECRET[1]} $oath_code"
+
+# --- list -----------------------------------------------------------------------------------
+bench list_100k -w 1 -r 5 "$B --db $WORK/s100000.db --json list"
+"$B" --db "$WORK/s100000.db" --json list | grep -c '"user":' | grep -qx 100000
+
+# --- import ---------------------------------------------------------------------------------
+# 10,000 otpauth URIs (exported from the 10,000-user store), imported into an empty store.
+"$B" --db "$WORK/s10000.db" -i "$WORK/s10000.db.identity.txt" export --yes --format uri \
+    >"$WORK/users.uri"
+[ "$(wc -l <"$WORK/users.uri")" = 10000 ]
+"$B" --db "$WORK/empty.db" -i "$WORK/empty.identity.txt" init >/dev/null 2>&1
+bench import_10k -r 3 --prepare "cp $WORK/empty.db $WORK/import.db" \
+    "$B --db $WORK/import.db -i $WORK/empty.identity.txt import $WORK/users.uri"
+
+# --- rekey ----------------------------------------------------------------------------------
+new_recipient=$(sed -n 's/^# public key: //p' "$WORK/s10000.db.identity.txt")
+bench rekey_100k -r 2 --prepare "cp $WORK/s100000.db $WORK/rekey.db" \
+    "$B --db $WORK/rekey.db -i $WORK/s100000.db.identity.txt rekey --yes -r $new_recipient"
+# The last timed run's result: every secret now opens with the new key only.
+"$B" --db "$WORK/rekey.db" -i "$WORK/s10000.db.identity.txt" show-qr --force bench \
+    --json >/dev/null
+
+# --- report ---------------------------------------------------------------------------------
+ver=$(field startup median 1)
+oathver=$(field startup median 2)
+v1=$(field verify_1 median)
+v100k=$(field verify_100000 median)
+vrep=$(field verify_replayed median)
+oath=$(field oathtool median)
+ro=$(field read_only median)
+list=$(field list_100k mean)
+imp=$(field import_10k mean)
+rk=$(field rekey_100k mean)
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+
+cat >"$OUT" <<EOF
+# Benchmarks
+
+Written by \`bash benches/cli.sh\` (whole processes, hyperfine) on $(date -u +%Y-%m-%dT%H:%M:%SZ).
+In-process figures for the same paths come from \`cargo bench\` (benches/core.rs, criterion).
+
+| Machine | |
+| --- | --- |
+| CPUs (nproc) | $(nproc) |
+| CPU model | ${cpu:-unknown} |
+| Memory | $mem |
+| Kernel | $(uname -sr) |
+| rustc | $(rustc --version) |
+| Load average when the run ended | $(cut -d' ' -f1-3 /proc/loadavg) |
+| Tools | $(hyperfine --version), $(oathtool --version | head -1), sqlite3 $(sqlite3 --version | cut -d' ' -f1) |
+
+Stores were built by \`cargo run --release --example gen_store -- PATH N\` (one process, one
+import transaction, age encryption on every core): 1 user in $(sed -n 's/.* users in \([^ ]*\) .*/\1/p' "$WORK/gen1.log"),
+10,000 in $(sed -n 's/.* users in \([^ ]*\) .*/\1/p' "$WORK/gen10000.log"), 100,000 in $(sed -n 's/.* users in \([^ ]*\) .*/\1/p' "$WORK/gen100000.log").
+All users are enabled, SHA1, 6 digits, 30 s; every secret is age-encrypted to one X25519 key.
+
+## Targets
+
+Ratios are of medians (hyperfine, $RUNS runs or more for the short commands, after warm-up);
+the store files live in \`$(dirname "$WORK")\`, on $(df -PT "$WORK" | awk 'NR == 2 { print $2 }').
+
+| Measurement | mfactl | Compared with | Ratio | Target | |
+| --- | --- | --- | --- | --- | --- |
+| Start-up: \`mfactl --version\` vs \`oathtool --version\` | $(ms "$ver") | $(ms "$oathver") | $(ratio "$ver" "$oathver") | ≤ 1.5 | $(verdict "$(ratio "$ver" "$oathver")" 1.5) |
+| \`mfactl verify\` of a valid code, whole process, 1-user store, vs \`oathtool --totp -b SECRET CODE\` | $(ms "$v1") | $(ms "$oath") | $(ratio "$v1" "$oath") | ≤ 2 | $(verdict "$(ratio "$v1" "$oath")" 2) |
+| \`mfactl verify\` of a valid code, 100,000-user store vs 1-user store | $(ms "$v100k") | $(ms "$v1") | $(ratio "$v100k" "$v1") | ≤ 1.2 | $(verdict "$(ratio "$v100k" "$v1")" 1.2) |
+| \`mfactl --json list\`, 100,000 users (mean of 5) | $(sec "$list") | 1 s | $(ratio "$list" 1) | < 1 s | $(verdict "$list" 1) |
+| \`mfactl import\` of 10,000 otpauth URIs into an empty store (mean of 3) | $(sec "$imp") | 5 s | $(ratio "$imp" 5) | < 5 s | $(verdict "$imp" 5) |
+| ... against the age encryption floor (10,000 encryptions on $(nproc) threads, in gen_store) | $(sec "$imp") | $(sec "$FLOOR10K") | $(ratio "$imp" "$FLOOR10K") | | |
+| \`mfactl rekey --yes -r KEY\`, 100,000 secrets (mean of 2) | $(sec "$rk") | 30 s | $(ratio "$rk" 30) | < 30 s | $(verdict "$rk" 30) |
+
+Details (mean ± σ, median):
+
+| Command | Time | User CPU | System CPU |
+| --- | --- | --- | --- |
+| \`mfactl --version\` | $(spread startup 1) | $(ms "$(field startup user 1)") | $(ms "$(field startup system 1)") |
+| \`oathtool --version\` | $(spread startup 2) | $(ms "$(field startup user 2)") | $(ms "$(field startup system 2)") |
+| \`mfactl recipients\` (clap + SQLite open, one read, close; no write) | $(spread read_only) | $(ms "$(field read_only user)") | $(ms "$(field read_only system)") |
+| \`mfactl verify\`, accepted, 1 user | $(spread verify_1) | $(ms "$(field verify_1 user)") | $(ms "$(field verify_1 system)") |
+| \`mfactl verify\`, accepted, 100,000 users | $(spread verify_100000) | $(ms "$(field verify_100000 user)") | $(ms "$(field verify_100000 system)") |
+| \`mfactl verify\`, rejected as replayed, 1 user | $(spread verify_replayed) | $(ms "$(field verify_replayed user)") | $(ms "$(field verify_replayed system)") |
+| \`oathtool --totp -b SECRET CODE\` | $(spread oathtool) | $(ms "$(field oathtool user)") | $(ms "$(field oathtool system)") |
+| \`mfactl --json list\`, 100,000 users | $(sec "$list") | $(sec "$(field list_100k user)") | $(sec "$(field list_100k system)") |
+| \`mfactl import\`, 10,000 users | $(sec "$imp") | $(sec "$(field import_10k user)") | $(sec "$(field import_10k system)") |
+| \`mfactl rekey\`, 100,000 secrets | $(sec "$rk") | $(sec "$(field rekey_100k user)") | $(sec "$(field rekey_100k system)") |
+
+## What was measured
+
+- **verify, accepted**: \`mfactl --db S -i ID verify -q bench CODE\` with a code oathtool computed
+  just before the benchmark. Between runs, hyperfine's \`--prepare\` runs
+  \`sqlite3 S "$reset_sql"\` (not timed), so every timed run takes the full accepting path:
+  process start, clap, identity file read, SQLite open, \`BEGIN IMMEDIATE\`, user and settings
+  read, age decryption (X25519), HMAC-SHA1 over the ±1 step window, the UPDATE of the user's
+  row and the audit row, the commit, and the close (which checkpoints the WAL into the database
+  file, so that the \`.db\` alone is complete after every command). hyperfine stops on any exit
+  status but 0, so every timed run was an acceptance.
+- **verify, replayed**: the same code again without the reset: rejected as \`replayed\` (exit 1,
+  checked by the script), the same path except that the user's row is not updated (the audit row
+  still is: it is a write transaction).
+- **oathtool**: \`oathtool --totp -b SECRET CODE\` validating one code (window 0): no file, no
+  decryption, no write. It is the floor of "a process that checks a TOTP code", not an
+  equivalent workload: mfactl also decrypts the secret, enforces replay protection and lockout
+  and writes an audit log durably.
+- **--version**: process start-up plus clap's parse of the command line (which builds the
+  whole command tree, as every command does), and nothing else.
+  \`mfactl recipients\` shows what an SQLite open/read/close adds to it.
+- **list**: \`mfactl --json list\` of the 100,000-user store, output to /dev/null (hyperfine). It
+  reads no secret and decrypts nothing.
+- **import**: \`mfactl import FILE\` of 10,000 \`otpauth://\` URIs (exported with \`mfactl export\` from
+  the 10,000-user store) into an empty store, whole process: parse, per-user checks, age
+  encryption of each secret (on every core), one transaction. The floor is gen_store's age
+  encryption of 10,000 secrets on every core, measured in this run.
+- **rekey**: \`mfactl rekey --yes -r KEY\` of a fresh copy of the 100,000-user store (the copy is
+  \`--prepare\`, not timed): each secret is decrypted and encrypted again (on every core, before
+  the write transaction), then written in one transaction. The result was checked by decrypting
+  a secret with the new key.
+
+## Durability
+
+Nothing here trades durability away: the store runs SQLite in WAL mode with the default
+\`synchronous = FULL\`, so every committed transaction (every enrollment, verification, rekey)
+has had its WAL frames fsynced before the command reports success, and closing the store
+checkpoints the WAL into the database file (fsynced) and removes it. A power cut loses at most a
+transaction that had not committed, and that command did not report success.
+
+## Where targets are missed, and what bounds them
+
+$(if le "$(ratio "$v1" "$oath")" 2; then :; else cat <<'EOT'
+**verify ≤ 2× oathtool** is missed. What a verification costs, from this run's own rows:
+
+EOT
+awk -v v="$v1" -v ver="$ver" -v ro="$ro" -v rep="$vrep" -v o="$oath" 'BEGIN {
+  printf "- process start-up of the 6 MB binary (`--version`): %.2f ms, against %.2f ms for the whole of oathtool;\n", ver * 1000, o * 1000
+  printf "- clap and an SQLite open + one read + close (`recipients` minus `--version`): %.2f ms;\n", (ro - ver) * 1000
+  printf "- the rest: identity read, age decryption, HMAC, the write transaction, its fsyncs and the checkpoint on close (`verify` minus `recipients`): %.2f ms.\n", (v - ro) * 1000
+}'
+cat <<'EOT'
+
+Profiles (valgrind --tool=callgrind on one accepted verify; perf with software events) show that
+user-space work is small: about 2.9 million instructions in all, of which the age X25519
+decryption is about 0.9 million (a Montgomery ladder plus the recipient's public key, about
+0.15 ms, also in `cargo bench`'s age/decrypt), SQLite's schema parse and statement preparation
+about 0.9 million, clap about 0.3 million and the dynamic loader about 0.4 million. Most of the
+wall time is in the kernel: page faults of a 6 MB binary (about 275 per verify against about 70
+for oathtool), creating and removing the WAL and shared-memory files, and five fsyncs (the new
+WAL's header and its directory, the commit, and the checkpoint's WAL and database syncs), each
+0.2–0.6 ms on this disk when it is idle and far more when other builds share it.
+
+Even a command that writes nothing pays for the WAL's side files: the only process using the
+store creates the `-wal` and `-shm` files on open and removes them on close (see the system
+CPU of `mfactl recipients` above). oathtool reads no file and writes none.
+A durable, replay-safe verification needs at least one fsync; SQLite's WAL mode with a
+checkpoint on close pays up to five.
+
+The ways to come closer all give something up, so none was taken. Development trials (one
+store, medians of 150 runs of an accepted / a replayed verify, on the shared machine, so only
+differences of a millisecond or more mean anything): default 7.3 / 7.0 ms;
+`synchronous = NORMAL` 7.4 / 6.1 ms; `synchronous = OFF` 6.9 / 5.3 ms; a persistent WAL
+(`SQLITE_FCNTL_PERSIST_WAL` with `journal_size_limit = 0`) 6.6 / 5.7 ms; no checkpoint on
+close 6.3 / 10.2 ms. What each costs:
+
+- `synchronous = NORMAL` (WAL mode) skips the commit's fsync. A crash of mfactl loses nothing
+  committed, but a power cut or kernel crash before the close's checkpoint could undo the last
+  transactions: a code accepted just before the cut could be accepted again after it, within
+  its 90 s window, and failure counts, lockouts and audit rows could be lost. Enrollments would
+  have to keep `FULL`. With the checkpoint on close, the gain is one fsync in five.
+- `synchronous = OFF`: the same, and a power cut could also corrupt the store. Never.
+- A persistent WAL keeps an empty `-wal` and a 32 KiB `-shm` file beside the store for
+  good, instead of creating and removing them in every process: about 0.7–1.3 ms, no
+  durability cost, but two more files beside what the documentation calls one SQLite file.
+  Not taken in this change; it is the first candidate.
+- No checkpoint on close (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`, checkpoints left to
+  `wal_autocheckpoint`) leaves committed data only in the `-wal` file after the command
+  exits, so copying the `.db` alone (a backup) would miss it, and every process would rebuild
+  the WAL index by reading the whole WAL: slower for a replay, no better for an acceptance.
+- An exclusive locking mode serializes concurrent verifications for the life of each process.
+
+Even with all of them, the floor is the start-up of the binary (`--version`) plus the age
+decryption plus SQLite's open: well above 2× a process that only computes an HMAC.
+EOT
+fi)
+
+$(if ! le "$(ratio "$ver" "$oathver")" 1.5; then cat <<'EOT'
+**Start-up ≤ 1.5× oathtool** is missed. Of the 0.78 million instructions of a \`--version\`,
+clap building its command tree and parsing takes about 0.28 million (every command pays it, so
+\`--version\` is not special-cased), and the dynamic loader about 0.3 million (6,127 relative
+relocations and the eager binding of every libc symbol SQLite imports). The rest of the gap is
+the kernel mapping a 6 MB position-independent executable: about 118 page faults against 65 for
+oathtool, many of them copy-on-write faults of the 92 KiB of relocated read-only data. A Rust
+"hello world" on this machine starts in about the same time as oathtool, so the gap is the
+binary's size and its argument parser. Fat LTO, \`panic = "abort"\` and stripping were tried
+(4.8 MB binary): no measurable change. Closing the gap would take linking without PIE (giving
+up ASLR for the binary: not done) or a smaller binary.
+
+EOT
+fi)
+$(for m in "verify-100k $(ratio "$v100k" "$v1") 1.2" "list $list 1" "import $imp 5" "rekey $rk 30"; do
+    set -- $m
+    le "$2" "$3" || echo "**$1** is missed in this run ($2 against $3): see the details above; on a machine shared with other builds, the short benchmarks vary by more than that margin from run to run."
+done)
+
+In development runs of \`cargo bench\` (criterion, in-process) on this machine: one age
+encryption takes 0.13–0.16 ms and one decryption 0.10–0.15 ms (so 10,000 encryptions on one
+core are 1.3–1.6 s, the single-core floor of an import; rekey is one of each per secret), an
+accepted \`Store::verify\` with \`verification::decide\` 0.5 ms on 1 and on 10,000 users,
+\`enroll\` core 0.5–0.6 ms, and \`Store::users\` over 100,000 rows 0.25–0.32 s.
+EOF
+echo "== wrote $OUT" >&2
+cat "$OUT"
