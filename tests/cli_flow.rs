@@ -125,8 +125,20 @@ fn enroll_verify_list_disable_reenroll_lifecycle() {
     assert_eq!(rc, 1);
     assert_eq!(v["reason"], "disabled");
 
-    // A disabled user is enrolled again freely, with a new secret.
+    // A disabled user is enrolled again freely, with a new secret, in the same row.
+    let row_id = |env: &TestEnv| -> String {
+        rusqlite::Connection::open(&env.db)
+            .unwrap()
+            .query_row(
+                "SELECT id FROM mfa_secret WHERE user = 'alice@example.com'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let id_before = row_id(&env);
     let again = env.enroll("alice@example.com", &[]);
+    assert_eq!(row_id(&env), id_before, "re-enrollment keeps the row's id");
     assert_eq!(again["status"], "pending");
     assert_ne!(again["secret"], doc["secret"]);
     assert_eq!(status_of(&env, "alice@example.com"), "pending");

@@ -327,7 +327,8 @@ fn load_settings(conn: &Connection) -> Result<Settings> {
     Ok(settings)
 }
 
-/// Writes a new secret into the user's row (inserting it if needed). Shared by enroll and
+/// Writes a new secret into the user's row, inserting it if needed: one upsert that keeps the
+/// row's id and creation time and resets everything tied to the old secret. Shared by enroll and
 /// import so both reset exactly the same state.
 fn put_secret(
     tx: &rusqlite::Transaction<'_>,
@@ -335,51 +336,35 @@ fn put_secret(
     e: &Enrollment,
     existing: Option<&str>,
 ) -> Result<()> {
-    let enabled_at = (e.status == Status::Enabled).then_some(op.now);
-    match existing {
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
-                 issuer, created_at, updated_at, enabled_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
-            )?
-            .execute(params![
-                uuid::Uuid::new_v4().to_string(),
-                e.user.as_str(),
-                e.ciphertext,
-                e.status,
-                e.params.algorithm,
-                e.params.digits,
-                e.params.period,
-                e.issuer,
-                op.now,
-                enabled_at,
-            ])?;
-        }
-        Some(id) => {
-            tx.execute(
-                "DELETE FROM recovery_code WHERE secret_id = ?1",
-                params![id],
-            )?;
-            tx.prepare_cached(
-                "UPDATE mfa_secret SET secret = ?2, status = ?3, algorithm = ?4, digits = ?5, \
-                 period = ?6, issuer = ?7, updated_at = ?8, enabled_at = ?9, disabled_at = NULL, \
-                 last_used_at = NULL, last_used_step = NULL, failed_attempts = 0, locked_at = NULL \
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
-                e.ciphertext,
-                e.status,
-                e.params.algorithm,
-                e.params.digits,
-                e.params.period,
-                e.issuer,
-                op.now,
-                enabled_at,
-            ])?;
-        }
+    if let Some(id) = existing {
+        tx.execute(
+            "DELETE FROM recovery_code WHERE secret_id = ?1",
+            params![id],
+        )?;
     }
+    let enabled_at = (e.status == Status::Enabled).then_some(op.now);
+    tx.prepare_cached(
+        "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
+         issuer, created_at, updated_at, enabled_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) \
+         ON CONFLICT (user) DO UPDATE SET secret = excluded.secret, status = excluded.status, \
+         algorithm = excluded.algorithm, digits = excluded.digits, period = excluded.period, \
+         issuer = excluded.issuer, updated_at = excluded.updated_at, \
+         enabled_at = excluded.enabled_at, disabled_at = NULL, last_used_at = NULL, \
+         last_used_step = NULL, failed_attempts = 0, locked_at = NULL",
+    )?
+    .execute(params![
+        uuid::Uuid::new_v4().to_string(),
+        e.user.as_str(),
+        e.ciphertext,
+        e.status,
+        e.params.algorithm,
+        e.params.digits,
+        e.params.period,
+        e.issuer,
+        op.now,
+        enabled_at,
+    ])?;
     Ok(())
 }
 
