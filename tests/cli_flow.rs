@@ -21,30 +21,12 @@ fn json_of(out: &[u8]) -> Value {
     })
 }
 
-fn list_json(env: &TestEnv) -> Vec<Value> {
-    let out = env.cmd().args(["list", "--json"]).assert().success();
-    json_of(&out.get_output().stdout)
-        .as_array()
-        .expect("list --json is an array")
-        .clone()
-}
-
 fn status_of(env: &TestEnv, user: &str) -> String {
-    list_json(env)
+    env.list(&[])
         .iter()
         .find(|u| u["user"] == user)
         .map(|u| u["status"].as_str().unwrap().to_owned())
         .unwrap_or_else(|| panic!("{user} not listed"))
-}
-
-fn verify_json(env: &TestEnv, user: &str, code: &str) -> (i32, Value) {
-    let out = env
-        .cmd()
-        .args(["--json", "verify", user])
-        .write_stdin(format!("{code}\n"))
-        .output()
-        .unwrap();
-    (out.status.code().unwrap(), json_of(&out.stdout))
 }
 
 fn identity_key(env: &TestEnv) -> age::x25519::Identity {
@@ -80,7 +62,7 @@ fn enroll_verify_list_disable_reenroll_lifecycle() {
 
     // The code computed independently from the returned secret is accepted and enables MFA.
     let code = totp_now(&secret, "SHA1", 6, 30);
-    let (rc, v) = verify_json(&env, "alice@example.com", &code);
+    let (rc, v) = env.verify("alice@example.com", &code);
     assert_eq!(rc, 0, "{v}");
     assert_eq!(v["accepted"], true);
     assert_eq!(v["reason"], "ok");
@@ -88,7 +70,7 @@ fn enroll_verify_list_disable_reenroll_lifecycle() {
     assert_eq!(status_of(&env, "alice@example.com"), "enabled");
 
     // A wrong code is rejected with exit 1.
-    let (rc, v) = verify_json(&env, "alice@example.com", &wrong_code(&secret));
+    let (rc, v) = env.verify("alice@example.com", &wrong_code(&secret));
     assert_eq!(rc, 1);
     assert_eq!(v["accepted"], false);
     assert_eq!(v["reason"], "invalid");
@@ -121,7 +103,7 @@ fn enroll_verify_list_disable_reenroll_lifecycle() {
     );
 
     let code = totp_now(&secret, "SHA1", 6, 30);
-    let (rc, v) = verify_json(&env, "alice@example.com", &code);
+    let (rc, v) = env.verify("alice@example.com", &code);
     assert_eq!(rc, 1);
     assert_eq!(v["reason"], "disabled");
 
@@ -204,7 +186,7 @@ fn algorithm_digits_and_period_options_produce_working_secrets() {
             uri.contains(&format!("digits={digits}")) && uri.contains(&format!("period={period}"))
         );
         let code = totp_now(secret, &alg.to_uppercase(), digits, period);
-        let (rc, v) = verify_json(&env, user, &code);
+        let (rc, v) = env.verify(user, &code);
         assert_eq!(rc, 0, "{alg}: {v}");
     }
 }
@@ -427,10 +409,9 @@ fn enrolled_users_are_refused_without_force_and_replaced_with_it() {
     assert_ne!(new["secret"].as_str().unwrap(), old);
     assert_eq!(status_of(&env, "hank"), "pending");
     // The old secret no longer works; the new one does.
-    let (rc, _) = verify_json(&env, "hank", &totp_now(&old, "SHA1", 6, 30));
+    let (rc, _) = env.verify("hank", &totp_now(&old, "SHA1", 6, 30));
     assert_eq!(rc, 1);
-    let (rc, v) = verify_json(
-        &env,
+    let (rc, v) = env.verify(
         "hank",
         &totp_now(new["secret"].as_str().unwrap(), "SHA1", 6, 30),
     );
@@ -569,28 +550,19 @@ fn list_is_sorted_filters_by_status_and_handles_an_empty_store() {
         .args(["disable", "mo", "--yes"])
         .assert()
         .success();
-    let names: Vec<String> = list_json(&env)
+    let names: Vec<String> = env
+        .list(&[])
         .iter()
         .map(|u| u["user"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["amy", "mo", "zed"]);
     for (status, expect) in [("pending", "zed"), ("enabled", "amy"), ("disabled", "mo")] {
-        let out = env
-            .cmd()
-            .args(["list", "--json", "--status", status])
-            .assert()
-            .success();
-        let v = json_of(&out.get_output().stdout);
-        let users: Vec<&str> = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["user"].as_str().unwrap())
-            .collect();
+        let rows = env.list(&["--status", status]);
+        let users: Vec<&str> = rows.iter().map(|u| u["user"].as_str().unwrap()).collect();
         assert_eq!(users, [expect], "--status {status}");
     }
     // Every field the contract names is there; no secret.
-    let amy = &list_json(&env)[0];
+    let amy = &env.list(&[])[0];
     for field in [
         "user",
         "status",
