@@ -61,8 +61,10 @@ pub fn verify_totp(
     input: &str,
     ids: &Identities,
 ) -> Result<VerifyResult> {
-    let now = u64::try_from(ctx.op().now.unix()).unwrap_or(0);
-    Ok(store.verify(&ctx.op(), user, &mut |rec, settings| {
+    // One clock reading: the step checked is the one the audit row is stamped with.
+    let op = ctx.op();
+    let now = u64::try_from(op.now.unix()).unwrap_or(0);
+    Ok(store.verify(&op, user, &mut |rec, settings| {
         verification::decide(rec, settings, input, now, ids)
     })?)
 }
