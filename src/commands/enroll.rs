@@ -36,6 +36,7 @@ struct EnrollOutput<'a> {
 
 pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
+    // Checked before anything is created: a bad flag must not bootstrap a store.
     if let Some(i) = &args.issuer {
         mfactl::model::validate_issuer(i)?;
     }
