@@ -111,8 +111,7 @@ impl SqliteStore {
                     )?;
                 }
                 if let Some(issuer) = &init.issuer {
-                    let mut s = Settings::default();
-                    s.set(SettingKey::Issuer, issuer)?;
+                    crate::model::validate_issuer(issuer)?;
                     tx.execute(
                         "INSERT INTO setting (key, value) VALUES ('issuer', ?1)",
                         params![issuer],
