@@ -3,8 +3,6 @@
 //!
 //! Messages never carry secret material: no TOTP secret, no code, no key.
 
-use std::path::PathBuf;
-
 /// Result alias for the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -20,34 +18,34 @@ pub enum Error {
         reason: String,
     },
 
-    /// No store file exists at the path.
-    #[error("no store at {}", path.display())]
+    /// No store exists at the location (no file, or a database without mfactl's schema).
+    #[error("no store at {location}")]
     StoreMissing {
-        /// The path that was looked at.
-        path: PathBuf,
+        /// Where it was looked for (a path, or a URL with its password masked).
+        location: String,
     },
 
     /// `init` was asked to create a store where one already exists.
-    #[error("a store already exists at {}", path.display())]
+    #[error("a store already exists at {location}")]
     StoreExists {
-        /// The existing store.
-        path: PathBuf,
+        /// The existing store (a path, or a URL with its password masked).
+        location: String,
     },
 
     /// The file exists but is not an mfactl store (or is damaged).
-    #[error("{} is not a usable mfactl store: {reason}", path.display())]
+    #[error("{location} is not a usable mfactl store: {reason}")]
     NotAStore {
-        /// The offending file.
-        path: PathBuf,
+        /// The offending file or database.
+        location: String,
         /// What was wrong with it.
         reason: String,
     },
 
     /// The store was written by a newer mfactl.
-    #[error("store {} has schema version {found}; this mfactl understands up to {supported}", path.display())]
+    #[error("store {location} has schema version {found}; this mfactl understands up to {supported}")]
     SchemaTooNew {
         /// The store.
-        path: PathBuf,
+        location: String,
         /// Its schema version.
         found: i64,
         /// The newest this build knows.
@@ -55,11 +53,20 @@ pub enum Error {
     },
 
     /// The store cannot be written (read-only file, directory or file system).
-    #[error("store {} is read-only: {reason}", path.display())]
+    #[error("store {location} is read-only: {reason}")]
     ReadOnly {
         /// The store.
-        path: PathBuf,
-        /// What the OS or SQLite said.
+        location: String,
+        /// What the OS or the database said.
+        reason: String,
+    },
+
+    /// A database server could not be reached, refused the login or timed out.
+    #[error("store {location} is unavailable: {reason}")]
+    StoreUnavailable {
+        /// The server's URL, its password masked.
+        location: String,
+        /// What went wrong, naming host and port (never the password).
         reason: String,
     },
 
@@ -141,9 +148,15 @@ pub enum Error {
     #[error("encryption failed: {0}")]
     Encrypt(String),
 
-    /// An SQLite error not covered by a more specific variant.
-    #[error("store error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// A database error not covered by a more specific variant.
+    #[error("store error: {message}")]
+    Store {
+        /// What the database said.
+        message: String,
+        /// The backend's own error, for callers that log causes.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
 
     /// An I/O error, with what was being done.
     #[error("{context}: {source}")]
@@ -165,6 +178,14 @@ impl Error {
         }
     }
 
+    /// Wraps a backend's error that no more specific kind covers.
+    pub fn store(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Error::Store {
+            message: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
     /// Wraps an I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -182,6 +203,7 @@ impl Error {
             Error::NotAStore { .. } => "not_a_store",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::ReadOnly { .. } => "read_only",
+            Error::StoreUnavailable { .. } => "store_unavailable",
             Error::UnknownUser { .. } => "unknown_user",
             Error::AlreadyEnrolled { .. } => "already_enrolled",
             Error::UserDisabled { .. } => "user_disabled",
@@ -193,7 +215,7 @@ impl Error {
             Error::ConfirmationRequired { .. } => "confirmation_required",
             Error::Aborted { .. } => "aborted",
             Error::Encrypt(_) => "encrypt",
-            Error::Sqlite(_) => "store",
+            Error::Store { .. } => "store",
             Error::Io { .. } => "io",
         }
     }
@@ -214,6 +236,9 @@ impl Error {
             Error::SchemaTooNew { .. } => "upgrade mfactl to open this store".into(),
             Error::ReadOnly { .. } => {
                 "check the permissions of the store file and its directory".into()
+            }
+            Error::StoreUnavailable { .. } => {
+                "check that the server is running and reachable, and the user name and password (PGPASSWORD); connect_timeout=SECONDS in the URL waits longer".into()
             }
             Error::UnknownUser { .. } => "run 'mfactl list' to see enrolled users".into(),
             Error::AlreadyEnrolled { .. } => {
