@@ -28,7 +28,10 @@ pub fn bootstrap(
 ) -> Result<Created> {
     let path = ctx.db_path();
     if store::exists(&path) {
-        return Err(mfactl::Error::StoreExists { path }.into());
+        return Err(mfactl::Error::StoreExists {
+            location: path.display().to_string(),
+        }
+        .into());
     }
     if let Some(i) = &issuer {
         mfactl::model::validate_issuer(i)?;

@@ -32,7 +32,7 @@ impl SqliteStore {
         match fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::StoreMissing {
-                    path: path.to_owned(),
+                    location: path.display().to_string(),
                 })
             }
             Err(e) => {
@@ -43,7 +43,7 @@ impl SqliteStore {
             }
             Ok(m) if m.is_dir() => {
                 return Err(Error::NotAStore {
-                    path: path.to_owned(),
+                    location: path.display().to_string(),
                     reason: "it is a directory".into(),
                 })
             }
@@ -51,7 +51,7 @@ impl SqliteStore {
             // /dev/null, call it an empty database).
             Ok(m) if !m.is_file() => {
                 return Err(Error::NotAStore {
-                    path: path.to_owned(),
+                    location: path.display().to_string(),
                     reason: "it is not a regular file".into(),
                 })
             }
@@ -59,7 +59,7 @@ impl SqliteStore {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| classify(path, Error::Sqlite(e)))?;
+            .map_err(|e| classify(path, e.into()))?;
         let mut store = SqliteStore {
             conn,
             path: path.to_owned(),
@@ -76,7 +76,7 @@ impl SqliteStore {
     pub fn create(path: &Path, op: &Op, init: &StoreInit) -> Result<Self> {
         if fs::symlink_metadata(path).is_ok() {
             return Err(Error::StoreExists {
-                path: path.to_owned(),
+                location: path.display().to_string(),
             });
         }
         let dir = match path.parent() {
@@ -131,7 +131,7 @@ impl SqliteStore {
         tmp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::StoreExists {
-                    path: path.to_owned(),
+                    location: path.display().to_string(),
                 }
             } else {
                 Error::io(format!("cannot create store {}", path.display()), e.error)
@@ -169,13 +169,13 @@ impl SqliteStore {
                 "it is an SQLite database, but not one mfactl created".to_string()
             };
             return Err(Error::NotAStore {
-                path: self.path.clone(),
+                location: self.path.display().to_string(),
                 reason,
             });
         }
         if version > SCHEMA_VERSION {
             return Err(Error::SchemaTooNew {
-                path: self.path.clone(),
+                location: self.path.display().to_string(),
                 found: version,
                 supported: SCHEMA_VERSION,
             });
@@ -223,21 +223,30 @@ impl SqliteStore {
 
 /// Turns SQLite's generic errors into ones that say what is wrong with the store.
 fn classify(path: &Path, e: Error) -> Error {
-    let Error::Sqlite(ref se) = e else { return e };
+    let Error::Store {
+        source: Some(ref source),
+        ..
+    } = e
+    else {
+        return e;
+    };
+    let Some(se) = source.downcast_ref::<rusqlite::Error>() else {
+        return e;
+    };
     let reason = se.to_string();
     match se.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => Error::NotAStore {
-            path: path.to_owned(),
+            location: path.display().to_string(),
             reason: "it is not an SQLite database".into(),
         },
         Some(ErrorCode::DatabaseCorrupt) => Error::NotAStore {
-            path: path.to_owned(),
+            location: path.display().to_string(),
             reason: "the database file is damaged".into(),
         },
         Some(ErrorCode::ReadOnly)
         | Some(ErrorCode::CannotOpen)
         | Some(ErrorCode::PermissionDenied) => Error::ReadOnly {
-            path: path.to_owned(),
+            location: path.display().to_string(),
             reason,
         },
         _ => e,
@@ -855,6 +864,12 @@ fn record_rejection(
         failures,
         locked_now,
     })
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::store(e)
+    }
 }
 
 fn conversion_error(e: Error) -> FromSqlError {
