@@ -18,14 +18,14 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use mfactl::audit::Op;
 use mfactl::model::{Status, TotpParams, UserFilter, UserName};
-use mfactl::store::{self, Enrollment, SqliteStore, Store, StoreInit};
+use mfactl::store::{Enrollment, Location, Store, StoreInit};
 use mfactl::totp::{self, TotpSecret};
 use mfactl::vault::{self, Identities};
 use mfactl::verification;
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    store: SqliteStore,
+    store: Store,
     ids: Identities,
     secret: TotpSecret,
 }
@@ -39,8 +39,8 @@ fn fixture(n: usize) -> Fixture {
     let recipients = ids.recipients();
     let op = Op::new("bench");
     drop(
-        store::create(
-            &path,
+        Store::create(
+            &Location::file(&path),
             &op,
             &StoreInit {
                 recipients: recipients.clone(),
@@ -68,8 +68,8 @@ fn fixture(n: usize) -> Fixture {
             status: Status::Enabled,
         });
     }
-    let mut store = SqliteStore::open(&path).unwrap();
-    store.import(&op, &enrollments).unwrap();
+    let mut store = Store::open(&Location::file(&path)).unwrap();
+    store.import(&op, &enrollments, &recipients, None).unwrap();
     Fixture {
         _dir: dir,
         store,
@@ -143,13 +143,15 @@ fn enroll_core(c: &mut Criterion) {
                 ciphertext: vault::encrypt_secret(&recipients, &secret).unwrap(),
                 status: Status::Pending,
             };
-            f.store.enroll(&Op::new("bench"), &e, false).unwrap()
+            f.store
+                .enroll(&Op::new("bench"), &e, false, &recipients, None)
+                .unwrap()
         })
     });
 }
 
 fn list_100k(c: &mut Criterion) {
-    let f = fixture(100_000);
+    let mut f = fixture(100_000);
     assert!(Path::new(&f.store.location()).exists());
     let mut g = c.benchmark_group("list");
     g.sample_size(10);

@@ -22,6 +22,9 @@ _mfactl() {
             mfactl,config)
                 cmd="mfactl__subcmd__config"
                 ;;
+            mfactl,copy-store)
+                cmd="mfactl__subcmd__copy__subcmd__store"
+                ;;
             mfactl,disable)
                 cmd="mfactl__subcmd__disable"
                 ;;
@@ -91,6 +94,9 @@ _mfactl() {
             mfactl__subcmd__help,config)
                 cmd="mfactl__subcmd__help__subcmd__config"
                 ;;
+            mfactl__subcmd__help,copy-store)
+                cmd="mfactl__subcmd__help__subcmd__copy__subcmd__store"
+                ;;
             mfactl__subcmd__help,disable)
                 cmd="mfactl__subcmd__help__subcmd__disable"
                 ;;
@@ -149,7 +155,7 @@ _mfactl() {
 
     case "${cmd}" in
         mfactl)
-            opts="-i -h -V --db --identity --json --actor --help --version init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import completions generate-docs help"
+            opts="-i -h -V --db --identity --json --actor --help --version init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -354,6 +360,40 @@ _mfactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfactl__subcmd__copy__subcmd__store)
+            opts="-i -h -V --to --db --identity --json --actor --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfactl__subcmd__disable)
             opts="-y -i -h -V --yes --reason --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -515,7 +555,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help)
-            opts="init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import completions generate-docs help"
+            opts="init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +613,20 @@ _mfactl() {
         mfactl__subcmd__help__subcmd__config__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfactl__subcmd__help__subcmd__copy__subcmd__store)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

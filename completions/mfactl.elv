@@ -18,7 +18,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
     }
     var completions = [
         &'mfactl'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -41,6 +41,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand recipients 'List the public keys the store encrypts secrets to'
             cand export 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
             cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+            cand copy-store 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
             cand completions 'Print a shell completion script'
             cand generate-docs 'Write man pages and completion scripts into a directory (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -49,7 +50,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -r 'Encrypt secrets to this age public key (age1...); repeat for several, e.g. an escrow key'
             cand --recipient 'Encrypt secrets to this age public key (age1...); repeat for several, e.g. an escrow key'
             cand --issuer 'Issuer shown in authenticator apps [default: mfactl]'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -66,7 +67,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --period 'Time step in seconds, 10-300 [default: the store''s period setting, 30]'
             cand --png 'Also write the QR code as a PNG image to FILE'
             cand --svg 'Also write the QR code as an SVG image to FILE'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -82,7 +83,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;show-qr'= {
             cand --png 'Also write the QR code as a PNG image to FILE'
             cand --svg 'Also write the QR code as an SVG image to FILE'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -94,7 +95,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --version 'Print version'
         }
         &'mfactl;verify'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -109,7 +110,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;disable'= {
             cand --reason 'Why, for the audit log (e.g. a ticket number)'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -123,7 +124,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;list'= {
             cand --status 'Only users in this state'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -134,7 +135,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --version 'Print version'
         }
         &'mfactl;unlock'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -145,7 +146,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --version 'Print version'
         }
         &'mfactl;config'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -159,7 +160,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfactl;config;get'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -170,7 +171,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --version 'Print version'
         }
         &'mfactl;config;set'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -195,7 +196,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --since 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z) or a duration ago (30m, 24h, 7d)'
             cand --event 'Only this event (enroll, verify-rejected, disable, ...)'
             cand --limit 'At most N events'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -207,7 +208,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;recovery-codes'= {
             cand --count 'How many codes (1-100)'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -221,7 +222,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -r 'New recipient (age1...); repeat for several'
             cand --recipient 'New recipient (age1...); repeat for several'
             cand --new-identity 'Generate a new identity file at PATH and encrypt to its key (with any --recipient)'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -234,7 +235,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --version 'Print version'
         }
         &'mfactl;recipients'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -247,7 +248,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;export'= {
             cand --status 'Only users in this state [default: pending and enabled]'
             cand --format 'Output format'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -262,7 +263,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;import'= {
             cand --format 'Input format'
             cand --status 'Status of imported users (enabled: already paired elsewhere)'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -273,8 +274,20 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mfactl;copy-store'= {
+            cand --to 'The new store: a file path that does not exist yet, or a postgres:// URL of a database without mfactl''s schema'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mfactl;completions'= {
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -286,7 +299,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;generate-docs'= {
             cand --out-dir 'Directory to write `man/` and `completions/` into'
-            cand --db 'The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
@@ -311,6 +324,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand recipients 'List the public keys the store encrypts secrets to'
             cand export 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
             cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+            cand copy-store 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
             cand completions 'Print a shell completion script'
             cand generate-docs 'Write man pages and completion scripts into a directory (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -348,6 +362,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;help;export'= {
         }
         &'mfactl;help;import'= {
+        }
+        &'mfactl;help;copy-store'= {
         }
         &'mfactl;help;completions'= {
         }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use mfactl::audit::Op;
 use mfactl::model::{Status, TotpParams, UserName};
-use mfactl::store::{self, Enrollment, StoreInit};
+use mfactl::store::{Enrollment, Location, Store, StoreInit};
 use mfactl::totp::TotpSecret;
 use mfactl::vault::{self, Recipient};
 
@@ -51,8 +51,8 @@ fn generate(path: &Path, n: usize) -> Result<String, Box<dyn std::error::Error>>
     let identities = vault::generate_identity_file(&identity_path)?;
     let recipients = identities.recipients();
     let op = Op::new("gen_store");
-    let mut store = store::create(
-        path,
+    let mut store = Store::create(
+        &Location::file(path),
         &op,
         &StoreInit {
             recipients: recipients.clone(),
@@ -86,7 +86,7 @@ fn generate(path: &Path, n: usize) -> Result<String, Box<dyn std::error::Error>>
         })
         .collect();
     let t = Instant::now();
-    store.import(&op, &enrollments)?;
+    store.import(&op, &enrollments, &recipients, None)?;
     let import_time = t.elapsed();
     drop(store);
     eprintln!(

@@ -66,6 +66,7 @@ events! {
     Import => "import": "Users were imported.",
     Rekey => "rekey": "Every secret was re-encrypted to a new recipient set.",
     ConfigSet => "config-set": "A store setting changed.",
+    CopyStore => "copy-store": "The store was created as a copy of another (details name the source).",
 }
 
 impl fmt::Display for AuditEvent {

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const ENVIRONMENT: &str = "\
 Environment:
-  MFACTL_DB          the store (same as --db)
+  MFACTL_DB          the store, a path or a postgres:// URL (same as --db)
+  PGPASSWORD         the PostgreSQL password, when the URL has none
   MFACTL_IDENTITY    the age identity file (same as -i/--identity)
   MFACTL_AGE_KEY     the identity itself (AGE-SECRET-KEY-1...), for CI secret stores; wins over the file
   MFACTL_PASSPHRASE  passphrase of a passphrase-protected identity file, for scripts
@@ -44,15 +45,16 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The store file [default: $XDG_DATA_HOME/mfactl/mfactl.db]
+    /// The store: a file, or a postgres:// URL for a shared PostgreSQL database
+    /// [default: $XDG_DATA_HOME/mfactl/mfactl.db]
     #[arg(
         long,
         global = true,
         env = "MFACTL_DB",
         hide_env_values = true,
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
-    pub db: Option<PathBuf>,
+    pub db: Option<std::ffi::OsString>,
 
     /// The age identity file (X25519, as age-keygen writes it)
     /// [default: $XDG_CONFIG_HOME/mfactl/identity.txt]
@@ -139,12 +141,29 @@ pub enum Command {
     /// Import users from otpauth URIs (one per line) or CSV (user,uri)
     Import(ImportArgs),
 
+    /// Copy the whole store into a new, empty store (a file or a PostgreSQL database)
+    ///
+    /// Copies users with their ciphertexts as they are (no identity needed), recipients,
+    /// settings, recovery-code hashes and the audit log, in one transaction on the target, then
+    /// counts the rows again there. This is how a store moves from a file to a shared
+    /// PostgreSQL database, or back. A target that already holds a store is refused and left
+    /// untouched.
+    CopyStore(CopyStoreArgs),
+
     /// Print a shell completion script
     Completions(CompletionsArgs),
 
     /// Write man pages and completion scripts into a directory (for packagers)
     #[command(hide = true)]
     GenerateDocs(GenerateDocsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyStoreArgs {
+    /// The new store: a file path that does not exist yet, or a postgres:// URL of a database
+    /// without mfactl's schema
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: std::ffi::OsString,
 }
 
 #[derive(Debug, Args)]

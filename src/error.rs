@@ -42,7 +42,9 @@ pub enum Error {
     },
 
     /// The store was written by a newer mfactl.
-    #[error("store {location} has schema version {found}; this mfactl understands up to {supported}")]
+    #[error(
+        "store {location} has schema version {found}; this mfactl understands up to {supported}"
+    )]
     SchemaTooNew {
         /// The store.
         location: String,

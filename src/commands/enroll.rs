@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use mfactl::model::{Status, TotpParams};
-use mfactl::store::{self, EnrollOutcome, Enrollment};
+use mfactl::store::{EnrollOutcome, Enrollment};
 use mfactl::totp::{self, TotpSecret};
 use mfactl::vault;
 
@@ -47,21 +47,23 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         mfactl::model::check_period(p)?;
     }
 
-    let mut store = if store::exists(&ctx.db_path()) {
-        ctx.open_store()?
-    } else {
-        let created = init::bootstrap(ctx, &[], None)?;
-        ui::info(&format!(
-            "No store at {}: created one (as 'mfactl init' would), encrypting to {}",
-            ctx.db_path().display(),
-            created
-                .recipients
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        created.store
+    let mut store = match ctx.open_store() {
+        Ok(store) => store,
+        Err(e) if is_store_missing(&e) => {
+            let created = init::bootstrap(ctx, &[], None)?;
+            ui::info(&format!(
+                "No store at {}: created one (as 'mfactl init' would), encrypting to {}",
+                created.store.location(),
+                created
+                    .recipients
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            created.store
+        }
+        Err(e) => return Err(e),
     };
 
     let settings = store.settings()?;
@@ -74,7 +76,8 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let issuer = args.issuer.clone().unwrap_or(settings.issuer.clone());
 
     let secret = TotpSecret::generate(params.algorithm)?;
-    let ciphertext = vault::encrypt_secret(&store.recipients()?, &secret)?;
+    let recipients = store.recipients()?;
+    let ciphertext = vault::encrypt_secret(&recipients, &secret)?;
     let uri = totp::otpauth_uri(&secret, &params, &issuer, &user);
 
     // Image files first: if one cannot be written, nothing is enrolled.
@@ -86,7 +89,15 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         ciphertext,
         status: Status::Pending,
     };
-    let outcome = match store.enroll(&ctx.op(), &enrollment, args.force) {
+    // A rekey that commits between reading the recipients and the write gets the secret sealed
+    // again, under the store's lock, to the recipients it installed.
+    let outcome = match store.enroll(
+        &ctx.op(),
+        &enrollment,
+        args.force,
+        &recipients,
+        Some(&mut |_, current| vault::encrypt_secret(current, &secret)),
+    ) {
         Ok(o) => o,
         Err(e) => {
             show_qr::remove_files(&written);
@@ -143,7 +154,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         let input = zeroize::Zeroizing::new(input);
         if !input.trim().is_empty() {
             let ids = ctx.identities()?;
-            let result = verify::verify_totp(ctx, store.as_mut(), &user, &input, &ids)?;
+            let result = verify::verify_totp(ctx, &mut store, &user, &input, &ids)?;
             verify::print_human(&user, &result);
             return Ok(ExitCode::Success);
         }
@@ -164,4 +175,12 @@ fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// Whether opening failed only because there is no store yet (enroll then creates one).
+fn is_store_missing(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<mfactl::Error>(),
+        Some(mfactl::Error::StoreMissing { .. })
+    )
 }

@@ -85,7 +85,16 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     })?;
     bar.finish_and_clear();
     if !args.dry_run {
-        store.import(&ctx.op(), &enrollments)?;
+        // Entries are re-sealed under the store's lock if a rekey committed meanwhile.
+        let secrets: HashMap<&UserName, &totp::TotpSecret> =
+            parsed.iter().map(|(_, p)| (&p.user, &p.secret)).collect();
+        let mut reseal = |e: &Enrollment, current: &[vault::Recipient]| {
+            let secret = secrets.get(&e.user).ok_or_else(|| {
+                mfactl::Error::invalid("import", format!("no secret for {:?}", e.user.as_str()))
+            })?;
+            vault::encrypt_secret(current, secret)
+        };
+        store.import(&ctx.op(), &enrollments, &recipients, Some(&mut reseal))?;
     }
     if ctx.json() {
         ctx.print_json(&json!({

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use mfactl::store::{self, Store, StoreInit};
+use mfactl::store::{Store, StoreInit};
 use mfactl::vault::{self, IdentitySource, Recipient};
 use serde_json::json;
 
@@ -14,7 +14,7 @@ use crate::ui;
 
 /// What a bootstrap did.
 pub struct Created {
-    pub store: Box<dyn Store>,
+    pub store: Store,
     pub recipients: Vec<Recipient>,
     pub identity_created: Option<PathBuf>,
 }
@@ -26,10 +26,11 @@ pub fn bootstrap(
     recipient_args: &[String],
     issuer: Option<String>,
 ) -> Result<Created> {
-    let path = ctx.db_path();
-    if store::exists(&path) {
+    let location = ctx.location()?;
+    // Checked first: an identity must not be generated for a store that is not created.
+    if Store::exists(&location)? {
         return Err(mfactl::Error::StoreExists {
-            location: path.display().to_string(),
+            location: location.to_string(),
         }
         .into());
     }
@@ -52,8 +53,8 @@ pub fn bootstrap(
             _ => ctx.identities()?.recipients(),
         }
     };
-    let store = store::create(
-        &path,
+    let store = Store::create(
+        &location,
         &ctx.op(),
         &StoreInit {
             recipients: recipients.clone(),
@@ -74,7 +75,7 @@ pub fn bootstrap(
 }
 
 pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
-    let created = bootstrap(ctx, &args.recipients, args.issuer)?;
+    let mut created = bootstrap(ctx, &args.recipients, args.issuer)?;
     let settings = created.store.settings()?;
     let recipients: Vec<String> = created.recipients.iter().map(|r| r.to_string()).collect();
     if ctx.json() {

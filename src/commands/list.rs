@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         Some(StatusFilterArg::Disabled) => UserFilter::Status(Status::Disabled),
         Some(StatusFilterArg::Locked) => UserFilter::Locked,
     };
-    let store = ctx.open_store()?;
+    let mut store = ctx.open_store()?;
     let users = store.users(filter)?;
     if ctx.json() {
         let rows: Vec<Row<'_>> = users.iter().map(Row::from).collect();

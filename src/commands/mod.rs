@@ -2,6 +2,7 @@
 //! share: the global options, the store and identity locations, output mode.
 
 mod config;
+mod copy_store;
 mod disable;
 mod docs;
 mod enroll;
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use mfactl::audit::Op;
-use mfactl::store::{self, Store};
+use mfactl::store::{Location, Store};
 use mfactl::vault::{self, Identities, IdentitySource};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Recipients => rekey::list_recipients(&ctx),
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::CopyStore(args) => copy_store::run(&ctx, args),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate(args),
     }
@@ -78,12 +80,13 @@ impl Context {
         std::io::stdout().is_terminal()
     }
 
-    /// The store's path.
-    pub fn db_path(&self) -> PathBuf {
-        self.global
-            .db
-            .clone()
-            .unwrap_or_else(mfactl::paths::default_store)
+    /// The store's location: `--db`/`MFACTL_DB` (a path or a PostgreSQL URL), else the
+    /// default file.
+    pub fn location(&self) -> Result<Location> {
+        Ok(match &self.global.db {
+            Some(db) => Location::parse(db)?,
+            None => Location::file(mfactl::paths::default_store()),
+        })
     }
 
     /// The identity file's path.
@@ -136,8 +139,8 @@ impl Context {
     }
 
     /// Opens the existing store.
-    pub fn open_store(&self) -> Result<Box<dyn Store>> {
-        Ok(store::open(&self.db_path())?)
+    pub fn open_store(&self) -> Result<Store> {
+        Ok(Store::open(&self.location()?)?)
     }
 
     /// Who is acting, for the audit log: `--actor`/`MFACTL_ACTOR`, else the OS user.

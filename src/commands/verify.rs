@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
         store.use_recovery_code(&ctx.op(), &user, &hash)?
     } else {
         let ids = ctx.identities()?;
-        verify_totp(ctx, store.as_mut(), &user, &input, &ids)?
+        verify_totp(ctx, &mut store, &user, &input, &ids)?
     };
     if args.quiet {
         // The exit status is the answer.
@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
 /// Verifies a TOTP code at the current time, recording the outcome in the store.
 pub fn verify_totp(
     ctx: &Context,
-    store: &mut dyn Store,
+    store: &mut Store,
     user: &UserName,
     input: &str,
     ids: &Identities,

@@ -1,25 +1,31 @@
 //! The store: every user's MFA state, the recipients secrets are encrypted to, settings,
 //! recovery codes and the audit log.
 //!
-//! Commands speak to it only through [`Store`], in domain types, so that a second backend
-//! (a shared PostgreSQL for fleets of servers) can be added without touching them. Every method
-//! that changes anything does it in one transaction, together with its audit row: after a crash
-//! or a failed check, the store is as it was before the call.
+//! [`Store`] holds the rules (enrollment, verification, lockout, import, rekey) once; a backend
+//! only reads and writes rows inside the transactions it is given ([`Rows`]). Two backends: one
+//! SQLite file ([`sqlite`]), or a shared PostgreSQL database (`postgres`, behind the cargo
+//! feature of that name). Every method that changes anything does it in one transaction,
+//! together with its audit row: after a crash or a failed check, the store is as it was.
 
+mod location;
+#[cfg(feature = "postgres")]
+pub(crate) mod pg_conn;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod schema;
 mod sqlite;
 
-use std::path::Path;
+use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
-use crate::error::Result;
-use crate::model::{Status, TotpParams, UserFilter, UserName, UserRecord};
+use crate::error::{Error, Result};
+use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
 use crate::settings::{SettingKey, Settings};
 use crate::totp::{RejectReason, Verdict};
 use crate::vault::Recipient;
 
+pub use location::Location;
 pub use schema::SCHEMA_VERSION;
-pub use sqlite::SqliteStore;
 
 /// A secret ready to be stored: validated parameters and the age ciphertext.
 #[derive(Clone, Debug)]
@@ -35,6 +41,10 @@ pub struct Enrollment {
     /// `Pending` for a fresh enrollment; `Enabled` for imports of already-paired users.
     pub status: Status,
 }
+
+/// Makes a new ciphertext for an enrollment when the store's recipients changed (a `rekey`
+/// committed) between encrypting it and taking the store's lock.
+pub type Reseal<'a> = dyn FnMut(&Enrollment, &[Recipient]) -> Result<Vec<u8>> + 'a;
 
 /// What `enroll` replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,106 +97,766 @@ pub struct StoredSecret {
     pub ciphertext: Vec<u8>,
 }
 
-/// The operations mfactl needs from a store.
-pub trait Store {
-    /// Where the store is, for messages.
+/// What `copy-store` copied, counted again in the target after the copy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RowCounts {
+    /// Users (with their ciphertexts).
+    pub users: u64,
+    /// Recipients.
+    pub recipients: u64,
+    /// Settings rows.
+    pub settings: u64,
+    /// Recovery-code hashes.
+    pub recovery_codes: u64,
+    /// Audit rows.
+    pub audit_rows: u64,
+}
+
+/// Which of the store's locks a write transaction takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lock {
+    /// A change to one user (verify, disable, unlock, ...): users change in parallel where the
+    /// backend allows it, each row locked, but never while a store-wide change runs.
+    User,
+    /// A change that reads or rewrites the whole store (enroll and import read the recipients,
+    /// rekey rewrites every secret, config set, migrations): one at a time.
+    Store,
+}
+
+/// A row of the recovery-code table, as copied between stores.
+#[derive(Clone, Debug)]
+pub(crate) struct RecoveryCodeRow {
+    pub secret_id: String,
+    pub code_hash: Vec<u8>,
+    pub created_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+}
+
+/// An audit row exactly as stored, as copied between stores.
+#[derive(Clone, Debug)]
+pub(crate) struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub event: String,
+    pub user: Option<String>,
+    pub actor: String,
+    pub details: String,
+}
+
+/// Everything in a store, as `copy-store` moves it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StoreDump {
+    pub users: Vec<UserRecord>,
+    pub recipients: Vec<(String, Timestamp)>,
+    pub settings: Vec<(String, String)>,
+    pub recovery_codes: Vec<RecoveryCodeRow>,
+    pub audit: Vec<AuditRow>,
+}
+
+impl StoreDump {
+    fn counts(&self) -> RowCounts {
+        RowCounts {
+            users: self.users.len() as u64,
+            recipients: self.recipients.len() as u64,
+            settings: self.settings.len() as u64,
+            recovery_codes: self.recovery_codes.len() as u64,
+            audit_rows: self.audit.len() as u64,
+        }
+    }
+}
+
+/// The row-level operations a backend offers inside one transaction. They do what they say and
+/// nothing more: every rule (who may be enrolled, when a code is accepted, when a user locks) is
+/// in [`Store`].
+pub(crate) trait Rows {
+    /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
+    /// the transaction.
+    fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
+    /// Users matching `filter`, by name, without ciphertexts.
+    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching `filter` that have a ciphertext, with it, by name.
+    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// The settings table as stored.
+    fn settings(&mut self) -> Result<Vec<(String, String)>>;
+    /// Inserts or replaces one setting.
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<()>;
+    /// The recipients, in the order they were added.
+    fn recipients(&mut self) -> Result<Vec<String>>;
+    /// Replaces the recipient list.
+    fn replace_recipients(&mut self, recipients: &[String], now: Timestamp) -> Result<()>;
+    /// Writes a new secret into the user's row (inserting it if `existing_id` is `None`): keeps
+    /// the row's id and creation time, resets everything tied to the old secret, and deletes the
+    /// old secret's recovery codes.
+    fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()>;
+    /// Records an accepted code at `step`, guarded in the statement itself: only an unlocked,
+    /// not disabled row whose last step is older. Returns whether the row changed.
+    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool>;
+    /// Sets the failure count, and the lock time when `lock_now`.
+    fn record_failure(
+        &mut self,
+        id: &str,
+        failures: u32,
+        now: Timestamp,
+        lock_now: bool,
+    ) -> Result<()>;
+    /// Marks an unused recovery code used. Returns whether one was.
+    fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool>;
+    /// Resets the failure count and records the use after an accepted recovery code.
+    fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()>;
+    /// Replaces the user's recovery codes.
+    fn replace_recovery_codes(
+        &mut self,
+        id: &str,
+        hashes: &[Vec<u8>],
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Disables the row: status disabled, secret and recovery codes erased, lock cleared.
+    fn disable(&mut self, id: &str, now: Timestamp) -> Result<()>;
+    /// Clears the lock and the failure count.
+    fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()>;
+    /// Replaces the user's ciphertext if it is still `old`. Returns whether it was.
+    fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool>;
+    /// Appends an audit row.
+    fn audit(
+        &mut self,
+        op: &Op,
+        event: AuditEvent,
+        user: Option<&UserName>,
+        details: &str,
+    ) -> Result<()>;
+    /// Reads audit rows, newest first.
+    fn audit_log(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+    /// Everything, for `copy-store`.
+    fn dump(&mut self) -> Result<StoreDump>;
+    /// Writes everything from `dump` into this (empty) store, ids kept.
+    fn load(&mut self, dump: &StoreDump) -> Result<()>;
+    /// Counts the rows of every table.
+    fn counts(&mut self) -> Result<RowCounts>;
+}
+
+/// Runs `f` over a backend's rows inside one transaction.
+pub(crate) type TxFn<'a> = dyn FnMut(&mut dyn Rows) -> Result<()> + 'a;
+
+/// A storage backend: transactions over [`Rows`].
+pub(crate) trait Backend {
+    /// Where the store is, for messages (passwords masked).
     fn location(&self) -> String;
+    /// Runs `f` in a read transaction (one consistent snapshot).
+    fn read(&mut self, f: &mut TxFn<'_>) -> Result<()>;
+    /// Runs `f` in a write transaction holding `lock`; any error rolls everything back.
+    fn write(&mut self, lock: Lock, f: &mut TxFn<'_>) -> Result<()>;
+}
 
-    /// The settings, defaults filled in.
-    fn settings(&self) -> Result<Settings>;
+/// An open store. The rules of enrollment, verification and lockout live here, once, above
+/// the backends.
+pub struct Store {
+    backend: Box<dyn Backend>,
+}
 
-    /// Validates and changes one setting; returns the previous value.
-    fn set_setting(&mut self, op: &Op, key: SettingKey, value: &str) -> Result<String>;
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("location", &self.backend.location())
+            .finish()
+    }
+}
 
-    /// The recipients new secrets are encrypted to.
-    fn recipients(&self) -> Result<Vec<Recipient>>;
+/// Adapts a closure that returns a value to the backends' object-safe transaction callback.
+fn run_tx<T>(
+    run: impl FnOnce(&mut TxFn<'_>) -> Result<()>,
+    f: impl FnOnce(&mut dyn Rows) -> Result<T>,
+) -> Result<T> {
+    let mut f = Some(f);
+    let mut out = None;
+    run(&mut |rows| {
+        let f = f.take().ok_or_else(|| Error::Store {
+            message: "internal error: a transaction body ran twice".into(),
+            source: None,
+        })?;
+        out = Some(f(rows)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| Error::Store {
+        message: "internal error: a transaction ended without running its body".into(),
+        source: None,
+    })
+}
 
-    /// One user, with their encrypted secret.
-    fn user(&self, user: &UserName) -> Result<Option<UserRecord>>;
+fn settings_from_rows(rows: &[(String, String)]) -> Result<Settings> {
+    let mut settings = Settings::default();
+    for (key, value) in rows {
+        // Keys this build does not know are left for the build that wrote them.
+        if let Ok(key) = key.parse::<SettingKey>() {
+            settings.set(key, value)?;
+        }
+    }
+    Ok(settings)
+}
 
-    /// One user, or [`crate::Error::UnknownUser`].
-    fn require_user(&self, user: &UserName) -> Result<UserRecord> {
-        self.user(user)?.ok_or_else(|| crate::Error::UnknownUser {
+fn load_settings(rows: &mut dyn Rows) -> Result<Settings> {
+    settings_from_rows(&rows.settings()?)
+}
+
+fn load_recipients(rows: &mut dyn Rows) -> Result<Vec<Recipient>> {
+    rows.recipients()?
+        .iter()
+        .map(|r| Recipient::parse(r))
+        .collect()
+}
+
+fn require_user(rows: &mut dyn Rows, user: &UserName, for_update: bool) -> Result<UserRecord> {
+    rows.user(user, for_update)?
+        .ok_or_else(|| Error::UnknownUser {
             user: user.to_string(),
+        })
+}
+
+fn audit(
+    rows: &mut dyn Rows,
+    op: &Op,
+    event: AuditEvent,
+    user: Option<&UserName>,
+    details: serde_json::Value,
+) -> Result<()> {
+    rows.audit(op, event, user, &details.to_string())
+}
+
+/// Whether two recipient lists encrypt to the same keys (order does not matter).
+fn same_recipients(a: &[Recipient], b: &[Recipient]) -> bool {
+    let mut a: Vec<String> = a.iter().map(|r| r.to_string()).collect();
+    let mut b: Vec<String> = b.iter().map(|r| r.to_string()).collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
+}
+
+/// The enrollment as it will be stored: re-sealed to the recipients current under the lock when
+/// they are not the ones it was encrypted to.
+fn sealed_for_store<'e>(
+    e: &'e Enrollment,
+    sealed_to: &[Recipient],
+    current: &[Recipient],
+    reseal: Option<&mut Reseal<'_>>,
+) -> Result<std::borrow::Cow<'e, Enrollment>> {
+    if same_recipients(sealed_to, current) {
+        return Ok(std::borrow::Cow::Borrowed(e));
+    }
+    let Some(reseal) = reseal else {
+        return Err(Error::InvalidState {
+            message: "the store's recipients changed (a rekey ran) after the secret was encrypted; encrypt it again to the current recipients".into(),
+        });
+    };
+    let mut resealed = e.clone();
+    resealed.ciphertext = reseal(e, current)?;
+    Ok(std::borrow::Cow::Owned(resealed))
+}
+
+impl Store {
+    /// Opens the existing store at `location`, migrating its schema forward if needed.
+    pub fn open(location: &Location) -> Result<Store> {
+        let backend: Box<dyn Backend> = match location.kind() {
+            location::Kind::File(path) => Box::new(sqlite::SqliteBackend::open(path)?),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(pg) => Box::new(postgres::PgBackend::open(pg)?),
+        };
+        Ok(Store { backend })
+    }
+
+    /// Whether a store exists at `location`: anything at a file path counts (it is not
+    /// overwritten); a database counts when it holds mfactl's schema.
+    pub fn exists(location: &Location) -> Result<bool> {
+        match location.kind() {
+            location::Kind::File(path) => Ok(std::fs::symlink_metadata(path).is_ok()),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(_) => match Store::open(location) {
+                Ok(_) => Ok(true),
+                Err(Error::StoreMissing { .. }) => Ok(false),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Creates a new store at `location`: a file appears complete or not at all; a database
+    /// gets mfactl's schema and first rows in one transaction. A store already there is
+    /// [`Error::StoreExists`].
+    pub fn create(location: &Location, op: &Op, init: &StoreInit) -> Result<Store> {
+        if let Some(issuer) = &init.issuer {
+            crate::model::validate_issuer(issuer)?;
+        }
+        let recipients: Vec<String> = init.recipients.iter().map(|r| r.to_string()).collect();
+        Self::create_with(location, &mut |rows| {
+            rows.replace_recipients(&recipients, op.now)?;
+            if let Some(issuer) = &init.issuer {
+                rows.put_setting(SettingKey::Issuer.as_str(), issuer)?;
+            }
+            audit(
+                rows,
+                op,
+                AuditEvent::Init,
+                None,
+                json!({ "recipients": recipients, "schema_version": SCHEMA_VERSION }),
+            )
         })
     }
 
-    /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
-    fn users(&self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    fn create_with(location: &Location, fill: &mut TxFn<'_>) -> Result<Store> {
+        let backend: Box<dyn Backend> = match location.kind() {
+            location::Kind::File(path) => Box::new(sqlite::SqliteBackend::create(path, fill)?),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(pg) => Box::new(postgres::PgBackend::create(pg, fill)?),
+        };
+        Ok(Store { backend })
+    }
 
-    /// Stores a new secret for `enrollment.user`. A pending or enabled user is refused with
-    /// [`crate::Error::AlreadyEnrolled`] unless `force`; a disabled user is enrolled again.
-    fn enroll(&mut self, op: &Op, enrollment: &Enrollment, force: bool) -> Result<EnrollOutcome>;
+    /// Where the store is, for messages (a database password is masked).
+    pub fn location(&self) -> String {
+        self.backend.location()
+    }
+
+    fn read<T>(&mut self, f: impl FnOnce(&mut dyn Rows) -> Result<T>) -> Result<T> {
+        let backend = &mut self.backend;
+        run_tx(|body| backend.read(body), f)
+    }
+
+    fn write<T>(&mut self, lock: Lock, f: impl FnOnce(&mut dyn Rows) -> Result<T>) -> Result<T> {
+        let backend = &mut self.backend;
+        run_tx(|body| backend.write(lock, body), f)
+    }
+
+    /// The settings, defaults filled in.
+    pub fn settings(&mut self) -> Result<Settings> {
+        self.read(load_settings)
+    }
+
+    /// Validates and changes one setting; returns the previous value.
+    pub fn set_setting(&mut self, op: &Op, key: SettingKey, value: &str) -> Result<String> {
+        self.write(Lock::Store, |rows| {
+            let mut settings = load_settings(rows)?;
+            let old = settings.get(key);
+            settings.set(key, value)?;
+            let new = settings.get(key);
+            rows.put_setting(key.as_str(), &new)?;
+            audit(
+                rows,
+                op,
+                AuditEvent::ConfigSet,
+                None,
+                json!({ "key": key.as_str(), "old": old, "new": new }),
+            )?;
+            Ok(old)
+        })
+    }
+
+    /// The recipients new secrets are encrypted to.
+    pub fn recipients(&mut self) -> Result<Vec<Recipient>> {
+        self.read(load_recipients)
+    }
+
+    /// One user, with their encrypted secret.
+    pub fn user(&mut self, user: &UserName) -> Result<Option<UserRecord>> {
+        self.read(|rows| rows.user(user, false))
+    }
+
+    /// One user, or [`Error::UnknownUser`].
+    pub fn require_user(&mut self, user: &UserName) -> Result<UserRecord> {
+        self.read(|rows| require_user(rows, user, false))
+    }
+
+    /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
+    pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
+        self.read(|rows| rows.users(filter))
+    }
+
+    /// Users matching `filter` who have a secret (pending and enabled), with their encrypted
+    /// secrets, sorted by name.
+    pub fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
+        self.read(|rows| rows.secrets(filter))
+    }
+
+    /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
+    /// enabled user is refused with [`Error::AlreadyEnrolled`] unless `force`; a disabled user
+    /// is enrolled again. If the store's recipients are no longer `sealed_to` (a rekey committed
+    /// meanwhile), `reseal` encrypts the secret again to the current ones, under the lock;
+    /// without `reseal` that is [`Error::InvalidState`] and nothing is stored.
+    pub fn enroll(
+        &mut self,
+        op: &Op,
+        enrollment: &Enrollment,
+        force: bool,
+        sealed_to: &[Recipient],
+        reseal: Option<&mut Reseal<'_>>,
+    ) -> Result<EnrollOutcome> {
+        let e = enrollment;
+        self.write(Lock::Store, |rows| {
+            let existing = rows.user(&e.user, true)?;
+            let outcome = match existing.as_ref().map(|r| r.status) {
+                None => EnrollOutcome::New,
+                Some(Status::Disabled) => EnrollOutcome::Reenrolled,
+                Some(status) if force => EnrollOutcome::Replaced(status),
+                Some(status) => {
+                    return Err(Error::AlreadyEnrolled {
+                        user: e.user.to_string(),
+                        status: status.to_string(),
+                    })
+                }
+            };
+            let current = load_recipients(rows)?;
+            let e = sealed_for_store(e, sealed_to, &current, reseal)?;
+            rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
+            let details = json!({
+                "algorithm": e.params.algorithm,
+                "digits": e.params.digits,
+                "period": e.params.period,
+                "issuer": e.issuer,
+                "previous_status": existing.as_ref().map(|r| r.status.as_str()),
+            });
+            let event = match outcome {
+                EnrollOutcome::Replaced(_) => AuditEvent::Reenroll,
+                _ => AuditEvent::Enroll,
+            };
+            audit(rows, op, event, Some(&e.user), details)?;
+            Ok(outcome)
+        })
+    }
 
     /// Enrolls many users in one transaction: all or nothing. Every user must be new or
-    /// disabled.
-    fn import(&mut self, op: &Op, enrollments: &[Enrollment]) -> Result<()>;
+    /// disabled. Ciphertexts not made for the store's current recipients are re-sealed, as in
+    /// [`Store::enroll`].
+    pub fn import(
+        &mut self,
+        op: &Op,
+        enrollments: &[Enrollment],
+        sealed_to: &[Recipient],
+        mut reseal: Option<&mut Reseal<'_>>,
+    ) -> Result<()> {
+        self.write(Lock::Store, |rows| {
+            let current = load_recipients(rows)?;
+            for e in enrollments {
+                let existing = rows.user(&e.user, true)?;
+                if let Some(rec) = &existing {
+                    if rec.status != Status::Disabled {
+                        return Err(Error::AlreadyEnrolled {
+                            user: e.user.to_string(),
+                            status: rec.status.to_string(),
+                        });
+                    }
+                }
+                let e = sealed_for_store(e, sealed_to, &current, reseal.as_deref_mut())?;
+                rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
+                audit(
+                    rows,
+                    op,
+                    AuditEvent::Import,
+                    Some(&e.user),
+                    json!({
+                        "status": e.status,
+                        "algorithm": e.params.algorithm,
+                        "digits": e.params.digits,
+                        "period": e.params.period,
+                        "issuer": e.issuer,
+                    }),
+                )?;
+            }
+            Ok(())
+        })
+    }
 
-    /// Verifies under the store's write lock: loads the user, asks `decide` for the verdict
-    /// (it decrypts and checks the code), and records it. Two concurrent verifications of one
-    /// code are serialized, so at most one is accepted.
-    fn verify(
+    /// Verifies under the user's row lock: loads the user, asks `decide` for the verdict (it
+    /// decrypts and checks the code), and records it. Two concurrent verifications of one code
+    /// are serialized, so at most one is accepted.
+    pub fn verify(
         &mut self,
         op: &Op,
         user: &UserName,
         decide: &mut dyn FnMut(&UserRecord, &Settings) -> Result<Verdict>,
-    ) -> Result<VerifyResult>;
+    ) -> Result<VerifyResult> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            let settings = load_settings(rows)?;
+            let verdict = decide(&rec, &settings)?;
+            apply_verdict(rows, op, &rec, &settings, verdict)
+        })
+    }
 
     /// Consumes the recovery code whose hash is `code_hash`, atomically, or counts a failure.
-    fn use_recovery_code(
+    pub fn use_recovery_code(
         &mut self,
         op: &Op,
         user: &UserName,
         code_hash: &[u8],
-    ) -> Result<VerifyResult>;
+    ) -> Result<VerifyResult> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            let settings = load_settings(rows)?;
+            let rejected = if rec.status == Status::Disabled {
+                Some(RejectReason::Disabled)
+            } else if rec.is_locked() {
+                Some(RejectReason::Locked)
+            } else if rows.claim_recovery_code(&rec.id, code_hash, op.now)? {
+                None
+            } else {
+                Some(RejectReason::Invalid)
+            };
+            match rejected {
+                None => {
+                    rows.recovery_code_accepted(&rec.id, op.now)?;
+                    audit(
+                        rows,
+                        op,
+                        AuditEvent::VerifyAccepted,
+                        Some(&rec.user),
+                        json!({ "method": "recovery-code", "recovery_codes_left": rec.recovery_codes_left.saturating_sub(1) }),
+                    )?;
+                    Ok(VerifyResult {
+                        rejected: None,
+                        status: rec.status,
+                        confirmed: false,
+                        failures: 0,
+                        locked_now: false,
+                    })
+                }
+                Some(reason) => record_rejection(rows, op, &rec, &settings, reason),
+            }
+        })
+    }
 
-    /// Replaces the user's recovery codes with these hashes.
-    fn set_recovery_codes(&mut self, op: &Op, user: &UserName, hashes: &[Vec<u8>]) -> Result<()>;
+    /// Replaces the user's recovery codes with these hashes (enabled users only).
+    pub fn set_recovery_codes(
+        &mut self,
+        op: &Op,
+        user: &UserName,
+        hashes: &[Vec<u8>],
+    ) -> Result<()> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            if rec.status != Status::Enabled {
+                return Err(Error::InvalidState {
+                    message: format!(
+                        "user {:?} is {}; recovery codes are issued only to enabled users",
+                        user.as_str(),
+                        rec.status
+                    ),
+                });
+            }
+            rows.replace_recovery_codes(&rec.id, hashes, op.now)?;
+            audit(
+                rows,
+                op,
+                AuditEvent::RecoveryCodes,
+                Some(user),
+                json!({ "count": hashes.len(), "replaced": rec.recovery_codes_left }),
+            )
+        })
+    }
 
     /// Disables MFA: status disabled, secret and recovery codes erased. Returns false when
     /// the user was already disabled (nothing changes).
-    fn disable(&mut self, op: &Op, user: &UserName, reason: Option<&str>) -> Result<bool>;
+    pub fn disable(&mut self, op: &Op, user: &UserName, reason: Option<&str>) -> Result<bool> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            if rec.status == Status::Disabled {
+                return Ok(false);
+            }
+            rows.disable(&rec.id, op.now)?;
+            audit(
+                rows,
+                op,
+                AuditEvent::Disable,
+                Some(user),
+                json!({ "reason": reason, "previous_status": rec.status }),
+            )?;
+            Ok(true)
+        })
+    }
 
     /// Clears a lockout and the failure count. Returns false when the user was not locked.
-    fn unlock(&mut self, op: &Op, user: &UserName) -> Result<bool>;
+    pub fn unlock(&mut self, op: &Op, user: &UserName) -> Result<bool> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            if !rec.is_locked() && rec.failures == 0 {
+                return Ok(false);
+            }
+            rows.unlock(&rec.id, op.now)?;
+            audit(
+                rows,
+                op,
+                AuditEvent::Unlock,
+                Some(user),
+                json!({ "was_locked": rec.is_locked(), "failures": rec.failures }),
+            )?;
+            Ok(true)
+        })
+    }
 
     /// Records a sensitive read (show-qr, export) in the audit log.
-    fn record(
+    pub fn record(
         &mut self,
         op: &Op,
         event: AuditEvent,
         user: Option<&UserName>,
         details: serde_json::Value,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        self.write(Lock::User, |rows| audit(rows, op, event, user, details))
+    }
 
     /// Reads the audit log, newest first.
-    fn audit_log(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
-
-    /// Users matching `filter` who have a secret (pending and enabled), with their encrypted
-    /// secrets, sorted by name.
-    fn secrets(&self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    pub fn audit_log(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.read(|rows| rows.audit_log(query))
+    }
 
     /// Re-encrypts every secret in one transaction: `reencrypt` maps each ciphertext to the
     /// new one; any error leaves the store unchanged. Replaces the recipient list.
-    fn rekey(
+    pub fn rekey(
         &mut self,
         op: &Op,
         recipients: &[Recipient],
         reencrypt: &mut dyn FnMut(&StoredSecret) -> Result<Vec<u8>>,
-    ) -> Result<usize>;
+    ) -> Result<usize> {
+        self.write(Lock::Store, |rows| {
+            let secrets = rows.secrets(UserFilter::All)?;
+            for rec in &secrets {
+                let Some(ciphertext) = rec.secret.clone() else {
+                    continue;
+                };
+                let stored = StoredSecret {
+                    user: rec.user.clone(),
+                    ciphertext,
+                };
+                let ct = reencrypt(&stored)?;
+                if !rows.replace_secret(&stored.user, &stored.ciphertext, &ct)? {
+                    // The store's lock excludes every writer of secrets: this cannot happen
+                    // unless something outside mfactl edits the store.
+                    return Err(Error::Store {
+                        message: format!(
+                            "the secret of {:?} changed during the rekey; nothing was changed",
+                            stored.user.as_str()
+                        ),
+                        source: None,
+                    });
+                }
+            }
+            let names: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
+            rows.replace_recipients(&names, op.now)?;
+            audit(
+                rows,
+                op,
+                AuditEvent::Rekey,
+                None,
+                json!({ "secrets": secrets.len(), "recipients": names }),
+            )?;
+            Ok(secrets.len())
+        })
+    }
+
+    /// Copies everything in this store (ciphertexts as they are, recipients, settings,
+    /// recovery-code hashes, the audit log with its ids) into a new store at `target`, in one
+    /// transaction there, and appends a `copy-store` audit row to the copy. A target that holds a
+    /// store already is refused and left untouched. Returns what was copied, counted again in
+    /// the target.
+    pub fn copy_to(&mut self, op: &Op, target: &Location) -> Result<RowCounts> {
+        let dump = self.read(|rows| rows.dump())?;
+        let expected = dump.counts();
+        let from = self.location();
+        let mut copy = Self::create_with(target, &mut |rows| {
+            rows.load(&dump)?;
+            audit(
+                rows,
+                op,
+                AuditEvent::CopyStore,
+                None,
+                json!({ "from": from, "copied": expected }),
+            )
+        })?;
+        let mut found = copy.read(|rows| rows.counts())?;
+        // The copy's own audit row is not part of what was copied.
+        found.audit_rows = found.audit_rows.saturating_sub(1);
+        if found != expected {
+            return Err(Error::Store {
+                message: format!(
+                    "the copy at {} does not hold what was copied (expected {expected:?}, found {found:?}); remove it and try again",
+                    copy.location()
+                ),
+                source: None,
+            });
+        }
+        Ok(found)
+    }
 }
 
-/// Whether a store exists at `path`.
-pub fn exists(path: &Path) -> bool {
-    path.exists()
+fn apply_verdict(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    settings: &Settings,
+    verdict: Verdict,
+) -> Result<VerifyResult> {
+    match verdict {
+        Verdict::Accept { step } => {
+            // The guard repeats the replay and lock rules in the statement, so the row can never
+            // record an older step or a locked user's success, whatever the caller decided.
+            if !rows.accept_step(&rec.id, step, op.now)? {
+                return record_rejection(rows, op, rec, settings, RejectReason::Replayed);
+            }
+            let confirmed = rec.status == Status::Pending;
+            audit(
+                rows,
+                op,
+                AuditEvent::VerifyAccepted,
+                Some(&rec.user),
+                json!({}),
+            )?;
+            if confirmed {
+                audit(rows, op, AuditEvent::Confirm, Some(&rec.user), json!({}))?;
+            }
+            Ok(VerifyResult {
+                rejected: None,
+                status: Status::Enabled,
+                confirmed,
+                failures: 0,
+                locked_now: false,
+            })
+        }
+        Verdict::Reject(reason) => record_rejection(rows, op, rec, settings, reason),
+    }
 }
 
-/// Opens the store at `path`, migrating its schema forward if needed.
-pub fn open(path: &Path) -> Result<Box<dyn Store>> {
-    Ok(Box::new(SqliteStore::open(path)?))
-}
-
-/// Creates a new store at `path` (atomically: it appears complete or not at all).
-pub fn create(path: &Path, op: &Op, init: &StoreInit) -> Result<Box<dyn Store>> {
-    Ok(Box::new(SqliteStore::create(path, op, init)?))
+fn record_rejection(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    settings: &Settings,
+    reason: RejectReason,
+) -> Result<VerifyResult> {
+    let mut failures = rec.failures;
+    let mut locked_now = false;
+    if reason.counts_as_failure() {
+        failures = failures.saturating_add(1);
+        locked_now = !rec.is_locked() && failures >= settings.max_failures;
+        rows.record_failure(&rec.id, failures, op.now, locked_now)?;
+    }
+    audit(
+        rows,
+        op,
+        AuditEvent::VerifyRejected,
+        Some(&rec.user),
+        json!({ "reason": reason, "failures": failures }),
+    )?;
+    if locked_now {
+        audit(
+            rows,
+            op,
+            AuditEvent::Lock,
+            Some(&rec.user),
+            json!({ "failures": failures, "max_failures": settings.max_failures }),
+        )?;
+    }
+    Ok(VerifyResult {
+        rejected: Some(reason),
+        status: rec.status,
+        confirmed: false,
+        failures,
+        locked_now,
+    })
 }

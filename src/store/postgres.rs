@@ -1,0 +1,828 @@
+//! The PostgreSQL backend: a shared database for fleets of servers and CI runners.
+//!
+//! mfactl's tables live in their own PostgreSQL schema, `mfactl`, so an existing database
+//! (empty or not) can hold them beside an application's tables. Locks: per-user changes take a
+//! shared advisory lock and the user's row (`SELECT ... FOR UPDATE`), so different users change
+//! in parallel; store-wide changes take the advisory lock exclusively, so they run alone.
+
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, Row};
+
+use super::pg_conn::PgLocation;
+use super::schema::SCHEMA_VERSION;
+use super::{
+    AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn,
+};
+use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
+use crate::error::{Error, Result};
+use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+
+/// `PG_MIGRATIONS[n]` takes the `mfactl` schema from version `n` to `n + 1`; append-only, in
+/// step with the SQLite migrations (same version numbers, same meaning).
+const PG_MIGRATIONS: &[&str] = &[
+    // 1: the initial schema. `user` is reserved in PostgreSQL: the column is `username`.
+    r#"
+CREATE TABLE mfa_secret (
+    id              TEXT PRIMARY KEY NOT NULL,
+    username        TEXT NOT NULL UNIQUE,
+    secret          BYTEA,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'enabled', 'disabled')),
+    algorithm       TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+    digits          INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),
+    period          INTEGER NOT NULL CHECK (period BETWEEN 10 AND 300),
+    issuer          TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    enabled_at      TEXT,
+    disabled_at     TEXT,
+    last_used_at    TEXT,
+    last_used_step  BIGINT,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_at       TEXT,
+    CHECK ((status = 'disabled') = (secret IS NULL))
+);
+CREATE INDEX mfa_secret_status ON mfa_secret (status);
+
+CREATE TABLE recipient (
+    recipient TEXT PRIMARY KEY NOT NULL,
+    added_at  TEXT NOT NULL
+);
+
+CREATE TABLE setting (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE recovery_code (
+    secret_id  TEXT NOT NULL REFERENCES mfa_secret (id) ON DELETE CASCADE,
+    code_hash  BYTEA NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at    TEXT,
+    PRIMARY KEY (secret_id, code_hash)
+);
+
+CREATE TABLE audit_log (
+    id       BIGSERIAL PRIMARY KEY,
+    at       TEXT NOT NULL,
+    event    TEXT NOT NULL,
+    username TEXT,
+    actor    TEXT NOT NULL,
+    details  TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_user ON audit_log (username, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+"#,
+];
+
+const _: () = assert!(PG_MIGRATIONS.len() as i64 == SCHEMA_VERSION);
+
+/// The advisory lock every mfactl transaction takes: "MFAC". Advisory locks are per database.
+const LOCK_KEY: i64 = 0x4D46_4143;
+
+/// Session settings: mfactl's schema first, and lock waits bounded like SQLite's busy timeout.
+const SESSION_SETUP: &str = "SET search_path TO mfactl; SET lock_timeout = '10s'";
+
+/// A store in a PostgreSQL database.
+pub(crate) struct PgBackend {
+    client: Client,
+    location: PgLocation,
+}
+
+/// What the `mfactl_meta` table says, if it exists.
+enum Meta {
+    Missing,
+    Found { application: String, version: i64 },
+}
+
+fn read_meta(client: &mut Client) -> std::result::Result<Meta, postgres::Error> {
+    let rows = client.query("SELECT to_regclass('mfactl.mfactl_meta') IS NOT NULL", &[])?;
+    let exists: bool = rows.first().map(|r| r.get(0)).unwrap_or(false);
+    if !exists {
+        return Ok(Meta::Missing);
+    }
+    let mut application = String::new();
+    let mut version = 0;
+    for row in client.query("SELECT key, value FROM mfactl.mfactl_meta", &[])? {
+        let key: String = row.get(0);
+        let value: String = row.get(1);
+        match key.as_str() {
+            "application" => application = value,
+            "schema_version" => version = value.parse().unwrap_or(i64::MAX),
+            _ => {}
+        }
+    }
+    Ok(Meta::Found {
+        application,
+        version,
+    })
+}
+
+fn migrate(
+    tx: &mut postgres::Transaction<'_>,
+    from: i64,
+) -> std::result::Result<(), postgres::Error> {
+    for (n, sql) in PG_MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        tx.batch_execute(sql)?;
+        tx.execute(
+            "INSERT INTO mfactl_meta (key, value) VALUES ('schema_version', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&(n as i64 + 1).to_string()],
+        )?;
+    }
+    Ok(())
+}
+
+impl PgBackend {
+    /// Connects to an existing store and migrates it forward.
+    pub(crate) fn open(location: &PgLocation) -> Result<Self> {
+        let client = location.connect()?;
+        let mut backend = PgBackend {
+            client,
+            location: location.clone(),
+        };
+        let loc = backend.location.display().to_owned();
+        let meta = read_meta(&mut backend.client).map_err(|e| backend.classify(e.into()))?;
+        match meta {
+            Meta::Missing => return Err(Error::StoreMissing { location: loc }),
+            Meta::Found { application, .. } if application != "mfactl" => {
+                return Err(Error::NotAStore {
+                    location: loc,
+                    reason: format!(
+                        "database {:?} has a schema \"mfactl\" that mfactl did not create",
+                        backend.location.dbname()
+                    ),
+                })
+            }
+            Meta::Found { version, .. } if version > SCHEMA_VERSION => {
+                return Err(Error::SchemaTooNew {
+                    location: loc,
+                    found: version,
+                    supported: SCHEMA_VERSION,
+                })
+            }
+            Meta::Found { version, .. } => {
+                backend
+                    .client
+                    .batch_execute(SESSION_SETUP)
+                    .map_err(|e| backend.classify(e.into()))?;
+                if version < SCHEMA_VERSION {
+                    backend.write(Lock::Store, &mut |_| Ok(()))?;
+                }
+            }
+        }
+        Ok(backend)
+    }
+
+    /// Creates mfactl's schema in the database and fills it with `fill`, all in one
+    /// transaction. A database that already holds mfactl's schema is refused.
+    pub(crate) fn create(location: &PgLocation, fill: &mut TxFn<'_>) -> Result<Self> {
+        let client = location.connect()?;
+        let mut backend = PgBackend {
+            client,
+            location: location.clone(),
+        };
+        let mut run = |client: &mut Client, loc: &str| -> Result<()> {
+            let mut tx = client.transaction()?;
+            tx.batch_execute(&format!(
+                "SET LOCAL lock_timeout = '10s'; SELECT pg_advisory_xact_lock({LOCK_KEY})"
+            ))?;
+            // Re-checked under the lock: two concurrent inits create one store.
+            let exists: bool = tx
+                .query_one("SELECT to_regclass('mfactl.mfactl_meta') IS NOT NULL", &[])?
+                .get(0);
+            if exists {
+                return Err(Error::StoreExists {
+                    location: loc.to_owned(),
+                });
+            }
+            tx.batch_execute(
+                "CREATE SCHEMA IF NOT EXISTS mfactl; SET LOCAL search_path TO mfactl; \
+                 CREATE TABLE mfactl_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL); \
+                 INSERT INTO mfactl_meta (key, value) VALUES ('application', 'mfactl')",
+            )?;
+            migrate(&mut tx, 0)?;
+            fill(&mut PgRows { tx: &mut tx })?;
+            tx.commit()?;
+            Ok(())
+        };
+        let loc = backend.location.display().to_owned();
+        run(&mut backend.client, &loc).map_err(|e| backend.classify(e))?;
+        backend
+            .client
+            .batch_execute(SESSION_SETUP)
+            .map_err(|e| backend.classify(e.into()))?;
+        Ok(backend)
+    }
+
+    /// Turns PostgreSQL's errors into ones that say what is wrong with the store.
+    fn classify(&self, e: Error) -> Error {
+        let location = self.location.display().to_owned();
+        let Error::Store {
+            source: Some(ref source),
+            ..
+        } = e
+        else {
+            return e;
+        };
+        let Some(pe) = source.downcast_ref::<postgres::Error>() else {
+            return e;
+        };
+        if pe.is_closed() || pe.as_db_error().is_none() && pe.code().is_none() {
+            return Error::StoreUnavailable {
+                location,
+                reason: format!(
+                    "the connection to {} was lost ({pe})",
+                    self.location.endpoint()
+                ),
+            };
+        }
+        match pe.code() {
+            Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE => Error::Store {
+                message: "another mfactl process held the store's lock for more than 10 s; \
+                          try again"
+                    .into(),
+                source: None,
+            },
+            Some(c)
+                if *c == SqlState::INSUFFICIENT_PRIVILEGE
+                    || *c == SqlState::READ_ONLY_SQL_TRANSACTION =>
+            {
+                Error::ReadOnly {
+                    location,
+                    reason: pe
+                        .as_db_error()
+                        .map_or_else(|| pe.to_string(), |d| d.message().to_owned()),
+                }
+            }
+            Some(c)
+                if *c == SqlState::ADMIN_SHUTDOWN
+                    || *c == SqlState::CRASH_SHUTDOWN
+                    || *c == SqlState::CANNOT_CONNECT_NOW =>
+            {
+                Error::StoreUnavailable {
+                    location,
+                    reason: format!(
+                        "the server at {} is shutting down",
+                        self.location.endpoint()
+                    ),
+                }
+            }
+            _ => e,
+        }
+    }
+
+    fn transaction(&mut self, read_only: bool, lock: Option<Lock>, f: &mut TxFn<'_>) -> Result<()> {
+        let mut run = |client: &mut Client| -> Result<()> {
+            let mut tx = if read_only {
+                // One consistent snapshot for multi-statement reads (list, dump).
+                client
+                    .build_transaction()
+                    .isolation_level(IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?
+            } else {
+                client.transaction()?
+            };
+            match lock {
+                Some(Lock::User) => {
+                    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&LOCK_KEY])?;
+                }
+                Some(Lock::Store) => {
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])?;
+                    // Migrations run under the store lock, re-checking the version there.
+                    let version: String = tx
+                        .query_one(
+                            "SELECT value FROM mfactl_meta WHERE key = 'schema_version'",
+                            &[],
+                        )?
+                        .get(0);
+                    let version: i64 = version.parse().unwrap_or(SCHEMA_VERSION);
+                    if version < SCHEMA_VERSION {
+                        migrate(&mut tx, version)?;
+                    }
+                }
+                None => {}
+            }
+            f(&mut PgRows { tx: &mut tx })?;
+            tx.commit()?;
+            Ok(())
+        };
+        run(&mut self.client).map_err(|e| self.classify(e))
+    }
+}
+
+impl Backend for PgBackend {
+    fn location(&self) -> String {
+        self.location.display().to_owned()
+    }
+
+    fn read(&mut self, f: &mut TxFn<'_>) -> Result<()> {
+        self.transaction(true, None, f)
+    }
+
+    fn write(&mut self, lock: Lock, f: &mut TxFn<'_>) -> Result<()> {
+        self.transaction(false, Some(lock), f)
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::store(e)
+    }
+}
+
+/// The rows of one open PostgreSQL transaction.
+struct PgRows<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+}
+
+const USER_COLUMNS: &str = "m.id, m.username, m.status, m.algorithm, m.digits, m.period, \
+     m.issuer, m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, \
+     m.last_used_step, m.failed_attempts, m.locked_at, \
+     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
+     m.secret";
+
+fn bad_row(e: Error) -> Error {
+    Error::Store {
+        message: format!("a row in the store is not valid: {e}"),
+        source: None,
+    }
+}
+
+fn ts(row: &Row, i: usize) -> Result<Timestamp> {
+    Timestamp::parse(row.try_get::<_, &str>(i)?).map_err(bad_row)
+}
+
+fn opt_ts(row: &Row, i: usize) -> Result<Option<Timestamp>> {
+    row.try_get::<_, Option<&str>>(i)?
+        .map(Timestamp::parse)
+        .transpose()
+        .map_err(bad_row)
+}
+
+fn opt_ts_text(t: Option<Timestamp>) -> Option<String> {
+    t.map(|t| t.to_string())
+}
+
+fn small(v: i32) -> Result<u32> {
+    u32::try_from(v).map_err(|_| bad_row(Error::invalid("number", v.to_string())))
+}
+
+fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
+    let digits = small(row.try_get(4)?)?;
+    Ok(UserRecord {
+        id: row.try_get(0)?,
+        user: UserName::parse(row.try_get(1)?).map_err(bad_row)?,
+        status: row.try_get::<_, &str>(2)?.parse().map_err(bad_row)?,
+        params: TotpParams {
+            algorithm: row.try_get::<_, &str>(3)?.parse().map_err(bad_row)?,
+            digits: u8::try_from(digits).unwrap_or(u8::MAX),
+            period: small(row.try_get(5)?)?,
+        },
+        issuer: row.try_get(6)?,
+        created_at: ts(row, 7)?,
+        updated_at: ts(row, 8)?,
+        enabled_at: opt_ts(row, 9)?,
+        disabled_at: opt_ts(row, 10)?,
+        last_used_at: opt_ts(row, 11)?,
+        last_used_step: row.try_get::<_, Option<i64>>(12)?.map(|s| s.max(0) as u64),
+        failures: small(row.try_get(13)?)?,
+        locked_at: opt_ts(row, 14)?,
+        recovery_codes_left: u32::try_from(row.try_get::<_, i64>(15)?).unwrap_or(u32::MAX),
+        secret: if with_secret { row.try_get(16)? } else { None },
+    })
+}
+
+fn step_param(step: u64) -> i64 {
+    i64::try_from(step).unwrap_or(i64::MAX)
+}
+
+impl PgRows<'_, '_> {
+    fn query_users(
+        &mut self,
+        filter: UserFilter,
+        secrets_only: bool,
+        with_secret: bool,
+    ) -> Result<Vec<UserRecord>> {
+        let having = if secrets_only {
+            "m.secret IS NOT NULL"
+        } else {
+            "TRUE"
+        };
+        // COLLATE "C": byte order, as SQLite sorts, so both backends list users alike.
+        let order = "ORDER BY m.username COLLATE \"C\"";
+        let rows = match filter {
+            UserFilter::All => self.tx.query(
+                &format!("SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} {order}"),
+                &[],
+            )?,
+            UserFilter::Status(s) => self.tx.query(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} \
+                     AND m.status = $1 {order}"
+                ),
+                &[&s.as_str()],
+            )?,
+            UserFilter::Locked => self.tx.query(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} \
+                     AND m.locked_at IS NOT NULL {order}"
+                ),
+                &[],
+            )?,
+        };
+        rows.iter().map(|r| user_from_row(r, with_secret)).collect()
+    }
+
+    fn count(&mut self, table: &str) -> Result<u64> {
+        let n: i64 = self
+            .tx
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])?
+            .get(0);
+        Ok(n.max(0) as u64)
+    }
+}
+
+impl Rows for PgRows<'_, '_> {
+    fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>> {
+        let lock = if for_update { "FOR UPDATE OF m" } else { "" };
+        let row = self.tx.query_opt(
+            &format!("SELECT {USER_COLUMNS} FROM mfa_secret m WHERE m.username = $1 {lock}"),
+            &[&user.as_str()],
+        )?;
+        row.map(|r| user_from_row(&r, true)).transpose()
+    }
+
+    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, false, false)
+    }
+
+    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, true, true)
+    }
+
+    fn settings(&mut self) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .tx
+            .query(
+                "SELECT key, value FROM setting ORDER BY key COLLATE \"C\"",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO setting (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn recipients(&mut self) -> Result<Vec<String>> {
+        Ok(self
+            .tx
+            .query(
+                "SELECT recipient FROM recipient ORDER BY added_at, recipient COLLATE \"C\"",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn replace_recipients(&mut self, recipients: &[String], now: Timestamp) -> Result<()> {
+        self.tx.execute("DELETE FROM recipient", &[])?;
+        let now = now.to_string();
+        for r in recipients {
+            self.tx.execute(
+                "INSERT INTO recipient (recipient, added_at) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                &[r, &now],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()> {
+        if let Some(id) = existing_id {
+            self.tx
+                .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
+        }
+        let now = op.now.to_string();
+        let enabled_at = (e.status == Status::Enabled).then(|| now.clone());
+        self.tx.execute(
+            "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
+             issuer, created_at, updated_at, enabled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+             ON CONFLICT (username) DO UPDATE SET secret = excluded.secret, \
+             status = excluded.status, algorithm = excluded.algorithm, \
+             digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
+             updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
+             disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
+             failed_attempts = 0, locked_at = NULL",
+            &[
+                &uuid::Uuid::new_v4().to_string(),
+                &e.user.as_str(),
+                &e.ciphertext,
+                &e.status.as_str(),
+                &e.params.algorithm.as_str(),
+                &i32::from(e.params.digits),
+                &(e.params.period as i32),
+                &e.issuer,
+                &now,
+                &enabled_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE mfa_secret SET last_used_step = $2, last_used_at = $3, \
+             failed_attempts = 0, updated_at = $3, status = 'enabled', \
+             enabled_at = COALESCE(enabled_at, $3) \
+             WHERE id = $1 AND status IN ('pending', 'enabled') AND locked_at IS NULL \
+             AND (last_used_step IS NULL OR last_used_step < $2)",
+            &[&id, &step_param(step), &now.to_string()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn record_failure(
+        &mut self,
+        id: &str,
+        failures: u32,
+        now: Timestamp,
+        lock_now: bool,
+    ) -> Result<()> {
+        self.tx.execute(
+            "UPDATE mfa_secret SET failed_attempts = $2, updated_at = $3, \
+             locked_at = CASE WHEN $4 THEN $3 ELSE locked_at END WHERE id = $1",
+            &[
+                &id,
+                &i32::try_from(failures).unwrap_or(i32::MAX),
+                &now.to_string(),
+                &lock_now,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool> {
+        let used = self.tx.execute(
+            "UPDATE recovery_code SET used_at = $3 \
+             WHERE secret_id = $1 AND code_hash = $2 AND used_at IS NULL",
+            &[&id, &code_hash, &now.to_string()],
+        )?;
+        Ok(used == 1)
+    }
+
+    fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
+        self.tx.execute(
+            "UPDATE mfa_secret SET failed_attempts = 0, last_used_at = $2, updated_at = $2 \
+             WHERE id = $1",
+            &[&id, &now.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn replace_recovery_codes(
+        &mut self,
+        id: &str,
+        hashes: &[Vec<u8>],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
+        let now = now.to_string();
+        let stmt = self.tx.prepare(
+            "INSERT INTO recovery_code (secret_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )?;
+        for h in hashes {
+            self.tx.execute(&stmt, &[&id, h, &now])?;
+        }
+        Ok(())
+    }
+
+    fn disable(&mut self, id: &str, now: Timestamp) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
+        self.tx.execute(
+            "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = $2, \
+             updated_at = $2, failed_attempts = 0, locked_at = NULL WHERE id = $1",
+            &[&id, &now.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
+        self.tx.execute(
+            "UPDATE mfa_secret SET locked_at = NULL, failed_attempts = 0, updated_at = $2 \
+             WHERE id = $1",
+            &[&id, &now.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE mfa_secret SET secret = $3 WHERE username = $1 AND secret = $2",
+            &[&user.as_str(), &old, &new],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn audit(
+        &mut self,
+        op: &Op,
+        event: AuditEvent,
+        user: Option<&UserName>,
+        details: &str,
+    ) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO audit_log (at, event, username, actor, details) \
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &op.now.to_string(),
+                &event.as_str(),
+                &user.map(|u| u.as_str()),
+                &op.actor,
+                &details,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audit_log(&mut self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let user = q.user.as_ref().map(|u| u.as_str());
+        let since = q.since.map(|t| t.to_string());
+        let event = q.event.map(|e| e.as_str());
+        let limit = q.limit.map(i64::from);
+        let rows = self.tx.query(
+            "SELECT id, at, event, username, actor, details FROM audit_log \
+             WHERE ($1::text IS NULL OR username = $1) AND ($2::text IS NULL OR at >= $2) \
+             AND ($3::text IS NULL OR event = $3) ORDER BY id DESC LIMIT $4",
+            &[&user, &since, &event, &limit],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let details: &str = r.try_get(5)?;
+                Ok(AuditEntry {
+                    id: r.try_get(0)?,
+                    at: ts(r, 1)?,
+                    event: r.try_get(2)?,
+                    user: r.try_get(3)?,
+                    actor: r.try_get(4)?,
+                    details: serde_json::from_str(details).unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .collect()
+    }
+
+    fn dump(&mut self) -> Result<StoreDump> {
+        let users = self.query_users(UserFilter::All, false, true)?;
+        let recipients = self
+            .tx
+            .query(
+                "SELECT recipient, added_at FROM recipient \
+                 ORDER BY added_at, recipient COLLATE \"C\"",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, ts(r, 1)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let settings = self.settings()?;
+        let recovery_codes = self
+            .tx
+            .query(
+                "SELECT secret_id, code_hash, created_at, used_at FROM recovery_code \
+                 ORDER BY secret_id, code_hash",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(RecoveryCodeRow {
+                    secret_id: r.try_get(0)?,
+                    code_hash: r.try_get(1)?,
+                    created_at: ts(r, 2)?,
+                    used_at: opt_ts(r, 3)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let audit = self
+            .tx
+            .query(
+                "SELECT id, at, event, username, actor, details FROM audit_log ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    event: r.try_get(2)?,
+                    user: r.try_get(3)?,
+                    actor: r.try_get(4)?,
+                    details: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(StoreDump {
+            users,
+            recipients,
+            settings,
+            recovery_codes,
+            audit,
+        })
+    }
+
+    fn load(&mut self, dump: &StoreDump) -> Result<()> {
+        let insert_user = self.tx.prepare(
+            "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
+             issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
+             last_used_step, failed_attempts, locked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )?;
+        for u in &dump.users {
+            self.tx.execute(
+                &insert_user,
+                &[
+                    &u.id,
+                    &u.user.as_str(),
+                    &u.secret,
+                    &u.status.as_str(),
+                    &u.params.algorithm.as_str(),
+                    &i32::from(u.params.digits),
+                    &(u.params.period as i32),
+                    &u.issuer,
+                    &u.created_at.to_string(),
+                    &u.updated_at.to_string(),
+                    &opt_ts_text(u.enabled_at),
+                    &opt_ts_text(u.disabled_at),
+                    &opt_ts_text(u.last_used_at),
+                    &u.last_used_step.map(step_param),
+                    &i32::try_from(u.failures).unwrap_or(i32::MAX),
+                    &opt_ts_text(u.locked_at),
+                ],
+            )?;
+        }
+        self.tx.execute("DELETE FROM recipient", &[])?;
+        for (r, at) in &dump.recipients {
+            self.tx.execute(
+                "INSERT INTO recipient (recipient, added_at) VALUES ($1, $2)",
+                &[r, &at.to_string()],
+            )?;
+        }
+        self.tx.execute("DELETE FROM setting", &[])?;
+        for (k, v) in &dump.settings {
+            self.put_setting(k, v)?;
+        }
+        let insert_code = self.tx.prepare(
+            "INSERT INTO recovery_code (secret_id, code_hash, created_at, used_at) \
+             VALUES ($1, $2, $3, $4)",
+        )?;
+        for c in &dump.recovery_codes {
+            self.tx.execute(
+                &insert_code,
+                &[
+                    &c.secret_id,
+                    &c.code_hash,
+                    &c.created_at.to_string(),
+                    &opt_ts_text(c.used_at),
+                ],
+            )?;
+        }
+        self.tx.execute("DELETE FROM audit_log", &[])?;
+        let insert_audit = self.tx.prepare(
+            "INSERT INTO audit_log (id, at, event, username, actor, details) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )?;
+        for a in &dump.audit {
+            self.tx.execute(
+                &insert_audit,
+                &[&a.id, &a.at, &a.event, &a.user, &a.actor, &a.details],
+            )?;
+        }
+        // The next row continues the copied sequence.
+        self.tx.execute(
+            "SELECT setval(pg_get_serial_sequence('mfactl.audit_log', 'id'), \
+             COALESCE((SELECT max(id) FROM audit_log), 0) + 1, false)",
+            &[],
+        )?;
+        Ok(())
+    }
+
+    fn counts(&mut self) -> Result<RowCounts> {
+        Ok(RowCounts {
+            users: self.count("mfa_secret")?,
+            recipients: self.count("recipient")?,
+            settings: self.count("setting")?,
+            recovery_codes: self.count("recovery_code")?,
+            audit_rows: self.count("audit_log")?,
+        })
+    }
+}
