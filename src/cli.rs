@@ -20,7 +20,7 @@ Exit status:
   1  verify: the code was rejected
   2  error: bad arguments or input, unknown user, missing store, identity that cannot decrypt, ...";
 
-/// Administer TOTP multi-factor authentication over an age-encrypted SQLite store.
+/// Administer TOTP multi-factor authentication over an age-encrypted store (SQLite or PostgreSQL).
 ///
 /// mfactl enrolls users (a secret and a pairing QR code), verifies the codes they type, disables
 /// MFA when a phone is lost, and lists who has what. Every TOTP secret is encrypted with age;

@@ -1,8 +1,9 @@
-//! mfactl's library: TOTP multi-factor authentication over an age-encrypted SQLite store.
+//! mfactl's library: TOTP multi-factor authentication over an age-encrypted store (a SQLite
+//! file, or a shared PostgreSQL database).
 //!
 //! The binary is a thin layer over these modules; none of them touches the terminal.
 //!
-//! - [`store`]: the store interface and its SQLite backend (schema, migrations, queries);
+//! - [`store`]: the store and its rules, over a SQLite or PostgreSQL backend;
 //! - [`vault`]: age identities and recipients, encryption of secrets;
 //! - [`totp`]: secrets, codes, otpauth URIs and the replay rule;
 //! - [`verification`]: the order in which a verification's rules apply;
