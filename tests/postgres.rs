@@ -740,7 +740,8 @@ fn copy_store_into_a_database_with_a_store_or_a_file_that_exists_is_refused() {
 #[test]
 fn verifies_killed_mid_transaction_leave_counts_and_audit_rows_in_step() {
     let Some(_) = cluster() else { return };
-    const ROUNDS: usize = 40;
+    // 4 verifies a round: at most 82 failures in all, below max-failures (100), no lockout.
+    const ROUNDS: usize = 20;
     let env = TestEnv::initialised();
     let secret = env.enroll_enabled("alice");
     env.cmd()
@@ -805,4 +806,48 @@ fn verifies_killed_mid_transaction_leave_counts_and_audit_rows_in_step() {
     );
     assert_eq!(failures, rejected);
     assert!(failures as usize >= finished + 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// The harness itself: the direct reads these tests (and every test's snapshot) rely on
+
+#[test]
+fn the_direct_postgres_oracle_sees_every_change() {
+    let Some(_) = cluster() else { return };
+    let db = PgDatabase::create();
+    let name = db.name.clone();
+    let store = db.store();
+    assert!(!store.exists() && store.tables().is_empty());
+    let empty = store.snapshot();
+    store.execute_sql(
+        "",
+        "CREATE TABLE mfa_secret (id text PRIMARY KEY, username text, secret bytea); \
+         CREATE TABLE recipient (recipient text, added_at text)",
+    );
+    assert!(store.exists());
+    assert_eq!(store.tables(), ["mfa_secret", "recipient"]);
+    let tables_only = store.snapshot();
+    assert_ne!(tables_only, empty);
+    store.execute("INSERT INTO mfa_secret VALUES ('1', 'o''brien', NULL)");
+    let with_row = store.snapshot();
+    assert_ne!(with_row, tables_only);
+    assert_eq!(store.stored_secret("o'brien"), None);
+    let blob = [0u8, 1, 2, 0xfe, 0xff];
+    store.set_stored_secret("o'brien", &blob);
+    assert_eq!(store.stored_secret("o'brien"), Some(blob.to_vec()));
+    assert_eq!(
+        store.stored_secrets(),
+        [("o'brien".to_owned(), blob.to_vec())]
+    );
+    let with_blob = store.snapshot();
+    assert_ne!(with_blob, with_row);
+    assert_eq!(store.query_i64("SELECT count(*) FROM mfa_secret"), 1);
+    assert_eq!(store.snapshot(), with_blob, "a snapshot is repeatable");
+    // The database goes away with its value.
+    drop(db);
+    let admin = pg_admin_url().unwrap();
+    let left = Store::Pg(admin).query_i64(&format!(
+        "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+    ));
+    assert_eq!(left, 0, "the test database was not dropped");
 }

@@ -49,9 +49,21 @@ pub fn pg_url_with_db(url: &str, db: &str) -> String {
     }
 }
 
+/// A PostgreSQL error with the server's message (the plain Display says only "db error").
+fn pg_err(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{e}: {} ({})", db.message(), db.code().code()),
+        None => format!("{e:?}"),
+    }
+}
+
 fn pg_connect(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("connecting to the test PostgreSQL server ({url}): {e}"))
+    postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| {
+        panic!(
+            "connecting to the test PostgreSQL server ({url}): {}",
+            pg_err(&e)
+        )
+    })
 }
 
 /// A fresh, empty PostgreSQL database on the test server, dropped (with its connections) when
@@ -81,7 +93,7 @@ impl PgDatabase {
         let owner = owner.map(|o| format!(" OWNER \"{o}\"")).unwrap_or_default();
         pg_connect(&admin)
             .batch_execute(&format!("CREATE DATABASE \"{name}\"{owner}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {}", pg_err(&e)));
         let url = pg_url_with_db(&admin, &name);
         PgDatabase { name, url }
     }
@@ -101,7 +113,7 @@ impl Drop for PgDatabase {
             ))
         });
         if let Err(e) = dropped {
-            eprintln!("could not drop test database {}: {e}", self.name);
+            eprintln!("could not drop test database {}: {}", self.name, pg_err(&e));
         }
     }
 }
@@ -191,7 +203,7 @@ impl Store {
             }
             Store::Pg(url) => pg_connect(url)
                 .simple_query(&sql)
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .unwrap_or_else(|e| panic!("{sql}: {}", pg_err(&e)))
                 .into_iter()
                 .filter_map(|m| match m {
                     postgres::SimpleQueryMessage::Row(row) => Some(
@@ -230,7 +242,7 @@ impl Store {
                 .unwrap_or_else(|e| panic!("{sql}: {e}")) as u64,
             Store::Pg(url) => pg_connect(url)
                 .execute(sql.as_str(), &[])
-                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+                .unwrap_or_else(|e| panic!("{sql}: {}", pg_err(&e))),
         }
     }
 
@@ -244,7 +256,7 @@ impl Store {
                 .unwrap_or_else(|e| panic!("{sqlite_sql}: {e}")),
             Store::Pg(url) => pg_connect(url)
                 .batch_execute(pg_sql)
-                .unwrap_or_else(|e| panic!("{pg_sql}: {e}")),
+                .unwrap_or_else(|e| panic!("{pg_sql}: {}", pg_err(&e))),
         }
     }
 
@@ -383,6 +395,13 @@ impl TestEnv {
     pub fn initialised() -> Self {
         let env = Self::new();
         env.cmd().arg("init").assert().success();
+        // The store is where the test reads it directly (and not, say, a file named after
+        // a URL the binary did not recognise).
+        assert!(
+            env.store_exists(),
+            "init succeeded but created no store at {}",
+            env.location()
+        );
         env
     }
 
@@ -425,10 +444,14 @@ impl TestEnv {
         ]
     }
 
-    /// The real binary, isolated from the caller's environment, with no stdin.
+    /// The real binary, isolated from the caller's environment (its working directory is the
+    /// test's own), with no stdin.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("mfactl").expect("binary");
-        c.env_clear().envs(self.env_vars()).write_stdin("");
+        c.env_clear()
+            .envs(self.env_vars())
+            .current_dir(self.dir.path())
+            .write_stdin("");
         c
     }
 
@@ -437,7 +460,9 @@ impl TestEnv {
     /// at once, or to kill them). stdin, stdout and stderr are the caller's to set.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mfactl"));
-        c.env_clear().envs(self.env_vars());
+        c.env_clear()
+            .envs(self.env_vars())
+            .current_dir(self.dir.path());
         c
     }
 
