@@ -1,5 +1,5 @@
-//! The audit log: every state change and sensitive read appends rows (read here directly with
-//! SQLite), no row ever holds a secret or a code, and `mfactl log` filters and orders them.
+//! The audit log: every state change and sensitive read appends rows (read here directly from
+//! the store, SQLite or PostgreSQL), no row ever holds a secret or a code, and `mfactl log` filters and orders them.
 
 mod common;
 
@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use common::*;
 use serde_json::Value;
 
-/// One audit row as SQLite holds it.
+/// One audit row as the store holds it.
 #[derive(Debug, Clone)]
 struct Row {
     id: i64,
@@ -39,25 +39,17 @@ impl Row {
 }
 
 fn rows(env: &TestEnv) -> Vec<Row> {
-    let conn =
-        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT id, at, event, user, actor, details FROM audit_log ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| {
-        Ok(Row {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            event: r.get(2)?,
-            user: r.get(3)?,
-            actor: r.get(4)?,
-            details: r.get(5)?,
+    env.query("SELECT id, at, event, %USER%, actor, details FROM audit_log ORDER BY id")
+        .into_iter()
+        .map(|r| Row {
+            id: r[0].as_deref().unwrap().parse().unwrap(),
+            at: r[1].clone().unwrap(),
+            event: r[2].clone().unwrap(),
+            user: r[3].clone(),
+            actor: r[4].clone().unwrap(),
+            details: r[5].clone().unwrap(),
         })
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+        .collect()
 }
 
 /// Tracks the audit log across commands: `step` returns the rows the last command appended.
@@ -470,18 +462,17 @@ fn log_since_takes_rfc3339_and_durations() {
         ))
         .unwrap();
     {
-        let conn = rusqlite::Connection::open(&env.db).unwrap();
         for (i, at) in [
             (0, "2020-01-01T00:00:00Z"),
             (1, "2020-06-01T12:00:00Z"),
             (2, two_hours_ago.as_str()),
             (3, two_hours_ago.as_str()),
         ] {
-            conn.execute(
-                "UPDATE audit_log SET at = ?1 WHERE id = ?2",
-                rusqlite::params![at, all[i].id],
-            )
-            .unwrap();
+            let n = env.execute(&format!(
+                "UPDATE audit_log SET at = '{at}' WHERE id = {}",
+                all[i].id
+            ));
+            assert_eq!(n, 1);
         }
     }
     let newest_from = |i: usize| -> Vec<i64> { all[i..].iter().rev().map(|r| r.id).collect() };

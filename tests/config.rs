@@ -102,14 +102,7 @@ fn set_changes_each_setting_persistently_and_audits_it() {
         // A new process reads it back from the store.
         assert_eq!(get(&env, key), shown, "{key}");
     }
-    let conn = rusqlite::Connection::open(&env.db).unwrap();
-    let audited: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM audit_log WHERE event = 'config-set'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let audited = env.query_i64("SELECT count(*) FROM audit_log WHERE event = 'config-set'");
     assert_eq!(audited, 8);
 
     // Enrollment defaults apply to new enrollments.

@@ -1,7 +1,8 @@
 //! kill -9 at random points: `enroll`, `verify`, `disable` (and `unlock`) processes are killed
 //! mid-flight in a loop, and after every kill the store must be intact and self-consistent:
-//! SQLite's integrity check passes, every row obeys the invariants, and every row agrees with
-//! the audit log written in the same transaction.
+//! SQLite's integrity check passes (on SQLite), every row obeys the invariants, and every row
+//! agrees with the audit log written in the same transaction. Runs on both backends: on
+//! PostgreSQL a killed client's transaction must be rolled back as a whole.
 
 mod common;
 
@@ -89,59 +90,36 @@ struct Row {
     locked: bool,
 }
 
-/// Checks the store (read with SQLite directly, through a read-only connection that leaves
-/// any WAL for mfactl to recover) and returns each user's base32 secret, if any.
+/// Checks the store (read directly; on SQLite through a read-only connection that leaves any
+/// WAL for mfactl to recover) and returns each user's base32 secret, if any.
 fn check_consistency(env: &TestEnv, id: &age::x25519::Identity) -> HashMap<String, String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let integrity: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(integrity, ["ok"]);
-    let fk_violations = conn
-        .prepare("PRAGMA foreign_key_check")
-        .unwrap()
-        .query_map([], |_| Ok(()))
-        .unwrap()
-        .count();
-    assert_eq!(fk_violations, 0);
+    if !env.is_pg() {
+        assert_eq!(env.query_strings("PRAGMA integrity_check"), ["ok"]);
+        assert_eq!(env.query("PRAGMA foreign_key_check").len(), 0);
+    }
 
-    let rows: Vec<(String, Row)> = conn
-        .prepare(
-            "SELECT user, status, secret, algorithm, last_used_step, failed_attempts, \
-             locked_at IS NOT NULL FROM mfa_secret ORDER BY user",
+    let rows: Vec<(String, Row)> = env
+        .query(
+            "SELECT %USER%, status, secret, algorithm, last_used_step, failed_attempts, \
+             CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END FROM mfa_secret ORDER BY 1",
         )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap(),
                 Row {
-                    status: r.get(1)?,
-                    secret: r.get(2)?,
-                    algorithm: r.get(3)?,
-                    last_used_step: r.get(4)?,
-                    failures: r.get(5)?,
-                    locked: r.get(6)?,
+                    status: r[1].clone().unwrap(),
+                    secret: r[2].as_deref().map(unhex_bytea),
+                    algorithm: r[3].clone().unwrap(),
+                    last_used_step: r[4].as_deref().map(|v| v.parse().unwrap()),
+                    failures: r[5].as_deref().unwrap().parse().unwrap(),
+                    locked: r[6].as_deref() == Some("1"),
                 },
-            ))
+            )
         })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let max_failures: i64 = conn
-        .query_row(
-            "SELECT coalesce((SELECT value FROM setting WHERE key = 'max-failures'), '5')",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .unwrap()
-        .parse()
-        .unwrap();
+        .collect();
+    let max_failures: i64 = env
+        .query_i64("SELECT coalesce((SELECT value FROM setting WHERE key = 'max-failures'), '5')");
 
     let mut secrets = HashMap::new();
     for (user, row) in &rows {
@@ -164,16 +142,18 @@ fn check_consistency(env: &TestEnv, id: &age::x25519::Identity) -> HashMap<Strin
         }
 
         // Replay the user's audit log: the row must be what its events say.
-        let events: Vec<(String, serde_json::Value)> = conn
-            .prepare("SELECT event, details FROM audit_log WHERE user = ?1 ORDER BY id")
-            .unwrap()
-            .query_map([user], |r| {
-                let details: String = r.get(1)?;
-                Ok((r.get(0)?, serde_json::from_str(&details).unwrap()))
+        let events: Vec<(String, serde_json::Value)> = env
+            .query(&format!(
+                "SELECT event, details FROM audit_log WHERE %USER% = '{user}' ORDER BY id"
+            ))
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].clone().unwrap(),
+                    serde_json::from_str(r[1].as_deref().unwrap()).unwrap(),
+                )
             })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+            .collect();
         let mut status = None;
         let mut used = false;
         let mut failures = 0;
@@ -216,24 +196,16 @@ fn check_consistency(env: &TestEnv, id: &age::x25519::Identity) -> HashMap<Strin
         assert_eq!(actual, expected, "{user}: row vs audit log {events:?}");
     }
     // Every user the log says was enrolled has a row.
-    let logged: i64 = conn
-        .query_row(
-            "SELECT count(DISTINCT user) FROM audit_log WHERE event IN ('enroll', 're-enroll')",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let logged = env.query_i64(
+        "SELECT count(DISTINCT %USER%) FROM audit_log WHERE event IN ('enroll', 're-enroll')",
+    );
     assert_eq!(logged as usize, rows.len());
     secrets
 }
 
 /// How many audit rows the store holds: changes when a command committed.
 fn audit_rows(env: &TestEnv) -> i64 {
-    let conn =
-        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
-        .unwrap()
+    env.direct().count("audit_log")
 }
 
 /// The arguments (and stdin) of a random command.

@@ -64,19 +64,14 @@ fn codes_left(env: &TestEnv, user: &str) -> u64 {
 
 /// Rows in the recovery_code table for `user`, read directly.
 fn stored_rows(env: &TestEnv, user: &str) -> i64 {
-    let conn =
-        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    conn.query_row(
+    env.query_i64(&format!(
         "SELECT count(*) FROM recovery_code r JOIN mfa_secret m ON r.secret_id = m.id \
-         WHERE m.user = ?1",
-        [user],
-        |r| r.get(0),
-    )
-    .unwrap()
+         WHERE m.%USER% = '{user}'"
+    ))
 }
 
-/// The raw bytes of the store and its WAL/SHM files.
+/// The raw bytes of the store and its WAL/SHM files (nothing on PostgreSQL, where the
+/// snapshot of every table is the check).
 fn store_bytes(env: &TestEnv) -> Vec<u8> {
     let mut all = Vec::new();
     for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -150,16 +145,12 @@ fn codes_are_printed_once_and_stored_only_as_hashes() {
         }
     }
     // Each stored value is a 32-byte hash, never text.
-    let conn =
-        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let hashes: Vec<Vec<u8>> = conn
-        .prepare("SELECT code_hash FROM recovery_code")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    // (`unhex_bytea` refuses a value that is not a blob / BYTEA.)
+    let hashes: Vec<Vec<u8>> = env
+        .query_strings("SELECT code_hash FROM recovery_code")
+        .iter()
+        .map(|h| unhex_bytea(h))
+        .collect();
     assert_eq!(hashes.len(), 10);
     assert!(hashes.iter().all(|h| h.len() == 32));
 }

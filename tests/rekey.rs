@@ -34,28 +34,12 @@ fn write_identity(path: &Path, key: &x25519::Identity) {
 }
 
 /// Every stored (user, blob), read directly.
-fn blobs(db: &Path) -> Vec<(String, Vec<u8>)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT user, secret FROM mfa_secret WHERE secret IS NOT NULL ORDER BY user")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn blobs(env: &TestEnv) -> Vec<(String, Vec<u8>)> {
+    env.stored_secrets()
 }
 
-fn stored_recipients(db: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut v: Vec<String> = conn
-        .prepare("SELECT recipient FROM recipient")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    v.sort();
-    v
+fn stored_recipients(env: &TestEnv) -> Vec<String> {
+    env.stored_recipients()
 }
 
 fn decrypt(key: &x25519::Identity, blob: &[u8]) -> Option<String> {
@@ -89,12 +73,12 @@ fn populated() -> (TestEnv, Vec<(String, String)>) {
 }
 
 fn assert_all_under(
-    db: &Path,
+    env: &TestEnv,
     secrets: &[(String, String)],
     new: &[&x25519::Identity],
     old: &x25519::Identity,
 ) {
-    let stored = blobs(db);
+    let stored = blobs(env);
     let users: Vec<&str> = stored.iter().map(|(u, _)| u.as_str()).collect();
     let expected: Vec<&str> = secrets.iter().map(|(u, _)| u.as_str()).collect();
     assert_eq!(users, expected);
@@ -115,7 +99,7 @@ fn rekey_to_a_recipient_moves_every_secret_to_it() {
     let (env, secrets) = populated();
     let old = identity_from_file(&env.identity);
     // Before: the old key opens everything (the oracle works).
-    for (user, blob) in blobs(&env.db) {
+    for (user, blob) in blobs(&env) {
         assert!(decrypt(&old, &blob).is_some(), "{user}");
     }
     let new = x25519::Identity::generate();
@@ -128,9 +112,9 @@ fn rekey_to_a_recipient_moves_every_secret_to_it() {
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(doc["secrets"], 2);
 
-    assert_all_under(&env.db, &secrets, &[&new], &old);
+    assert_all_under(&env, &secrets, &[&new], &old);
     assert_eq!(recipients_cmd(&env), vec![new_pub.clone()]);
-    assert_eq!(stored_recipients(&env.db), vec![new_pub]);
+    assert_eq!(stored_recipients(&env), vec![new_pub]);
 
     // mfactl itself: the old identity now fails to decrypt (exit 2), the new one works.
     let code = totp_at(&secrets[0].1, "SHA1", 6, 30, unix_now() + 30);
@@ -153,7 +137,7 @@ fn rekey_to_a_recipient_moves_every_secret_to_it() {
         .as_str()
         .unwrap()
         .to_owned();
-    let dave_blob = blobs(&env.db)
+    let dave_blob = blobs(&env)
         .into_iter()
         .find(|(u, _)| u == "dave")
         .unwrap()
@@ -187,7 +171,7 @@ fn rekey_with_a_new_identity_file_and_an_extra_recipient() {
         assert_eq!(mode & 0o777, 0o600, "new identity file mode {mode:o}");
     }
     let generated = identity_from_file(&path);
-    assert_all_under(&env.db, &secrets, &[&generated, &escrow], &old);
+    assert_all_under(&env, &secrets, &[&generated, &escrow], &old);
     let mut expected = vec![generated.to_public().to_string(), escrow_pub];
     expected.sort();
     assert_eq!(recipients_cmd(&env), expected);
@@ -247,16 +231,7 @@ fn a_blob_under_a_foreign_key_stops_the_whole_rekey() {
     let (env, secrets) = populated();
     let foreign = x25519::Identity::generate();
     let blob = age::encrypt(&foreign.to_public(), secrets[1].1.as_bytes()).unwrap();
-    {
-        let conn = rusqlite::Connection::open(&env.db).unwrap();
-        let n = conn
-            .execute(
-                "UPDATE mfa_secret SET secret = ?1 WHERE user = 'bob'",
-                rusqlite::params![blob],
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-    }
+    env.set_stored_secret("bob", &blob);
     assert_rekey_refused(&env, "bob");
 }
 
@@ -265,32 +240,22 @@ fn a_user_enrolled_to_another_recipient_stops_the_whole_rekey() {
     let (env, _) = populated();
     // Enroll zed while the store encrypts to a key we hold but do not use as the identity.
     let other = x25519::Identity::generate();
-    let conn = rusqlite::Connection::open(&env.db).unwrap();
-    let saved = stored_recipients(&env.db);
-    conn.execute("DELETE FROM recipient", []).unwrap();
-    conn.execute(
-        "INSERT INTO recipient (recipient, added_at) VALUES (?1, '2025-01-01T00:00:00Z')",
-        [other.to_public().to_string()],
-    )
-    .unwrap();
+    let saved = stored_recipients(&env);
+    let set_recipients = |recipients: &[String]| {
+        env.execute("DELETE FROM recipient");
+        for r in recipients {
+            env.execute(&format!(
+                "INSERT INTO recipient (recipient, added_at) VALUES ('{r}', '2025-01-01T00:00:00Z')"
+            ));
+        }
+    };
+    set_recipients(&[other.to_public().to_string()]);
     let zed = env.enroll("zed", &[])["secret"]
         .as_str()
         .unwrap()
         .to_owned();
-    conn.execute("DELETE FROM recipient", []).unwrap();
-    for r in &saved {
-        conn.execute(
-            "INSERT INTO recipient (recipient, added_at) VALUES (?1, '2025-01-01T00:00:00Z')",
-            [r],
-        )
-        .unwrap();
-    }
-    drop(conn);
-    let zed_blob = blobs(&env.db)
-        .into_iter()
-        .find(|(u, _)| u == "zed")
-        .unwrap()
-        .1;
+    set_recipients(&saved);
+    let zed_blob = blobs(&env).into_iter().find(|(u, _)| u == "zed").unwrap().1;
     assert_eq!(decrypt(&other, &zed_blob), Some(zed));
     assert_rekey_refused(&env, "zed");
 }
@@ -323,7 +288,7 @@ fn spawn_rekey(env: &TestEnv, current: &x25519::Identity, target: &str) -> std::
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", env.dir.path())
-        .env("MFACTL_DB", &env.db)
+        .env("MFACTL_DB", &env.store)
         .env("MFACTL_AGE_KEY", key_text(current))
         .env("MFACTL_ACTOR", "test-operator")
         .env("NO_COLOR", "1")
@@ -394,7 +359,7 @@ fn rekey_killed_at_random_points_never_mixes_keys() {
         child.wait().unwrap();
 
         // Every blob opens with exactly one of the two keys, and all with the same one.
-        let stored = blobs(&env.db);
+        let stored = blobs(&env);
         assert_eq!(stored.len(), USERS, "round {round}: users lost");
         let mut under_old = 0;
         let mut under_new = 0;
@@ -410,7 +375,7 @@ fn rekey_killed_at_random_points_never_mixes_keys() {
             under_old == 0 || under_new == 0,
             "round {round}: mixed store, {under_old} blobs under the old key and {under_new} under the new"
         );
-        let recipients = stored_recipients(&env.db);
+        let recipients = stored_recipients(&env);
         if under_new > 0 {
             assert_eq!(recipients, vec![next_pub], "round {round}");
             current = next;
@@ -514,6 +479,6 @@ fn passphrase_protected_identity_via_mfactl_passphrase() {
         .assert()
         .success();
     let new = identity_from_file(&new_path);
-    assert_all_under(&env.db, &secrets, &[&new], &old);
+    assert_all_under(&env, &secrets, &[&new], &old);
     assert_eq!(recipients_cmd(&env), vec![new.to_public().to_string()]);
 }

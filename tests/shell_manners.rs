@@ -79,7 +79,7 @@ fn json_errors_carry_kind_message_and_hint() {
     assert!(doc["error"]["message"]
         .as_str()
         .unwrap()
-        .contains(&missing.db.display().to_string()));
+        .contains(&missing.location()));
 
     let env = TestEnv::initialised();
     env.enroll("alice", &[]);
@@ -139,7 +139,7 @@ fn under_pty(env: &TestEnv, args: &[&str], no_color: bool) -> (String, i32) {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", env.dir.path())
-        .env("MFACTL_DB", &env.db)
+        .env("MFACTL_DB", &env.store)
         .env("MFACTL_IDENTITY", &env.identity)
         .env("MFACTL_ACTOR", "test-operator")
         .env("TERM", "xterm")
@@ -199,7 +199,7 @@ fn disable_without_yes_and_without_a_terminal_refuses_without_hanging() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", env.dir.path())
-        .env("MFACTL_DB", &env.db)
+        .env("MFACTL_DB", &env.store)
         .env("MFACTL_IDENTITY", &env.identity)
         .env("MFACTL_ACTOR", "test-operator")
         .env("NO_COLOR", "1")
@@ -257,7 +257,7 @@ fn version_is_printed() {
         text.starts_with("mfactl") && text.ends_with(&format!(" {}\n", env!("CARGO_PKG_VERSION"))),
         "{text}"
     );
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }
 
 #[test]
@@ -295,5 +295,5 @@ fn bare_mfactl_prints_short_help() {
         assert!(help.lines().count() < 60, "{help}");
     }
     // No store was created by asking for help.
-    assert!(!env.db.exists());
+    assert!(!env.store_exists());
 }

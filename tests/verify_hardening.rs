@@ -8,28 +8,29 @@ use std::process::Stdio;
 
 use common::*;
 
-/// The user's row as SQLite holds it (read directly, not through mfactl):
+/// The user's row as the store holds it (read directly, not through mfactl):
 /// (last_used_step, failed_attempts, locked_at IS NOT NULL, status).
 fn row(env: &TestEnv, user: &str) -> (Option<i64>, i64, bool, String) {
-    let conn = rusqlite::Connection::open(&env.db).unwrap();
-    conn.query_row(
-        "SELECT last_used_step, failed_attempts, locked_at IS NOT NULL, status \
-         FROM mfa_secret WHERE user = ?1",
-        [user],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    let rows = env.query(&format!(
+        "SELECT last_used_step, failed_attempts, \
+         CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END, status \
+         FROM mfa_secret WHERE %USER% = '{user}'"
+    ));
+    assert_eq!(rows.len(), 1, "no single row for {user}");
+    let r = &rows[0];
+    (
+        r[0].as_deref().map(|v| v.parse().unwrap()),
+        r[1].as_deref().unwrap().parse().unwrap(),
+        r[2].as_deref() == Some("1"),
+        r[3].clone().unwrap(),
     )
-    .unwrap()
 }
 
 /// How many audit events of `event` the log holds for `user`.
 fn audit_count(env: &TestEnv, user: &str, event: &str) -> i64 {
-    let conn = rusqlite::Connection::open(&env.db).unwrap();
-    conn.query_row(
-        "SELECT count(*) FROM audit_log WHERE user = ?1 AND event = ?2",
-        [user, event],
-        |r| r.get(0),
-    )
-    .unwrap()
+    env.query_i64(&format!(
+        "SELECT count(*) FROM audit_log WHERE %USER% = '{user}' AND event = '{event}'"
+    ))
 }
 
 fn reason(doc: &serde_json::Value) -> &str {

@@ -1,36 +1,433 @@
 //! Shared helpers for the integration tests: a temporary store, the real binary, and
 //! independent oracles (an RFC 4226 HOTP written here against the hmac crate, a QR decoder,
-//! SQLite read directly).
+//! the store read directly with SQLite or PostgreSQL).
+//!
+//! Every test runs on the backend the environment selects: a SQLite file by default, or, when
+//! `MFACTL_TEST_PG` holds a PostgreSQL URL (a superuser; `.ci/pg-cluster start` prints one), a
+//! fresh database per [`TestEnv`], dropped with it. Tests about files as such (modes, sidecar
+//! files, hostile non-database files, crash consistency of the file) return early on
+//! PostgreSQL through [`skip_on_pg`].
 #![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
 use hmac::{Hmac, Mac};
 
-/// A temporary home for one test: the store and identity live inside it.
+/// The environment variable naming the PostgreSQL server to test against (superuser URL).
+pub const PG_ENV: &str = "MFACTL_TEST_PG";
+
+/// The admin (superuser) URL of the test PostgreSQL server, when the run is against one.
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|s| !s.is_empty())
+}
+
+/// True (after saying so on stderr) when this run is against PostgreSQL: for tests that are
+/// about SQLite files as such and have no PostgreSQL counterpart. Use as
+/// `if skip_on_pg("why") { return; }`.
+pub fn skip_on_pg(why: &str) -> bool {
+    if pg_admin_url().is_some() {
+        eprintln!("skipped on PostgreSQL (a test about SQLite files: {why})");
+        true
+    } else {
+        false
+    }
+}
+
+/// `url` (a `postgres://` / `postgresql://` URL) with its database name replaced by `db`;
+/// user, password, host, port and query options stay as they are.
+pub fn pg_url_with_db(url: &str, db: &str) -> String {
+    let authority = url.find("://").expect("a URL with a scheme") + 3;
+    let query = url.find('?').unwrap_or(url.len());
+    let path = url[authority..query].find('/').map(|i| authority + i);
+    match path {
+        Some(p) => format!("{}/{db}{}", &url[..p], &url[query..]),
+        None => format!("{}/{db}{}", &url[..query], &url[query..]),
+    }
+}
+
+/// A PostgreSQL error with the server's message (the plain Display says only "db error").
+fn pg_err(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{e}: {} ({})", db.message(), db.code().code()),
+        None => format!("{e:?}"),
+    }
+}
+
+fn pg_connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| {
+        panic!(
+            "connecting to the test PostgreSQL server ({url}): {}",
+            pg_err(&e)
+        )
+    })
+}
+
+/// A fresh, empty PostgreSQL database on the test server, dropped (with its connections) when
+/// this value is dropped.
+pub struct PgDatabase {
+    pub name: String,
+    /// The superuser's URL of this database (Unix socket, no password).
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> Self {
+        Self::create_owned_by(None)
+    }
+
+    /// A database owned by `owner` (a role of the test cluster), so that the role can create
+    /// mfactl's tables in its public schema.
+    pub fn create_owned_by(owner: Option<&str>) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let admin = pg_admin_url().expect("MFACTL_TEST_PG is set");
+        let name = format!(
+            "mfactl_t{}_{}_{:08x}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            getrandom::u32().unwrap()
+        );
+        let owner = owner.map(|o| format!(" OWNER \"{o}\"")).unwrap_or_default();
+        pg_connect(&admin)
+            .batch_execute(&format!("CREATE DATABASE \"{name}\"{owner}"))
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {}", pg_err(&e)));
+        let url = pg_url_with_db(&admin, &name);
+        PgDatabase { name, url }
+    }
+
+    pub fn store(&self) -> Store {
+        Store::Pg(self.url.clone())
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let Some(admin) = pg_admin_url() else { return };
+        let dropped = postgres::Client::connect(&admin, postgres::NoTls).and_then(|mut c| {
+            c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+        });
+        if let Err(e) = dropped {
+            eprintln!("could not drop test database {}: {}", self.name, pg_err(&e));
+        }
+    }
+}
+
+/// A store read and changed directly (not through mfactl): a SQLite file or a PostgreSQL
+/// database (by a superuser URL).
+#[derive(Debug, Clone)]
+pub enum Store {
+    File(PathBuf),
+    Pg(String),
+}
+
+/// A row of a direct query: every value as text (NULL as `None`, integers in decimal, blobs
+/// and BYTEA as `\x` and lower-case hex, as PostgreSQL prints BYTEA).
+pub type TextRow = Vec<Option<String>>;
+
+/// `bytes` as PostgreSQL prints a BYTEA: `\x` and lower-case hex.
+pub fn hex_bytea(bytes: &[u8]) -> String {
+    format!("\\x{}", data_encoding::HEXLOWER.encode(bytes))
+}
+
+/// The inverse of [`hex_bytea`].
+pub fn unhex_bytea(text: &str) -> Vec<u8> {
+    let hex = text.strip_prefix("\\x").expect("a \\x... BYTEA text");
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(hex.as_bytes())
+        .expect("hex")
+}
+
+impl Store {
+    pub fn is_pg(&self) -> bool {
+        matches!(self, Store::Pg(_))
+    }
+
+    /// The name of the user column of `mfa_secret` and `audit_log` (`user` in SQLite,
+    /// `username` in PostgreSQL, where `user` is reserved).
+    pub fn user_col(&self) -> &'static str {
+        match self {
+            Store::File(_) => "user",
+            Store::Pg(_) => "username",
+        }
+    }
+
+    /// `sql` with `%USER%` replaced by [`Store::user_col`].
+    fn dialect(&self, sql: &str) -> String {
+        sql.replace("%USER%", self.user_col())
+    }
+
+    /// A literal for `bytes` in this backend's SQL.
+    pub fn blob_literal(&self, bytes: &[u8]) -> String {
+        let hex = data_encoding::HEXLOWER.encode(bytes);
+        match self {
+            Store::File(_) => format!("X'{hex}'"),
+            Store::Pg(_) => format!("'\\x{hex}'::bytea"),
+        }
+    }
+
+    /// Runs a query (with `%USER%` for the user column); every value as text.
+    pub fn query(&self, sql: &str) -> Vec<TextRow> {
+        let sql = self.dialect(sql);
+        match self {
+            Store::File(db) => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    db,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .expect("open store read-only");
+                let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let n = stmt.column_count();
+                stmt.query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            use rusqlite::types::Value;
+                            Ok(match r.get::<_, Value>(i)? {
+                                Value::Null => None,
+                                Value::Integer(v) => Some(v.to_string()),
+                                Value::Real(v) => Some(v.to_string()),
+                                Value::Text(t) => Some(t),
+                                Value::Blob(b) => Some(hex_bytea(&b)),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+            }
+            Store::Pg(url) => pg_connect(url)
+                .simple_query(&sql)
+                .unwrap_or_else(|e| panic!("{sql}: {}", pg_err(&e)))
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(row) => Some(
+                        (0..row.len())
+                            .map(|i| row.get(i).map(str::to_owned))
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The first column of every row of a query, none of them NULL.
+    pub fn query_strings(&self, sql: &str) -> Vec<String> {
+        self.query(sql)
+            .into_iter()
+            .map(|r| r[0].clone().unwrap_or_else(|| panic!("NULL from {sql}")))
+            .collect()
+    }
+
+    /// The single integer a query returns (e.g. a count).
+    pub fn query_i64(&self, sql: &str) -> i64 {
+        let rows = self.query_strings(sql);
+        assert_eq!(rows.len(), 1, "{sql} returned {} rows", rows.len());
+        rows[0].parse().unwrap()
+    }
+
+    /// Runs one statement (with `%USER%` for the user column); returns the rows it changed.
+    pub fn execute(&self, sql: &str) -> u64 {
+        let sql = self.dialect(sql);
+        match self {
+            Store::File(db) => rusqlite::Connection::open(db)
+                .unwrap()
+                .execute(&sql, [])
+                .unwrap_or_else(|e| panic!("{sql}: {e}")) as u64,
+            Store::Pg(url) => pg_connect(url)
+                .execute(sql.as_str(), &[])
+                .unwrap_or_else(|e| panic!("{sql}: {}", pg_err(&e))),
+        }
+    }
+
+    /// Runs `sqlite_sql` or `pg_sql`, whichever fits the backend (for statements whose
+    /// dialects differ).
+    pub fn execute_sql(&self, sqlite_sql: &str, pg_sql: &str) {
+        match self {
+            Store::File(db) => rusqlite::Connection::open(db)
+                .unwrap()
+                .execute_batch(sqlite_sql)
+                .unwrap_or_else(|e| panic!("{sqlite_sql}: {e}")),
+            Store::Pg(url) => pg_connect(url)
+                .batch_execute(pg_sql)
+                .unwrap_or_else(|e| panic!("{pg_sql}: {}", pg_err(&e))),
+        }
+    }
+
+    /// Whether anything is there: the file exists, or the database has a table in its public
+    /// schema.
+    pub fn exists(&self) -> bool {
+        match self {
+            Store::File(db) => db.exists(),
+            Store::Pg(_) => !self.tables().is_empty(),
+        }
+    }
+
+    /// The tables (of the public schema on PostgreSQL), sorted.
+    pub fn tables(&self) -> Vec<String> {
+        match self {
+            Store::File(_) => self
+                .query_strings("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
+            Store::Pg(_) => self.query_strings(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = 'public' ORDER BY 1",
+            ),
+        }
+    }
+
+    /// Every row of every table, as text: equal snapshots mean an unchanged store.
+    pub fn snapshot(&self) -> String {
+        let mut out = String::new();
+        for t in self.tables() {
+            out.push_str(&format!("== {t}\n"));
+            let sql = match self {
+                Store::File(_) => format!("SELECT * FROM \"{t}\" ORDER BY 1"),
+                Store::Pg(_) => format!("SELECT t::text FROM \"{t}\" t ORDER BY 1"),
+            };
+            for row in self.query(&sql) {
+                let line: Vec<String> = row
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| "NULL".into()))
+                    .collect();
+                out.push_str(&line.join("|"));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The stored ciphertext of `user`'s secret (None: no secret, e.g. disabled). Panics if
+    /// there is no such user.
+    pub fn stored_secret(&self, user: &str) -> Option<Vec<u8>> {
+        let rows = self.query(&format!(
+            "SELECT secret FROM mfa_secret WHERE %USER% = '{}'",
+            user.replace('\'', "''")
+        ));
+        assert_eq!(rows.len(), 1, "no single row for user {user:?}");
+        rows[0][0].as_deref().map(unhex_bytea)
+    }
+
+    /// Every stored (user, ciphertext), by user.
+    pub fn stored_secrets(&self) -> Vec<(String, Vec<u8>)> {
+        self.query("SELECT %USER%, secret FROM mfa_secret WHERE secret IS NOT NULL ORDER BY 1")
+            .into_iter()
+            .map(|r| (r[0].clone().unwrap(), unhex_bytea(r[1].as_deref().unwrap())))
+            .collect()
+    }
+
+    /// Replaces `user`'s stored ciphertext with `blob`.
+    pub fn set_stored_secret(&self, user: &str, blob: &[u8]) {
+        let n = self.execute(&format!(
+            "UPDATE mfa_secret SET secret = {} WHERE %USER% = '{}'",
+            self.blob_literal(blob),
+            user.replace('\'', "''")
+        ));
+        assert_eq!(n, 1, "no row for {user}");
+    }
+
+    /// The recipients table, sorted.
+    pub fn stored_recipients(&self) -> Vec<String> {
+        self.query_strings("SELECT recipient FROM recipient ORDER BY 1")
+    }
+
+    /// Rows in `table`.
+    pub fn count(&self, table: &str) -> i64 {
+        self.query_i64(&format!("SELECT count(*) FROM \"{table}\""))
+    }
+}
+
+/// A temporary home for one test: the store and identity live inside it (or, on PostgreSQL,
+/// the store is a fresh database of its own).
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// Where a SQLite store lives (also on PostgreSQL runs, where nothing is created there).
     pub db: PathBuf,
+    /// What `MFACTL_DB` gets: `db` as text, or the PostgreSQL database's URL.
+    pub store: String,
     pub identity: PathBuf,
+    pg: Option<PgDatabase>,
 }
 
 impl TestEnv {
-    /// An empty directory; no store yet.
+    /// An empty directory and no store yet, on the backend this run tests.
     pub fn new() -> Self {
+        if pg_admin_url().is_some() {
+            let pg = PgDatabase::create();
+            let mut env = Self::new_sqlite();
+            env.store = pg.url.clone();
+            env.pg = Some(pg);
+            env
+        } else {
+            Self::new_sqlite()
+        }
+    }
+
+    /// An empty directory, with `db` (read and changed directly as the superuser) as the
+    /// store, reached by mfactl through `store` (e.g. a URL with another role, over TCP).
+    pub fn on_pg_database(db: PgDatabase, store: String) -> Self {
+        let mut env = Self::new_sqlite();
+        env.store = store;
+        env.pg = Some(db);
+        env
+    }
+
+    /// An empty directory and no store yet, with a SQLite file as the store whatever the run.
+    pub fn new_sqlite() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("data").join("mfactl.db");
         let identity = dir.path().join("config").join("identity.txt");
-        TestEnv { dir, db, identity }
+        TestEnv {
+            store: db.to_str().expect("UTF-8 temp path").to_owned(),
+            dir,
+            db,
+            identity,
+            pg: None,
+        }
     }
 
     /// A store created with `mfactl init` (which also generates the identity).
     pub fn initialised() -> Self {
         let env = Self::new();
         env.cmd().arg("init").assert().success();
+        // The store is where the test reads it directly (and not, say, a file named after
+        // a URL the binary did not recognise).
+        assert!(
+            env.store_exists(),
+            "init succeeded but created no store at {}",
+            env.location()
+        );
         env
+    }
+
+    pub fn is_pg(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// The PostgreSQL database of this test (None on SQLite).
+    pub fn pg(&self) -> Option<&PgDatabase> {
+        self.pg.as_ref()
+    }
+
+    /// The store, for direct reads and changes.
+    pub fn direct(&self) -> Store {
+        match &self.pg {
+            Some(pg) => pg.store(),
+            None => Store::File(self.db.clone()),
+        }
+    }
+
+    /// What an error about the store must name: the file's path, or the database's name.
+    pub fn location(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.name.clone(),
+            None => self.db.display().to_string(),
+        }
     }
 
     /// The environment every invocation of the binary gets (and nothing else).
@@ -40,17 +437,21 @@ impl TestEnv {
             ("HOME", self.dir.path().into()),
             ("XDG_DATA_HOME", self.dir.path().join("xdg-data").into()),
             ("XDG_CONFIG_HOME", self.dir.path().join("xdg-config").into()),
-            ("MFACTL_DB", self.db.clone().into()),
+            ("MFACTL_DB", self.store.clone().into()),
             ("MFACTL_IDENTITY", self.identity.clone().into()),
             ("MFACTL_ACTOR", "test-operator".into()),
             ("NO_COLOR", "1".into()),
         ]
     }
 
-    /// The real binary, isolated from the caller's environment, with no stdin.
+    /// The real binary, isolated from the caller's environment (its working directory is the
+    /// test's own), with no stdin.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("mfactl").expect("binary");
-        c.env_clear().envs(self.env_vars()).write_stdin("");
+        c.env_clear()
+            .envs(self.env_vars())
+            .current_dir(self.dir.path())
+            .write_stdin("");
         c
     }
 
@@ -59,7 +460,9 @@ impl TestEnv {
     /// at once, or to kill them). stdin, stdout and stderr are the caller's to set.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mfactl"));
-        c.env_clear().envs(self.env_vars());
+        c.env_clear()
+            .envs(self.env_vars())
+            .current_dir(self.dir.path());
         c
     }
 
@@ -127,45 +530,63 @@ impl TestEnv {
 
     /// Every row of every table, as text: equal snapshots mean an unchanged store.
     pub fn snapshot(&self) -> String {
-        snapshot(&self.db)
+        self.direct().snapshot()
+    }
+
+    /// Whether the store exists (file, or any table in the database).
+    pub fn store_exists(&self) -> bool {
+        self.direct().exists()
+    }
+
+    /// See [`Store::query`].
+    pub fn query(&self, sql: &str) -> Vec<TextRow> {
+        self.direct().query(sql)
+    }
+
+    /// See [`Store::query_strings`].
+    pub fn query_strings(&self, sql: &str) -> Vec<String> {
+        self.direct().query_strings(sql)
+    }
+
+    /// See [`Store::query_i64`].
+    pub fn query_i64(&self, sql: &str) -> i64 {
+        self.direct().query_i64(sql)
+    }
+
+    /// See [`Store::execute`].
+    pub fn execute(&self, sql: &str) -> u64 {
+        self.direct().execute(sql)
+    }
+
+    /// See [`Store::execute_sql`].
+    pub fn execute_sql(&self, sqlite_sql: &str, pg_sql: &str) {
+        self.direct().execute_sql(sqlite_sql, pg_sql)
+    }
+
+    /// See [`Store::stored_secret`].
+    pub fn stored_secret(&self, user: &str) -> Option<Vec<u8>> {
+        self.direct().stored_secret(user)
+    }
+
+    /// See [`Store::stored_secrets`].
+    pub fn stored_secrets(&self) -> Vec<(String, Vec<u8>)> {
+        self.direct().stored_secrets()
+    }
+
+    /// See [`Store::set_stored_secret`].
+    pub fn set_stored_secret(&self, user: &str, blob: &[u8]) {
+        self.direct().set_stored_secret(user, blob)
+    }
+
+    /// See [`Store::stored_recipients`].
+    pub fn stored_recipients(&self) -> Vec<String> {
+        self.direct().stored_recipients()
     }
 }
 
-/// Reads every table directly with SQLite (not through mfactl) into a comparable string.
+/// Reads every table of a SQLite file directly (not through mfactl) into a comparable string.
 pub fn snapshot(db: &Path) -> String {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open store read-only");
-    let mut out = String::new();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    for t in tables {
-        out.push_str(&format!("== {t}\n"));
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1"))
-            .unwrap();
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                let mut line = Vec::new();
-                for i in 0..n {
-                    let v: rusqlite::types::Value = r.get(i)?;
-                    line.push(format!("{v:?}"));
-                }
-                Ok(line.join("|"))
-            })
-            .unwrap();
-        for row in rows {
-            out.push_str(&row.unwrap());
-            out.push('\n');
-        }
-    }
-    out
+    Store::File(db.to_owned()).snapshot()
 }
 
 /// Seconds since the epoch.
