@@ -426,7 +426,7 @@ fn init_creates_the_documented_schema_and_init_twice_is_store_exists() {
     // The column the contract names, and the types it gives.
     let types = d.query_strings(
         "SELECT table_name || '.' || column_name || ':' || data_type \
-         FROM information_schema.columns WHERE table_schema = 'public' \
+         FROM information_schema.columns WHERE table_schema = 'mfactl' \
          AND (table_name, column_name) IN (('mfa_secret', 'username'), ('mfa_secret', 'secret'), \
          ('mfa_secret', 'last_used_step'), ('mfa_secret', 'failed_attempts'), \
          ('recovery_code', 'code_hash'), ('audit_log', 'id'), ('audit_log', 'username')) \

@@ -58,12 +58,17 @@ fn pg_err(e: &postgres::Error) -> String {
 }
 
 fn pg_connect(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| {
         panic!(
             "connecting to the test PostgreSQL server ({url}): {}",
             pg_err(&e)
         )
-    })
+    });
+    // mfactl keeps its tables in a schema of their own.
+    client
+        .batch_execute("SET search_path TO mfactl, public")
+        .unwrap_or_else(|e| panic!("setting the search path: {}", pg_err(&e)));
+    client
 }
 
 /// A fresh, empty PostgreSQL database on the test server, dropped (with its connections) when
@@ -80,7 +85,7 @@ impl PgDatabase {
     }
 
     /// A database owned by `owner` (a role of the test cluster), so that the role can create
-    /// mfactl's tables in its public schema.
+    /// mfactl's tables in its `mfactl` schema.
     pub fn create_owned_by(owner: Option<&str>) -> Self {
         static N: AtomicU64 = AtomicU64::new(0);
         let admin = pg_admin_url().expect("MFACTL_TEST_PG is set");
@@ -260,8 +265,8 @@ impl Store {
         }
     }
 
-    /// Whether anything is there: the file exists, or the database has a table in its public
-    /// schema.
+    /// Whether anything is there: the file exists, or the database has a table in the
+    /// `mfactl` schema.
     pub fn exists(&self) -> bool {
         match self {
             Store::File(db) => db.exists(),
@@ -269,14 +274,14 @@ impl Store {
         }
     }
 
-    /// The tables (of the public schema on PostgreSQL), sorted.
+    /// The tables (of the `mfactl` schema on PostgreSQL), sorted.
     pub fn tables(&self) -> Vec<String> {
         match self {
             Store::File(_) => self
                 .query_strings("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
             Store::Pg(_) => self.query_strings(
                 "SELECT table_name::text FROM information_schema.tables \
-                 WHERE table_schema = 'public' ORDER BY 1",
+                 WHERE table_schema = 'mfactl' ORDER BY 1",
             ),
         }
     }
