@@ -7,6 +7,8 @@
 //! fresh database per [`TestEnv`], dropped with it. Tests about files as such (modes, sidecar
 //! files, hostile non-database files, crash consistency of the file) return early on
 //! PostgreSQL through [`skip_on_pg`].
+//!
+//! Locally: `eval "$(.ci/pg-cluster start /tmp/mfpg)"; cargo test; .ci/pg-cluster stop /tmp/mfpg`.
 #![allow(dead_code)]
 
 use std::ffi::OsString;
