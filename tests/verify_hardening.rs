@@ -220,6 +220,11 @@ fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
     const N: usize = 16;
     let env = TestEnv::initialised();
     let secret = env.enroll_enabled("alice");
+    // The default, set explicitly: the setting is read from the store as it will be in use.
+    env.cmd()
+        .args(["config", "set", "max-failures", "5"])
+        .assert()
+        .success();
     let results = verify_concurrently(&env, "alice", &wrong_code(&secret), N);
     let count = |r: &str| results.iter().filter(|(_, d)| d["reason"] == r).count();
     // Serialized: the first five are wrong guesses (the fifth locks), the rest find the user

@@ -7,6 +7,8 @@
 //! fresh database per [`TestEnv`], dropped with it. Tests about files as such (modes, sidecar
 //! files, hostile non-database files, crash consistency of the file) return early on
 //! PostgreSQL through [`skip_on_pg`].
+//!
+//! Locally: `eval "$(.ci/pg-cluster start /tmp/mfpg)"; cargo test; .ci/pg-cluster stop /tmp/mfpg`.
 #![allow(dead_code)]
 
 use std::ffi::OsString;
@@ -318,12 +320,16 @@ impl Store {
         rows[0][0].as_deref().map(unhex_bytea)
     }
 
-    /// Every stored (user, ciphertext), by user.
+    /// Every stored (user, ciphertext), sorted by user (bytewise, whatever the database's
+    /// collation).
     pub fn stored_secrets(&self) -> Vec<(String, Vec<u8>)> {
-        self.query("SELECT %USER%, secret FROM mfa_secret WHERE secret IS NOT NULL ORDER BY 1")
+        let mut all: Vec<(String, Vec<u8>)> = self
+            .query("SELECT %USER%, secret FROM mfa_secret WHERE secret IS NOT NULL")
             .into_iter()
             .map(|r| (r[0].clone().unwrap(), unhex_bytea(r[1].as_deref().unwrap())))
-            .collect()
+            .collect();
+        all.sort();
+        all
     }
 
     /// Replaces `user`'s stored ciphertext with `blob`.
@@ -336,9 +342,11 @@ impl Store {
         assert_eq!(n, 1, "no row for {user}");
     }
 
-    /// The recipients table, sorted.
+    /// The recipients table, sorted (bytewise).
     pub fn stored_recipients(&self) -> Vec<String> {
-        self.query_strings("SELECT recipient FROM recipient ORDER BY 1")
+        let mut all = self.query_strings("SELECT recipient FROM recipient");
+        all.sort();
+        all
     }
 
     /// Rows in `table`.
