@@ -521,8 +521,15 @@ fn init_in_a_database_with_unrelated_tables_leaves_them_alone() {
         ),
         ["id", "name"]
     );
-    let tables = env.direct().tables();
-    assert!(tables.contains(&"customers".to_owned()) && tables.contains(&"audit".to_owned()));
+    // Theirs stay in their schema; mfactl's tables are in a schema of their own.
+    assert_eq!(
+        env.query_strings(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' ORDER BY 1"
+        ),
+        ["audit", "customers"]
+    );
+    assert!(env.direct().tables().contains(&"mfa_secret".to_owned()));
 }
 
 #[test]
@@ -834,8 +841,9 @@ fn the_direct_postgres_oracle_sees_every_change() {
     let empty = store.snapshot();
     store.execute_sql(
         "",
-        "CREATE TABLE mfa_secret (id text PRIMARY KEY, username text, secret bytea); \
-         CREATE TABLE recipient (recipient text, added_at text)",
+        "CREATE SCHEMA mfactl; \
+         CREATE TABLE mfactl.mfa_secret (id text PRIMARY KEY, username text, secret bytea); \
+         CREATE TABLE mfactl.recipient (recipient text, added_at text)",
     );
     assert!(store.exists());
     assert_eq!(store.tables(), ["mfa_secret", "recipient"]);
