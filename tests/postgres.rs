@@ -917,3 +917,37 @@ fn a_percent_encoded_password_is_masked_in_both_forms() {
     }
     admin.execute(&format!("DROP ROLE \"{role}\""));
 }
+
+// ---------------------------------------------------------------------------------------
+// Locks: one user's row, not the whole store
+
+#[test]
+fn a_locked_user_row_does_not_hold_up_another_users_verify() {
+    let Some(_) = cluster() else { return };
+    let env = TestEnv::initialised();
+    env.enroll_enabled("alice");
+    let bob = env.enroll_enabled("bob");
+    // Another session holds what a verify of alice in progress holds: the store's advisory
+    // lock in shared mode ("MFAC") and alice's row.
+    let url = &env.pg().expect("a PostgreSQL test").url;
+    let mut holder = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut tx = holder.transaction().unwrap();
+    tx.execute(
+        "SELECT pg_advisory_xact_lock_shared(x'4D464143'::int::bigint)",
+        &[],
+    )
+    .unwrap();
+    let locked = tx
+        .query(
+            "SELECT id FROM mfactl.mfa_secret WHERE username = 'alice' FOR UPDATE",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(locked.len(), 1);
+    // bob's verify does not wait for it: with one store-wide lock it would wait for the lock
+    // timeout and fail (exit 2); with row locks it is accepted. The next step's code is fresh.
+    let (rc, doc) = env.verify("bob", &code_at_step(&bob, step_now() + 1));
+    assert_eq!(rc, 0, "{doc}");
+    assert_eq!(doc["reason"], "ok");
+    tx.rollback().unwrap();
+}

@@ -1314,20 +1314,34 @@ mod tests {
         }
     }
 
-    // Against a real server. Set MFACTL_TEST_PG_TCP to a URL with a password reaching a server
-    // over TCP, with TLS on and host `localhost` (e.g.
-    // postgresql://bob:pw@localhost:55432/bob); optionally MFACTL_TEST_PG_CA to the CA file
-    // that signed its certificate (for localhost) and MFACTL_TEST_PG_SOCKET to its socket
-    // directory (where the same user logs in without a password). Then
-    // `cargo test pg_conn -- --ignored`.
+    // Against the throwaway server `.ci/pg-cluster` starts (its exports: MFACTL_TEST_PG_TCP =
+    // host:port with TLS on, MFACTL_TEST_PG_PASSWORD for the role `mfactl_pw`, MFACTL_TEST_PG_CA
+    // the CA that signed its certificate for localhost, MFACTL_TEST_PG the superuser's socket
+    // URL). Each test skips, saying so, when the cluster is not there.
 
-    /// The server's URL, or `None` to skip.
+    /// The server's TCP URL for the password role, or `None` to skip.
     fn server_url() -> Option<String> {
-        let url = std::env::var("MFACTL_TEST_PG_TCP").ok();
-        if url.is_none() {
-            eprintln!("MFACTL_TEST_PG_TCP is not set: skipped");
+        let (Ok(tcp), Ok(pw)) = (
+            std::env::var("MFACTL_TEST_PG_TCP"),
+            std::env::var("MFACTL_TEST_PG_PASSWORD"),
+        ) else {
+            eprintln!("MFACTL_TEST_PG_TCP / MFACTL_TEST_PG_PASSWORD are not set: skipped");
+            return None;
+        };
+        let port = tcp.rsplit(':').next().unwrap_or("5432");
+        Some(format!(
+            "postgresql://mfactl_pw:{pw}@localhost:{port}/postgres"
+        ))
+    }
+
+    /// The server's Unix-socket directory, from the superuser's URL.
+    fn socket_dir() -> Option<String> {
+        let admin = std::env::var("MFACTL_TEST_PG").ok()?;
+        let loc = PgLocation::parse(&admin).ok()?;
+        match loc.host {
+            Host::Socket(dir) => Some(dir.display().to_string()),
+            _ => None,
         }
-        url
     }
 
     /// `url` with `param` appended to its query.
@@ -1363,7 +1377,6 @@ zhDK6IfBXwzYS36uAaoCIQCjgmdohZQbSSpWiT9p8v086tRXgVNujlCmlQRC6yPI
 ";
 
     #[test]
-    #[ignore = "needs a PostgreSQL server: set MFACTL_TEST_PG_TCP"]
     fn server_tcp_login_in_each_sslmode() {
         let Some(url) = server_url() else { return };
         let mut client = PgLocation::parse(&url).unwrap().connect().unwrap();
@@ -1381,7 +1394,6 @@ zhDK6IfBXwzYS36uAaoCIQCjgmdohZQbSSpWiT9p8v086tRXgVNujlCmlQRC6yPI
     }
 
     #[test]
-    #[ignore = "needs a PostgreSQL server: set MFACTL_TEST_PG_TCP"]
     fn server_refusals_are_explained_without_the_password() {
         let Some(url) = server_url() else { return };
         let good = PgLocation::parse(&url).unwrap();
@@ -1414,7 +1426,6 @@ zhDK6IfBXwzYS36uAaoCIQCjgmdohZQbSSpWiT9p8v086tRXgVNujlCmlQRC6yPI
     }
 
     #[test]
-    #[ignore = "needs a PostgreSQL server: set MFACTL_TEST_PG_TCP and MFACTL_TEST_PG_CA"]
     fn server_certificate_verification() {
         let Some(url) = server_url() else { return };
         let Ok(ca) = std::env::var("MFACTL_TEST_PG_CA") else {
@@ -1454,11 +1465,10 @@ zhDK6IfBXwzYS36uAaoCIQCjgmdohZQbSSpWiT9p8v086tRXgVNujlCmlQRC6yPI
     }
 
     #[test]
-    #[ignore = "needs a PostgreSQL server: set MFACTL_TEST_PG_TCP and MFACTL_TEST_PG_SOCKET"]
     fn server_unix_socket_ignores_sslmode() {
         let Some(url) = server_url() else { return };
-        let Ok(dir) = std::env::var("MFACTL_TEST_PG_SOCKET") else {
-            eprintln!("MFACTL_TEST_PG_SOCKET is not set: skipped");
+        let Some(dir) = socket_dir() else {
+            eprintln!("MFACTL_TEST_PG is not a socket URL: skipped");
             return;
         };
         let tcp = PgLocation::parse(&url).unwrap();
