@@ -227,7 +227,8 @@ impl PgBackend {
         let Some(pe) = source.downcast_ref::<postgres::Error>() else {
             return e;
         };
-        if pe.is_closed() || pe.as_db_error().is_none() && pe.code().is_none() {
+        let io_error = std::error::Error::source(pe).is_some_and(|s| s.is::<std::io::Error>());
+        if pe.is_closed() || io_error {
             return Error::StoreUnavailable {
                 location,
                 reason: format!(
