@@ -638,10 +638,10 @@ $(trow pg_tcp "PostgreSQL, TCP 127.0.0.1")
 ### What was measured
 
 - **verify, accepted**: \`mfactl --db STORE -i ID verify -q bench CODE\` on the SQLite file, on
-  PostgreSQL over the Unix socket and over TCP, in one interleaved measurement: hyperfine runs
-  all runs of one command before the next command's, so the script calls it 5 times, each with
-  the three commands ($(istat pg_verify 1 runs) runs each in all, 2 warm-up runs each time), their order rotated from
-  call to call, and pools the runs. Before each run, not timed, the bench user's last step and
+  PostgreSQL over the Unix socket and over TCP, with \`mfactl recipients\` over the socket, in
+  one interleaved measurement: hyperfine runs all runs of one command before the next
+  command's, so the script calls it 5 times, each with the four commands ($(istat pg_verify 1 runs) runs each in
+  all, 2 warm-up runs each time), their order rotated from call to call, and pools the runs. Before each run, not timed, the bench user's last step and
   failure count are reset (\`sqlite3\`, or \`psql\` as the superuser over the socket), so every
   timed run is an acceptance of a code oathtool computed just before (hyperfine stops on any
   exit status but 0). On PostgreSQL a verify is a whole process too: start-up, connect (and
@@ -665,11 +665,16 @@ $(trow pg_tcp "PostgreSQL, TCP 127.0.0.1")
   from round to round; the figure is the median of $T_ROUNDS rounds.
 - **SQLite under concurrency**: a SQLite store has one writer at a time by design
   (\`BEGIN IMMEDIATE\` takes the database's write lock; the others wait in the busy handler), so
-  8 verifiers of different users take their turns, and the commits' fsyncs do not overlap. On
-  PostgreSQL, verifies of different users lock different rows and only share the advisory
-  lock in shared mode, so they run at once, and concurrent commits can share a WAL flush. With
-  $(nproc) CPUs and other builds on the machine, the 8 processes also compete for CPU:
-  the ratio is bounded by the CPUs, not the locks, once the fsync waits are overlapped.
+  8 verifiers of different users take their turns through the write transaction and its
+  fsyncs. What SQLite's ratio gains comes from the rest of each process (start-up, clap, the
+  identity file, the open, bash's fork and exec) overlapping with another process's
+  transaction, not from concurrent writes. On PostgreSQL, verifies of different users lock
+  different rows and share the advisory lock in shared mode, so their transactions run at
+  once, and concurrent commits can share a WAL flush; the connection set-up (a server backend
+  forked per process) overlaps as well. With $(nproc) CPUs for the 8 verifiers, their server
+  backends and the other builds on the machine, every ratio here is bounded by the CPUs once
+  the waits overlap: on this machine it measures how much of a verify is waiting, not how
+  far the locks would let it scale on more cores.
 EOF
 if ! le "$r_sock" 2 || ! le "$r_tcp" 2; then
     vpr=$(istat pg_verify 4 median)
