@@ -6,7 +6,7 @@
 //! in parallel; store-wide changes take the advisory lock exclusively, so they run alone.
 
 use postgres::error::SqlState;
-use postgres::{Client, IsolationLevel, Row};
+use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
@@ -94,17 +94,34 @@ enum Meta {
     Found { application: String, version: i64 },
 }
 
-fn read_meta(client: &mut Client) -> std::result::Result<Meta, postgres::Error> {
-    let rows = client.query("SELECT to_regclass('mfactl.mfactl_meta') IS NOT NULL", &[])?;
-    let exists: bool = rows.first().map(|r| r.get(0)).unwrap_or(false);
-    if !exists {
-        return Ok(Meta::Missing);
-    }
+/// The two-column (`key`, `value`) rows of `simple_query` messages; rows of other shapes (an
+/// advisory lock's empty result) are skipped.
+fn text_rows(messages: &[SimpleQueryMessage]) -> Vec<(String, String)> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) if r.len() == 2 => Some((
+                r.try_get(0).ok().flatten()?.to_owned(),
+                r.try_get(1).ok().flatten()?.to_owned(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sets the session up and reads `mfactl_meta`, in one round trip (every command pays it).
+fn open_session(client: &mut Client) -> std::result::Result<Meta, postgres::Error> {
+    let messages = match client.simple_query(&format!(
+        "{SESSION_SETUP}; SELECT key, value FROM mfactl_meta"
+    )) {
+        Ok(m) => m,
+        // No mfactl schema (search_path names a schema that need not exist).
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(Meta::Missing),
+        Err(e) => return Err(e),
+    };
     let mut application = String::new();
     let mut version = 0;
-    for row in client.query("SELECT key, value FROM mfactl.mfactl_meta", &[])? {
-        let key: String = row.get(0);
-        let value: String = row.get(1);
+    for (key, value) in text_rows(&messages) {
         match key.as_str() {
             "application" => application = value,
             "schema_version" => version = value.parse().unwrap_or(i64::MAX),
@@ -141,7 +158,7 @@ impl PgBackend {
             location: location.clone(),
         };
         let loc = backend.location.display().to_owned();
-        let meta = read_meta(&mut backend.client).map_err(|e| backend.classify(e.into()))?;
+        let meta = open_session(&mut backend.client).map_err(|e| backend.classify(e.into()))?;
         match meta {
             Meta::Missing => return Err(Error::StoreMissing { location: loc }),
             Meta::Found { application, .. } if application != "mfactl" => {
@@ -161,10 +178,6 @@ impl PgBackend {
                 })
             }
             Meta::Found { version, .. } => {
-                backend
-                    .client
-                    .batch_execute(SESSION_SETUP)
-                    .map_err(|e| backend.classify(e.into()))?;
                 if version < SCHEMA_VERSION {
                     backend.write(Lock::Store, &mut |_| Ok(()))?;
                 }
@@ -285,19 +298,20 @@ impl PgBackend {
                 client.transaction()?
             };
             match lock {
+                // Simple queries: one round trip each, no statement to prepare.
                 Some(Lock::User) => {
-                    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&LOCK_KEY])?;
+                    tx.batch_execute(&format!("SELECT pg_advisory_xact_lock_shared({LOCK_KEY})"))?;
                 }
                 Some(Lock::Store) => {
-                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])?;
                     // Migrations run under the store lock, re-checking the version there.
-                    let version: String = tx
-                        .query_one(
-                            "SELECT value FROM mfactl_meta WHERE key = 'schema_version'",
-                            &[],
-                        )?
-                        .get(0);
-                    let version: i64 = version.parse().unwrap_or(SCHEMA_VERSION);
+                    let messages = tx.simple_query(&format!(
+                        "SELECT pg_advisory_xact_lock({LOCK_KEY}); \
+                         SELECT key, value FROM mfactl_meta WHERE key = 'schema_version'"
+                    ))?;
+                    let version: i64 = text_rows(&messages)
+                        .first()
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or(SCHEMA_VERSION);
                     if version < SCHEMA_VERSION {
                         migrate(&mut tx, version)?;
                     }
