@@ -69,7 +69,9 @@ fn fixture(n: usize) -> Fixture {
         });
     }
     let mut store = Store::open(&Location::file(&path)).unwrap();
-    store.import(&op, &enrollments, &recipients, None).unwrap();
+    store
+        .import(&op, &enrollments, &recipients, None, false)
+        .unwrap();
     Fixture {
         _dir: dir,
         store,
@@ -144,7 +146,7 @@ fn enroll_core(c: &mut Criterion) {
                 status: Status::Pending,
             };
             f.store
-                .enroll(&Op::new("bench"), &e, false, &recipients, None)
+                .enroll(&Op::new("bench"), &e, false, &recipients, None, false)
                 .unwrap()
         })
     });

@@ -429,7 +429,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-i -h -V --issuer --algorithm --digits --period --force --qr --no-qr --png --svg --db --identity --json --actor --help --version"
+            opts="-i -h -V --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,7 +849,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__import)
-            opts="-i -h -V --format --status --dry-run --db --identity --json --actor --help --version"
+            opts="-i -h -V --format --status --dry-run --allow-similar --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -68,6 +68,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l db -d 'The stor
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Replace the secret of a user who is already pending or enabled'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l allow-similar -d 'Enroll a name that looks like an existing user\'s (e.g. `Alice` or a Cyrillic `аlice` next to `alice`): only when they really are different people'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr -d 'Print the QR code even when stdout is not a terminal'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l no-qr -d 'Never print the QR code'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
@@ -189,6 +190,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l db -d 'The stor
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l dry-run -d 'Validate and report, change nothing'
+complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l allow-similar -d 'Import names that look like existing users\' or each other\'s'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s V -l version -d 'Print version'

@@ -86,7 +86,7 @@ fn generate(path: &Path, n: usize) -> Result<String, Box<dyn std::error::Error>>
         })
         .collect();
     let t = Instant::now();
-    store.import(&op, &enrollments, &recipients, None)?;
+    store.import(&op, &enrollments, &recipients, None, false)?;
     let import_time = t.elapsed();
     drop(store);
     eprintln!(

@@ -28,6 +28,42 @@ impl Op {
     }
 }
 
+/// Checks who is acting (`--actor`, `MFACTL_ACTOR` or the OS user) as a user name is checked,
+/// and returns it in NFC: 1–255 bytes, no control, format or other invisible character
+/// ([`crate::names::is_invisible`]), no leading or trailing whitespace. Unlike a user name it
+/// may hold `:` (`uid:1000`, `ci:deploy`). The audit log stores it, and `log` shows it.
+pub fn validate_actor(actor: &str) -> Result<String> {
+    let actor = crate::names::nfc(actor);
+    if actor.is_empty() {
+        return Err(Error::invalid("actor", "must not be empty"));
+    }
+    if actor.len() > 255 {
+        return Err(Error::invalid(
+            "actor",
+            format!("{} bytes long, the limit is 255", actor.len()),
+        ));
+    }
+    if let Some((pos, c)) = actor
+        .char_indices()
+        .find(|(_, c)| crate::names::is_invisible(*c))
+    {
+        return Err(Error::invalid(
+            "actor",
+            format!(
+                "control, format or invisible character U+{:04X} at byte {pos} is not allowed",
+                c as u32
+            ),
+        ));
+    }
+    if actor.trim() != actor {
+        return Err(Error::invalid(
+            "actor",
+            "leading or trailing whitespace is not allowed",
+        ));
+    }
+    Ok(actor.into_owned())
+}
+
 macro_rules! events {
     ($($variant:ident => $name:literal: $doc:literal,)*) => {
         /// A kind of audited event.

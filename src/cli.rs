@@ -203,7 +203,7 @@ pub struct QrFileArgs {
 
 #[derive(Debug, Args)]
 pub struct EnrollArgs {
-    /// The user's name (1-255 bytes, no ':' or control characters)
+    /// The user's name (1-255 bytes, no ':', control or invisible characters; stored in NFC)
     pub user: String,
 
     /// Issuer shown in the app [default: the store's issuer setting]
@@ -225,6 +225,11 @@ pub struct EnrollArgs {
     /// Replace the secret of a user who is already pending or enabled
     #[arg(long)]
     pub force: bool,
+
+    /// Enroll a name that looks like an existing user's (e.g. `Alice` or a Cyrillic `аlice`
+    /// next to `alice`): only when they really are different people
+    #[arg(long)]
+    pub allow_similar: bool,
 
     /// Print the QR code even when stdout is not a terminal
     #[arg(long, overrides_with = "no_qr")]
@@ -417,6 +422,10 @@ pub struct ImportArgs {
     /// Validate and report, change nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Import names that look like existing users' or each other's
+    #[arg(long)]
+    pub allow_similar: bool,
 }
 
 #[derive(Debug, Args)]

@@ -73,14 +73,14 @@ pub enum Error {
     },
 
     /// No such user in the store.
-    #[error("no user {user:?} in the store")]
+    #[error("no user {} in the store", crate::names::quoted(.user))]
     UnknownUser {
         /// The name asked for.
         user: String,
     },
 
     /// The user already has MFA pending or enabled.
-    #[error("user {user:?} is already {status}")]
+    #[error("user {} is already {status}", crate::names::quoted(.user))]
     AlreadyEnrolled {
         /// The user.
         user: String,
@@ -88,8 +88,18 @@ pub enum Error {
         status: String,
     },
 
+    /// A new user's name looks like an existing user's (same case-folded NFKC form or the
+    /// same UTS #39 confusable skeleton), which support staff could mistake for them.
+    #[error("user {} looks like the existing user {}", crate::names::quoted(.user), crate::names::quoted(.existing))]
+    SimilarUser {
+        /// The new name.
+        user: String,
+        /// The name already in the store (or earlier in the same batch).
+        existing: String,
+    },
+
     /// The command needs a secret, but the user is disabled (their secret was erased).
-    #[error("user {user:?} is disabled and has no secret")]
+    #[error("user {} is disabled and has no secret", crate::names::quoted(.user))]
     UserDisabled {
         /// The user.
         user: String,
@@ -119,7 +129,10 @@ pub enum Error {
     },
 
     /// A secret could not be decrypted with the identity at hand.
-    #[error("cannot decrypt the secret of user {user:?} with the identity in use")]
+    #[error(
+        "cannot decrypt the secret of user {} with the identity in use",
+        crate::names::quoted(.user)
+    )]
     Decrypt {
         /// Whose secret.
         user: String,
@@ -208,6 +221,7 @@ impl Error {
             Error::StoreUnavailable { .. } => "store_unavailable",
             Error::UnknownUser { .. } => "unknown_user",
             Error::AlreadyEnrolled { .. } => "already_enrolled",
+            Error::SimilarUser { .. } => "similar_user",
             Error::UserDisabled { .. } => "user_disabled",
             Error::NeedsForce { .. } => "needs_force",
             Error::InvalidState { .. } => "invalid_state",
@@ -245,6 +259,9 @@ impl Error {
             Error::UnknownUser { .. } => "run 'mfactl list' to see enrolled users".into(),
             Error::AlreadyEnrolled { .. } => {
                 "pass --force to replace the secret (the user must pair their app again)".into()
+            }
+            Error::SimilarUser { .. } => {
+                "use the existing user's name; if this is really someone else, pass --allow-similar".into()
             }
             Error::UserDisabled { .. } => "run 'mfactl enroll' to enroll the user again".into(),
             Error::Identity { .. } => {

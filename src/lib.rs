@@ -16,6 +16,7 @@
 pub mod audit;
 pub mod error;
 pub mod model;
+pub mod names;
 pub mod paths;
 pub mod qr;
 pub mod recovery;

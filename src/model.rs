@@ -9,30 +9,116 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 
 /// A validated user name: 1–255 bytes, no control characters, no `:` (it would break the
-/// otpauth label), no leading or trailing whitespace.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct UserName(String);
+/// otpauth label), no leading or trailing whitespace, in Unicode Normalization Form C.
+///
+/// A name typed by a person is normalised to NFC ([`UserName::parse`]); a name read from the
+/// store is kept exactly as stored ([`UserName::from_stored`]), so that rows written before
+/// names were normalised stay addressable. New names must also pass
+/// [`UserName::check_new`]. `Display` shows the name escaped for people
+/// ([`crate::names::display_safe`]); [`UserName::as_str`] and `Serialize` give it exactly.
+#[derive(Clone, Debug)]
+pub struct UserName {
+    name: String,
+    /// The text as given, when NFC changed it: a second form to look the user up by.
+    given: Option<Box<str>>,
+}
+
+impl PartialEq for UserName {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for UserName {}
+
+impl std::hash::Hash for UserName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl PartialOrd for UserName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for UserName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name.cmp(&other.name)
+    }
+}
+
+impl Serialize for UserName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
+}
 
 impl UserName {
     /// Longest accepted name, in bytes.
     pub const MAX_LEN: usize = 255;
 
-    /// Validates `name`. The error never echoes a long or control-character-laden name.
+    /// Normalises `name` to NFC and validates it. The error never echoes a long or
+    /// control-character-laden name.
     pub fn parse(name: &str) -> Result<Self> {
-        validate_label("user name", name, Self::MAX_LEN)?;
-        Ok(UserName(name.to_owned()))
+        let nfc = crate::names::nfc(name);
+        validate_label("user name", &nfc, Self::MAX_LEN)?;
+        let given = (nfc != name).then(|| name.into());
+        Ok(UserName {
+            name: nfc.into_owned(),
+            given,
+        })
     }
 
-    /// The name as text.
+    /// A name as the store holds it: validated like [`UserName::parse`], but not normalised.
+    pub fn from_stored(name: &str) -> Result<Self> {
+        validate_label("user name", name, Self::MAX_LEN)?;
+        Ok(UserName {
+            name: name.to_owned(),
+            given: None,
+        })
+    }
+
+    /// The rules for a name that is about to be stored for the first time, on top of
+    /// [`UserName::parse`]'s: no invisible or format character ([`crate::names::is_invisible`]:
+    /// zero-width spaces and joiners, bidi controls, non-ASCII spaces, ...), which would make
+    /// names that look the same.
+    pub fn check_new(&self) -> Result<()> {
+        if let Some((pos, c)) = self
+            .name
+            .char_indices()
+            .find(|(_, c)| crate::names::is_invisible(*c))
+        {
+            return Err(Error::invalid(
+                "user name",
+                format!(
+                    "invisible or format character U+{:04X} at byte {pos} is not allowed (names that look the same must be the same)",
+                    c as u32
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The name as text, exactly.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
+    }
+
+    /// The name as it was typed, when that differs from the NFC form: a store written before
+    /// names were normalised may hold it so.
+    pub fn as_given(&self) -> Option<UserName> {
+        self.given.as_deref().map(|g| UserName {
+            name: g.to_owned(),
+            given: None,
+        })
     }
 }
 
 impl fmt::Display for UserName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::names::display_safe(&self.name))
     }
 }
 

@@ -36,8 +36,9 @@ pub fn note(text: &str) -> console::StyledObject<&str> {
     console::style(text).yellow()
 }
 
-/// A warning on stderr.
+/// A warning on stderr (invisible and control characters escaped, as in every human line).
 pub fn warn(message: &str) {
+    let message = mfactl::names::escape_invisible(message);
     eprintln!(
         "{} {message}",
         console::style("warning:").for_stderr().yellow().bold()
@@ -46,7 +47,7 @@ pub fn warn(message: &str) {
 
 /// An informational line on stderr (keeps stdout for the command's output).
 pub fn info(message: &str) {
-    eprintln!("{message}");
+    eprintln!("{}", mfactl::names::escape_invisible(message));
 }
 
 /// Asks a yes/no question on the terminal; callers check [`interactive`] first.
@@ -69,14 +70,22 @@ pub fn report_error(e: &anyhow::Error, json: bool) {
 }
 
 fn print_error(kind: &str, message: &str, hint: Option<&str>, json: bool) {
+    // Names in library messages are already quoted and escaped; this is the last guard for
+    // anything else that echoes input (the JSON document keeps the message as it is).
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "{} {message}",
-        console::style("error:").for_stderr().red().bold()
+        "{} {}",
+        console::style("error:").for_stderr().red().bold(),
+        mfactl::names::escape_invisible(message)
     );
     if let Some(h) = hint {
-        let _ = writeln!(err, "{} {h}", console::style("hint:").for_stderr().cyan());
+        let _ = writeln!(
+            err,
+            "{} {}",
+            console::style("hint:").for_stderr().cyan(),
+            mfactl::names::escape_invisible(h)
+        );
     }
     if json {
         let doc =

@@ -30,12 +30,12 @@ pub fn decide(
         .secret
         .as_deref()
         .ok_or_else(|| Error::UserDisabled {
-            user: record.user.to_string(),
+            user: record.user.as_str().to_owned(),
         })?;
     let secret = identities
         .decrypt_secret(ciphertext)
         .ok_or_else(|| Error::Decrypt {
-            user: record.user.to_string(),
+            user: record.user.as_str().to_owned(),
         })?;
     let matches = totp::matching_steps(&secret, &record.params, &code, unix_now, settings.skew)?;
     Ok(totp::judge(&matches, record.last_used_step))

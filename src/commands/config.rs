@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use comfy_table::{presets, Table};
+use mfactl::names::display_safe;
 use mfactl::settings::SettingKey;
 use serde_json::json;
 
@@ -18,13 +19,16 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
                 (Some(k), true) => {
                     ctx.print_json(&json!({ "key": k.as_str(), "value": settings.get(k) }))?
                 }
-                (Some(k), false) => println!("{}", settings.get(k)),
+                (Some(k), false) => println!("{}", display_safe(&settings.get(k))),
                 (None, true) => ctx.print_json(&settings)?,
                 (None, false) => {
                     let mut t = Table::new();
                     t.load_style(presets::NOTHING);
                     for k in SettingKey::ALL {
-                        t.add_row([k.as_str().to_owned(), settings.get(k)]);
+                        t.add_row([
+                            k.as_str().to_owned(),
+                            display_safe(&settings.get(k)).into_owned(),
+                        ]);
                     }
                     println!("{t}");
                 }
@@ -38,7 +42,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
             if ctx.json() {
                 ctx.print_json(&json!({ "key": key.as_str(), "value": new, "previous": old }))?;
             } else {
-                println!("{key}: {old} -> {new}");
+                println!("{key}: {} -> {}", display_safe(&old), display_safe(&new));
             }
         }
     }

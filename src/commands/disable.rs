@@ -12,6 +12,8 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     let mut store = ctx.open_store()?;
     let rec = store.require_user(&user)?;
+    // The name as stored (a row older than NFC normalisation may hold another form).
+    let user = rec.user.clone();
     let changed = if rec.status == Status::Disabled {
         false
     } else {

@@ -47,9 +47,18 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         mfactl::model::check_period(p)?;
     }
 
+    // A new name's rules are checked again, with the look-alike rule, under the store's lock;
+    // here so that a bad name does not bootstrap a store. A name already in the store may
+    // predate them.
     let mut store = match ctx.open_store() {
-        Ok(store) => store,
+        Ok(mut store) => {
+            if store.user(&user)?.is_none() {
+                user.check_new()?;
+            }
+            store
+        }
         Err(e) if is_store_missing(&e) => {
+            user.check_new()?;
             let created = init::bootstrap(ctx, &[], None)?;
             ui::info(&format!(
                 "No store at {}: created one (as 'mfactl init' would), encrypting to {}",
@@ -97,6 +106,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         args.force,
         &recipients,
         Some(&mut |_, current| vault::encrypt_secret(current, &secret)),
+        args.allow_similar,
     ) {
         Ok(o) => o,
         Err(e) => {
@@ -139,8 +149,11 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     println!("  otpauth URI: {}", uri.as_str());
     println!("  secret:      {}  (for manual entry)", b32.as_str());
     println!(
-        "  issuer {issuer}, {} HMAC, {} digits, every {} s",
-        params.algorithm, params.digits, params.period
+        "  issuer {}, {} HMAC, {} digits, every {} s",
+        mfactl::names::display_safe(&issuer),
+        params.algorithm,
+        params.digits,
+        params.period
     );
     for path in &written {
         println!("  QR image:    {}", path.display());
@@ -166,12 +179,30 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Quotes a user name for a copy-pasteable command line when it needs it.
+/// Quotes a user name for a copy-pasteable command line when it needs it. A name with invisible
+/// characters (only a store older than the rule against them holds one) is written as a
+/// `$'...'` string with `\u` escapes, which bash, zsh and ksh read, and a terminal shows as text.
 fn shell_quote(s: &str) -> String {
     if s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"@._+-".contains(&b))
     {
         s.to_owned()
+    } else if s.chars().any(mfactl::names::is_invisible) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' | '\'' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if mfactl::names::is_invisible(c) => {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }

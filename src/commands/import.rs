@@ -5,6 +5,7 @@ use std::io::Read;
 
 use anyhow::{Context as _, Result};
 use mfactl::model::{Status, UserName};
+use mfactl::names::{quoted, Lookalike};
 use mfactl::store::Enrollment;
 use mfactl::totp::{self, ParsedUri};
 use mfactl::vault;
@@ -46,6 +47,30 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
                     ),
                 ));
             }
+        } else if let Err(e) = p.user.check_new() {
+            problems.push((*line, e.to_string()));
+        }
+    }
+    if !args.allow_similar {
+        let names: Vec<&UserName> = parsed.iter().map(|(_, p)| &p.user).collect();
+        for (i, like) in store.lookalikes(&names)? {
+            let (Some((line, p)), like) = (parsed.get(i), like) else {
+                continue;
+            };
+            let like = match like {
+                Lookalike::Existing(name) => format!("the existing user {}", quoted(&name)),
+                Lookalike::Earlier(j) => match parsed.get(j) {
+                    Some((other, q)) => format!("{} on line {other}", quoted(q.user.as_str())),
+                    None => continue,
+                },
+            };
+            problems.push((
+                *line,
+                format!(
+                    "user {} looks like {like} (pass --allow-similar if they are different people)",
+                    quoted(p.user.as_str())
+                ),
+            ));
         }
     }
     if !problems.is_empty() {
@@ -94,7 +119,13 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             })?;
             vault::encrypt_secret(current, secret)
         };
-        store.import(&ctx.op(), &enrollments, &recipients, Some(&mut reseal))?;
+        store.import(
+            &ctx.op(),
+            &enrollments,
+            &recipients,
+            Some(&mut reseal),
+            args.allow_similar,
+        )?;
     }
     if ctx.json() {
         ctx.print_json(&json!({

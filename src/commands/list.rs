@@ -3,6 +3,7 @@
 use anyhow::Result;
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 use mfactl::model::{Status, Timestamp, UserFilter, UserRecord};
+use mfactl::names::display_safe;
 use serde::Serialize;
 
 use super::Context;
@@ -107,9 +108,9 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             r.status.to_string()
         };
         table.add_row([
-            Cell::new(r.user.as_str()),
+            Cell::new(&r.user),
             Cell::new(status),
-            Cell::new(&r.issuer),
+            Cell::new(display_safe(&r.issuer)),
             Cell::new(r.params.algorithm),
             Cell::new(r.params.digits),
             Cell::new(format!("{}s", r.params.period)),

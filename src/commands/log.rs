@@ -4,6 +4,7 @@ use anyhow::Result;
 use comfy_table::{presets, ContentArrangement, Table};
 use mfactl::audit::{AuditEvent, AuditQuery};
 use mfactl::model::Timestamp;
+use mfactl::names::{display_safe, escape_invisible};
 
 use super::{parse_user, Context};
 use crate::cli::LogArgs;
@@ -40,12 +41,16 @@ pub fn run(ctx: &Context, args: LogArgs) -> Result<ExitCode> {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(["TIME", "EVENT", "USER", "ACTOR", "DETAILS"]);
     for e in &entries {
+        // Every stored string is shown escaped: an actor, a user or a --reason may hold terminal
+        // escapes or bidi controls (written by an older mfactl, or by hand).
         table.add_row([
             e.at.to_string(),
-            e.event.clone(),
-            e.user.clone().unwrap_or_else(|| "-".into()),
-            e.actor.clone(),
-            e.details.to_string(),
+            display_safe(&e.event).into_owned(),
+            e.user
+                .as_deref()
+                .map_or_else(|| "-".into(), |u| display_safe(u).into_owned()),
+            display_safe(&e.actor).into_owned(),
+            escape_invisible(&e.details.to_string()).into_owned(),
         ]);
     }
     println!("{table}");

@@ -33,7 +33,12 @@ use crate::ui;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    let ctx = Context::new(cli.global);
+    // Everything but printing shell scripts may write an audit row naming the actor.
+    let needs_actor = !matches!(
+        cli.command,
+        Command::Completions(_) | Command::GenerateDocs(_)
+    );
+    let ctx = Context::new(cli.global, needs_actor)?;
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Enroll(args) => enroll::run(&ctx, args),
@@ -58,11 +63,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// What every command shares.
 pub struct Context {
     global: GlobalArgs,
+    /// Who is acting, validated ([`mfactl::audit::validate_actor`]) when the command needs it.
+    actor: String,
 }
 
 impl Context {
-    fn new(global: GlobalArgs) -> Self {
-        Context { global }
+    fn new(global: GlobalArgs, needs_actor: bool) -> Result<Self> {
+        let given = global.actor.clone().filter(|a| !a.trim().is_empty());
+        let from = if given.is_some() {
+            "--actor or MFACTL_ACTOR"
+        } else {
+            "the OS user name ($USER)"
+        };
+        let actor = given.or_else(os_user).unwrap_or_else(|| "unknown".into());
+        let actor = if needs_actor {
+            mfactl::audit::validate_actor(&actor).map_err(|e| match e {
+                mfactl::Error::InvalidInput { what, reason } => mfactl::Error::InvalidInput {
+                    what,
+                    reason: format!("{reason} (from {from})"),
+                },
+                other => other,
+            })?
+        } else {
+            actor
+        };
+        Ok(Context { global, actor })
     }
 
     /// `--json` was given.
@@ -145,14 +170,7 @@ impl Context {
 
     /// Who is acting, for the audit log: `--actor`/`MFACTL_ACTOR`, else the OS user.
     pub fn op(&self) -> Op {
-        let actor = self
-            .global
-            .actor
-            .clone()
-            .filter(|a| !a.trim().is_empty())
-            .or_else(os_user)
-            .unwrap_or_else(|| "unknown".into());
-        Op::new(actor)
+        Op::new(self.actor.clone())
     }
 
     /// Prints one JSON document on stdout.

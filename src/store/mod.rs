@@ -174,6 +174,8 @@ pub(crate) trait Rows {
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
     /// Users matching `filter`, by name, without ciphertexts.
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Every user's name exactly as stored, in no particular order.
+    fn user_names(&mut self) -> Result<Vec<String>>;
     /// Users matching `filter` that have a ciphertext, with it, by name.
     fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
     /// The settings table as stored.
@@ -304,11 +306,43 @@ fn load_recipients(rows: &mut dyn Rows) -> Result<Vec<Recipient>> {
         .collect()
 }
 
+/// The user named `user` (NFC), or else the one stored under the name exactly as it was typed:
+/// rows written before names were normalised may hold another form.
+fn find_user(rows: &mut dyn Rows, user: &UserName, for_update: bool) -> Result<Option<UserRecord>> {
+    if let Some(rec) = rows.user(user, for_update)? {
+        return Ok(Some(rec));
+    }
+    match user.as_given() {
+        Some(given) => rows.user(&given, for_update),
+        None => Ok(None),
+    }
+}
+
+/// Refuses `names` (not yet in the store) that look like another user's name, in the store or
+/// earlier in `names`.
+fn refuse_lookalikes(names: &[&str], existing: &[String]) -> Result<()> {
+    if let Some((i, like)) = crate::names::find_lookalikes(names, existing)
+        .into_iter()
+        .next()
+    {
+        let existing = match like {
+            crate::names::Lookalike::Existing(name) => name,
+            crate::names::Lookalike::Earlier(j) => {
+                names.get(j).map_or_else(String::new, |n| (*n).to_owned())
+            }
+        };
+        return Err(Error::SimilarUser {
+            user: names.get(i).map_or_else(String::new, |n| (*n).to_owned()),
+            existing,
+        });
+    }
+    Ok(())
+}
+
 fn require_user(rows: &mut dyn Rows, user: &UserName, for_update: bool) -> Result<UserRecord> {
-    rows.user(user, for_update)?
-        .ok_or_else(|| Error::UnknownUser {
-            user: user.to_string(),
-        })
+    find_user(rows, user, for_update)?.ok_or_else(|| Error::UnknownUser {
+        user: user.as_str().to_owned(),
+    })
 }
 
 fn audit(
@@ -456,7 +490,40 @@ impl Store {
 
     /// One user, with their encrypted secret.
     pub fn user(&mut self, user: &UserName) -> Result<Option<UserRecord>> {
-        self.read(|rows| rows.user(user, false))
+        self.read(|rows| find_user(rows, user, false))
+    }
+
+    /// For each of `names` that is not yet in the store and looks like another user's name (in
+    /// the store, or earlier in `names`), its index and that name ([`crate::names::find_lookalikes`]):
+    /// the check [`Store::enroll`] and [`Store::import`] make, for reporting every case at once.
+    pub fn lookalikes(
+        &mut self,
+        names: &[&UserName],
+    ) -> Result<Vec<(usize, crate::names::Lookalike)>> {
+        self.read(|rows| {
+            let existing = rows.user_names()?;
+            let stored: std::collections::HashSet<&str> =
+                existing.iter().map(String::as_str).collect();
+            let new: Vec<(usize, &str)> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !stored.contains(n.as_str()))
+                .map(|(i, n)| (i, n.as_str()))
+                .collect();
+            let texts: Vec<&str> = new.iter().map(|(_, n)| *n).collect();
+            Ok(crate::names::find_lookalikes(&texts, &existing)
+                .into_iter()
+                .map(|(i, like)| {
+                    let like = match like {
+                        crate::names::Lookalike::Earlier(j) => {
+                            crate::names::Lookalike::Earlier(new[j].0)
+                        }
+                        other => other,
+                    };
+                    (new[i].0, like)
+                })
+                .collect())
+        })
     }
 
     /// One user, or [`Error::UnknownUser`].
@@ -477,7 +544,8 @@ impl Store {
 
     /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
     /// enabled user is refused with [`Error::AlreadyEnrolled`] unless `force`; a disabled user
-    /// is enrolled again. If the store's recipients are no longer `sealed_to` (a rekey committed
+    /// is enrolled again. A name not yet in the store must pass [`UserName::check_new`], and
+    /// one that looks like another user's is [`Error::SimilarUser`] unless `allow_similar`. If the store's recipients are no longer `sealed_to` (a rekey committed
     /// meanwhile), `reseal` encrypts the secret again to the current ones, under the lock;
     /// without `reseal` that is [`Error::InvalidState`] and nothing is stored.
     pub fn enroll(
@@ -487,17 +555,24 @@ impl Store {
         force: bool,
         sealed_to: &[Recipient],
         reseal: Option<&mut Reseal<'_>>,
+        allow_similar: bool,
     ) -> Result<EnrollOutcome> {
         let e = enrollment;
         self.write(Lock::Store, |rows| {
             let existing = rows.user(&e.user, true)?;
+            if existing.is_none() {
+                e.user.check_new()?;
+                if !allow_similar {
+                    refuse_lookalikes(&[e.user.as_str()], &rows.user_names()?)?;
+                }
+            }
             let outcome = match existing.as_ref().map(|r| r.status) {
                 None => EnrollOutcome::New,
                 Some(Status::Disabled) => EnrollOutcome::Reenrolled,
                 Some(status) if force => EnrollOutcome::Replaced(status),
                 Some(status) => {
                     return Err(Error::AlreadyEnrolled {
-                        user: e.user.to_string(),
+                        user: e.user.as_str().to_owned(),
                         status: status.to_string(),
                     })
                 }
@@ -522,7 +597,8 @@ impl Store {
     }
 
     /// Enrolls many users in one transaction: all or nothing. Every user must be new or
-    /// disabled. Ciphertexts not made for the store's current recipients are re-sealed, as in
+    /// disabled; new names follow the rules of [`Store::enroll`] (look-alikes of each other
+    /// count too). Ciphertexts not made for the store's current recipients are re-sealed, as in
     /// [`Store::enroll`].
     pub fn import(
         &mut self,
@@ -530,15 +606,32 @@ impl Store {
         enrollments: &[Enrollment],
         sealed_to: &[Recipient],
         mut reseal: Option<&mut Reseal<'_>>,
+        allow_similar: bool,
     ) -> Result<()> {
         self.write(Lock::Store, |rows| {
             let current = load_recipients(rows)?;
+            let names = rows.user_names()?;
+            let stored: std::collections::HashSet<&str> =
+                names.iter().map(String::as_str).collect();
+            let new: Vec<&str> = enrollments
+                .iter()
+                .map(|e| e.user.as_str())
+                .filter(|n| !stored.contains(n))
+                .collect();
+            for e in enrollments {
+                if !stored.contains(e.user.as_str()) {
+                    e.user.check_new()?;
+                }
+            }
+            if !allow_similar {
+                refuse_lookalikes(&new, &names)?;
+            }
             for e in enrollments {
                 let existing = rows.user(&e.user, true)?;
                 if let Some(rec) = &existing {
                     if rec.status != Status::Disabled {
                         return Err(Error::AlreadyEnrolled {
-                            user: e.user.to_string(),
+                            user: e.user.as_str().to_owned(),
                             status: rec.status.to_string(),
                         });
                     }
@@ -634,8 +727,8 @@ impl Store {
             if rec.status != Status::Enabled {
                 return Err(Error::InvalidState {
                     message: format!(
-                        "user {:?} is {}; recovery codes are issued only to enabled users",
-                        user.as_str(),
+                        "user {} is {}; recovery codes are issued only to enabled users",
+                        crate::names::quoted(rec.user.as_str()),
                         rec.status
                     ),
                 });
@@ -645,7 +738,7 @@ impl Store {
                 rows,
                 op,
                 AuditEvent::RecoveryCodes,
-                Some(user),
+                Some(&rec.user),
                 json!({ "count": hashes.len(), "replaced": rec.recovery_codes_left }),
             )
         })
@@ -664,7 +757,7 @@ impl Store {
                 rows,
                 op,
                 AuditEvent::Disable,
-                Some(user),
+                Some(&rec.user),
                 json!({ "reason": reason, "previous_status": rec.status }),
             )?;
             Ok(true)
@@ -683,7 +776,7 @@ impl Store {
                 rows,
                 op,
                 AuditEvent::Unlock,
-                Some(user),
+                Some(&rec.user),
                 json!({ "was_locked": rec.is_locked(), "failures": rec.failures }),
             )?;
             Ok(true)
@@ -701,9 +794,25 @@ impl Store {
         self.write(Lock::User, |rows| audit(rows, op, event, user, details))
     }
 
-    /// Reads the audit log, newest first.
+    /// Reads the audit log, newest first. A user is looked up as [`Store::user`] does, so that
+    /// a name stored before names were normalised finds its rows.
     pub fn audit_log(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        self.read(|rows| rows.audit_log(query))
+        self.read(|rows| {
+            if let Some(user) = &query.user {
+                if rows.user(user, false)?.is_none() {
+                    if let Some(given) = user.as_given() {
+                        if rows.user(&given, false)?.is_some() {
+                            let query = AuditQuery {
+                                user: Some(given),
+                                ..query.clone()
+                            };
+                            return rows.audit_log(&query);
+                        }
+                    }
+                }
+            }
+            rows.audit_log(query)
+        })
     }
 
     /// Re-encrypts every secret in one transaction: `reencrypt` maps each ciphertext to the
@@ -730,8 +839,8 @@ impl Store {
                     // unless something outside mfactl edits the store.
                     return Err(Error::Store {
                         message: format!(
-                            "the secret of {:?} changed during the rekey; nothing was changed",
-                            stored.user.as_str()
+                            "the secret of {} changed during the rekey; nothing was changed",
+                            crate::names::quoted(stored.user.as_str())
                         ),
                         source: None,
                     });

@@ -387,7 +387,7 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
     let digits = small(row.try_get(4)?)?;
     Ok(UserRecord {
         id: row.try_get(0)?,
-        user: UserName::parse(row.try_get(1)?).map_err(bad_row)?,
+        user: UserName::from_stored(row.try_get(1)?).map_err(bad_row)?,
         status: row.try_get::<_, &str>(2)?.parse().map_err(bad_row)?,
         params: TotpParams {
             algorithm: row.try_get::<_, &str>(3)?.parse().map_err(bad_row)?,
@@ -474,6 +474,14 @@ impl Rows for PgRows<'_, '_> {
 
     fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.query_users(filter, true, true)
+    }
+
+    fn user_names(&mut self) -> Result<Vec<String>> {
+        self.tx
+            .query("SELECT username FROM mfa_secret", &[])?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
     }
 
     fn settings(&mut self) -> Result<Vec<(String, String)>> {

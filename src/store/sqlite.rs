@@ -337,6 +337,12 @@ impl Rows for SqliteRows<'_> {
         self.query_users(filter, true, true)
     }
 
+    fn user_names(&mut self) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare_cached("SELECT user FROM mfa_secret")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+    }
+
     fn settings(&mut self) -> Result<Vec<(String, String)>> {
         let mut stmt = self
             .tx
@@ -722,6 +728,6 @@ text_column!(Status, Algorithm);
 
 impl FromSql for UserName {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        UserName::parse(value.as_str()?).map_err(conversion_error)
+        UserName::from_stored(value.as_str()?).map_err(conversion_error)
     }
 }

@@ -1,0 +1,241 @@
+//! Text meant for people: which characters are invisible or deceptive, how to show any stored
+//! or typed string so that it cannot act on a terminal or hide what it is, and when two user
+//! names look alike. Pure string functions; the library knows nothing of the terminal.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// Whether `c` must not appear raw in output for a person, and is refused in new names:
+/// control characters (C0, DEL, C1: they drive terminals), format characters (Unicode
+/// category Cf: bidi overrides and isolates, zero-width spaces and joiners, soft hyphen, BOM,
+/// tags), line and paragraph separators, spaces other than U+0020, private-use and unassigned
+/// code points, and the other default-ignorable code points (variation selectors, Hangul
+/// fillers, ...), which render as nothing.
+pub fn is_invisible(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::SpaceSeparator
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+            | GeneralCategory::Unassigned
+    ) || is_default_ignorable(c)
+}
+
+/// The default-ignorable code points (UCD `DerivedCoreProperties.txt`) that are not in a
+/// category [`is_invisible`] already refuses.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{34F}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// `s` as it may be shown to a person: every [`is_invisible`] character is written as a
+/// visible Rust-style escape (`\u{202e}`), and a backslash that could be read as the start of
+/// such an escape (one followed by `u`, by a backslash or by an escaped character) is doubled,
+/// so two different strings never look the same. Borrowed when nothing needed escaping, which
+/// is the usual case.
+pub fn display_safe(s: &str) -> Cow<'_, str> {
+    let needs = is_invisible;
+    if !s.chars().any(needs) && !s.contains("\\u") && !s.contains("\\\\") {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if needs(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else if c == '\\'
+            && chars
+                .peek()
+                .is_some_and(|&n| n == 'u' || n == '\\' || needs(n))
+        {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` in double quotes, shown with [`display_safe`]: how messages name a user.
+pub fn quoted(s: &str) -> String {
+    format!("\"{}\"", display_safe(s))
+}
+
+/// Only the [`is_invisible`] characters of `s` escaped, backslashes left as they are: for whole
+/// messages (which may already contain escapes) on their way to a terminal, as a last guard.
+pub fn escape_invisible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_invisible) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_invisible(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` in Unicode Normalization Form C (borrowed when it already is).
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    if unicode_normalization::is_nfc(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
+/// The forms under which two names count as the same to a reader: the case-folded NFKC form
+/// (`ａｌｉｃｅ`, `Alice` and `alice` agree), and the UTS #39 confusable skeletons of the name
+/// and of that folded form (`al\u{456}ce` with a Cyrillic і agrees with `alice`; so does a name
+/// with zero-width characters with the one without).
+fn similarity_keys(name: &str) -> [String; 3] {
+    let lower: String = name.nfkc().flat_map(char::to_lowercase).collect();
+    let folded: String = lower
+        .as_str()
+        .nfkc()
+        .filter(|c| !is_invisible(*c))
+        .collect();
+    let skeleton: String = unicode_security::skeleton(name).collect();
+    let folded_skeleton: String = unicode_security::skeleton(&folded).collect();
+    [folded, skeleton, folded_skeleton]
+}
+
+/// What a new name was found to look like.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookalike {
+    /// A name already in the store.
+    Existing(String),
+    /// An earlier name of the same batch, by its index.
+    Earlier(usize),
+}
+
+/// For each of `new` (names not yet in the store) that looks like a different name in
+/// `existing` or earlier in `new`, its index and the first such name. Names equal as text are
+/// not look-alikes of each other (a duplicate is another kind of problem).
+pub fn find_lookalikes(new: &[&str], existing: &[String]) -> Vec<(usize, Lookalike)> {
+    let mut seen: HashMap<String, (&str, Lookalike)> = HashMap::new();
+    for name in existing {
+        for key in similarity_keys(name) {
+            seen.entry(key)
+                .or_insert((name.as_str(), Lookalike::Existing(name.clone())));
+        }
+    }
+    let mut found = Vec::new();
+    for (i, name) in new.iter().enumerate() {
+        let keys = similarity_keys(name);
+        let hit = keys
+            .iter()
+            .filter_map(|k| seen.get(k))
+            .find(|(other, _)| other != name);
+        if let Some((_, like)) = hit {
+            found.push((i, like.clone()));
+        }
+        for key in keys {
+            seen.entry(key).or_insert((*name, Lookalike::Earlier(i)));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_safe_escapes_what_a_terminal_would_act_on_or_hide() {
+        assert_eq!(display_safe("alice@example.com"), "alice@example.com");
+        assert!(matches!(display_safe("älice"), Cow::Borrowed(_)));
+        assert_eq!(display_safe("bob\u{1b}[2J\u{7}"), "bob\\u{1b}[2J\\u{7}");
+        assert_eq!(display_safe("a\u{202e}b\u{200b}"), "a\\u{202e}b\\u{200b}");
+        assert_eq!(display_safe("a\u{a0}b\u{3164}"), "a\\u{a0}b\\u{3164}");
+        assert_eq!(display_safe("a\u{85}b\u{2028}"), "a\\u{85}b\\u{2028}");
+        assert_eq!(display_safe("DOMAIN\\alice"), "DOMAIN\\alice");
+    }
+
+    #[test]
+    fn display_safe_never_shows_two_strings_alike() {
+        let cases = [
+            "alice\u{200b}",
+            "alice\\u{200b}",
+            "alice\\\u{200b}",
+            "alice\\\\u{200b}",
+            "DOMAIN\\user",
+            "DOMAIN\\\\user",
+            "a\\",
+            "a\\\\",
+        ];
+        let shown: std::collections::HashSet<String> =
+            cases.iter().map(|c| display_safe(c).into_owned()).collect();
+        assert_eq!(shown.len(), cases.len(), "{shown:?}");
+        for c in cases {
+            assert!(!display_safe(c).chars().any(is_invisible));
+        }
+    }
+
+    #[test]
+    fn default_ignorables_are_invisible() {
+        // The UTS #39 skeleton drops exactly the default-ignorable code points.
+        for c in [
+            '\u{ad}',
+            '\u{34f}',
+            '\u{200b}',
+            '\u{2060}',
+            '\u{fe0f}',
+            '\u{e0001}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", c as u32);
+            assert_eq!(unicode_security::skeleton(&c.to_string()).count(), 0);
+        }
+        for c in ['a', 'é', 'і', '-', ' ', '\u{301}'] {
+            assert!(!is_invisible(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn lookalikes() {
+        let existing = vec!["alice".to_owned(), "bob\u{200b}".to_owned()];
+        let new = [
+            "al\u{456}ce",
+            "ａｌｉｃｅ",
+            "Alice",
+            "bob",
+            "carol",
+            "c\u{430}rol",
+            "alice",
+            "a\u{308}lice",
+        ];
+        let found = find_lookalikes(&new, &existing);
+        assert_eq!(
+            found,
+            vec![
+                (0, Lookalike::Existing("alice".into())),
+                (1, Lookalike::Existing("alice".into())),
+                (2, Lookalike::Existing("alice".into())),
+                (3, Lookalike::Existing("bob\u{200b}".into())),
+                (5, Lookalike::Earlier(4)),
+            ]
+        );
+    }
+}
