@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
 use crate::totp::{RejectReason, Verdict};
 use crate::vault::Recipient;
@@ -199,6 +200,8 @@ pub(crate) trait Rows {
         now: Timestamp,
         lock_now: bool,
     ) -> Result<()>;
+    /// The stored values of the user's unused recovery codes.
+    fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>>;
     /// Marks an unused recovery code used. Returns whether one was.
     fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool>;
     /// Resets the failure count and records the use after an accepted recovery code.
@@ -580,12 +583,13 @@ impl Store {
         })
     }
 
-    /// Consumes the recovery code whose hash is `code_hash`, atomically, or counts a failure.
+    /// Consumes the user's unused recovery code that `code` matches, atomically, or counts a
+    /// failure.
     pub fn use_recovery_code(
         &mut self,
         op: &Op,
         user: &UserName,
-        code_hash: &[u8],
+        code: &TypedCode,
     ) -> Result<VerifyResult> {
         self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
@@ -594,8 +598,16 @@ impl Store {
                 Some(RejectReason::Disabled)
             } else if rec.is_locked() {
                 Some(RejectReason::Locked)
-            } else if rows.claim_recovery_code(&rec.id, code_hash, op.now)? {
-                None
+            } else if let Some(stored) = rows
+                .unused_recovery_codes(&rec.id)?
+                .into_iter()
+                .find(|stored| code.matches(stored))
+            {
+                if rows.claim_recovery_code(&rec.id, &stored, op.now)? {
+                    None
+                } else {
+                    Some(RejectReason::Invalid)
+                }
             } else {
                 Some(RejectReason::Invalid)
             };

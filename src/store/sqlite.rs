@@ -248,7 +248,9 @@ struct SqliteRows<'a> {
 const USER_COLUMNS: &str = "m.id, m.user, m.status, m.algorithm, m.digits, m.period, m.issuer, \
      m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, m.last_used_step, \
      m.failed_attempts, m.locked_at, \
-     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL)";
+     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
+     EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
+     AND length(r.code_hash) = 32)";
 
 fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
     let algorithm: Algorithm = row.get(3)?;
@@ -262,7 +264,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             period: row.get(5)?,
         },
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(16)? } else { None },
+        secret: if with_secret { row.get(17)? } else { None },
         created_at: row.get(7)?,
         updated_at: row.get(8)?,
         enabled_at: row.get(9)?,
@@ -272,6 +274,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
         failures: row.get(13)?,
         locked_at: row.get(14)?,
         recovery_codes_left: row.get(15)?,
+        recovery_codes_legacy: row.get(16)?,
     })
 }
 
@@ -446,6 +449,14 @@ impl Rows for SqliteRows<'_> {
             params![id, code_hash, now],
         )?;
         Ok(used == 1)
+    }
+
+    fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT code_hash FROM recovery_code WHERE secret_id = ?1 AND used_at IS NULL",
+        )?;
+        let rows = stmt.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
