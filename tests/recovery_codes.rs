@@ -232,7 +232,11 @@ fn legacy_codes_keep_working_and_are_flagged_until_replaced() {
     let text = String::from_utf8_lossy(&human.get_output().stdout).into_owned();
     let alice_line = text.lines().find(|l| l.contains("alice")).unwrap();
     assert!(alice_line.contains("2 (legacy)"), "{text}");
-    assert!(!text.lines().find(|l| l.contains("bob")).unwrap().contains("legacy"));
+    assert!(!text
+        .lines()
+        .find(|l| l.contains("bob"))
+        .unwrap()
+        .contains("legacy"));
     assert!(text.contains("mfactl recovery-codes"), "{text}");
 
     // Typed loosely, a legacy code works once.

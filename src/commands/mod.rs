@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use mfactl::audit::Op;
-use mfactl::store::{Location, Store};
+use mfactl::store::{Location, Scrub, Store};
 use mfactl::vault::{self, Identities, IdentitySource};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -216,6 +216,24 @@ pub fn par_map<T: Sync, U: Send>(
         }
         Ok(out)
     })
+}
+
+/// After a command that removed ciphertexts: whether their old copies are gone from the
+/// store's files (`Some(true)`), still in the SQLite write-ahead log (`Some(false)`, with a
+/// warning on stderr), or not the backend's to scrub at once (`None`: PostgreSQL, VACUUM).
+pub fn report_scrub(store: &Store) -> Option<bool> {
+    match store.last_scrub()? {
+        Scrub::Done => Some(true),
+        Scrub::Pending { reason } => {
+            ui::warn(&format!(
+                "the old ciphertext is not yet scrubbed from {}-wal: {reason}; the next mfactl \
+                 command that runs after that connection closes scrubs it",
+                store.location()
+            ));
+            Some(false)
+        }
+        Scrub::NotApplicable => None,
+    }
 }
 
 /// Parses a user name argument.
