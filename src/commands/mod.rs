@@ -138,9 +138,20 @@ impl Context {
         Ok(ids)
     }
 
-    /// Opens the existing store.
+    /// Opens the existing store, warning on stderr (as ssh does for keys) when its file or
+    /// directory is writable by others or owned by another user.
     pub fn open_store(&self) -> Result<Store> {
-        Ok(Store::open(&self.location()?)?)
+        let location = self.location()?;
+        let store = Store::open(&location)?;
+        self.warn_about_permissions(&location);
+        Ok(store)
+    }
+
+    /// Warnings about the store file's ownership and permissions, on stderr.
+    pub fn warn_about_permissions(&self, location: &Location) {
+        for w in Store::permission_warnings(location) {
+            ui::warn(&w);
+        }
     }
 
     /// Who is acting, for the audit log: `--actor`/`MFACTL_ACTOR`, else the OS user.

@@ -7,6 +7,7 @@
 //! feature of that name). Every method that changes anything does it in one transaction,
 //! together with its audit row: after a crash or a failed check, the store is as it was.
 
+mod file_perms;
 mod location;
 #[cfg(feature = "postgres")]
 pub(crate) mod pg_conn;
@@ -401,6 +402,27 @@ impl Store {
         })
     }
 
+    /// Warnings about a store file's ownership and permissions (as ssh gives for keys): the
+    /// file or its directory writable by group or others, or owned by another user who is not
+    /// root. Empty for a database URL and for a file that does not exist.
+    pub fn permission_warnings(location: &Location) -> Vec<String> {
+        match location.kind() {
+            location::Kind::File(path) => file_perms::warnings(path),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(_) => Vec::new(),
+        }
+    }
+
+    /// Refuses ([`Error::UnsafeLocation`]) a store file whose directory is world-writable
+    /// without the sticky bit; [`Store::create`] checks it too.
+    pub fn check_create_location(location: &Location) -> Result<()> {
+        match location.kind() {
+            location::Kind::File(path) => file_perms::check_create(path),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Whether a store exists at `location`: anything at a file path counts (it is not
     /// overwritten); a database counts when it holds mfactl's schema.
     pub fn exists(location: &Location) -> Result<bool> {
@@ -439,6 +461,7 @@ impl Store {
     }
 
     fn create_with(location: &Location, fill: &mut TxFn<'_>) -> Result<Store> {
+        Self::check_create_location(location)?;
         let backend: Box<dyn Backend> = match location.kind() {
             location::Kind::File(path) => Box::new(sqlite::SqliteBackend::create(path, fill)?),
             #[cfg(feature = "postgres")]
