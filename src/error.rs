@@ -63,6 +63,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A store may not be created there: anyone could replace it.
+    #[error("refusing to create a store at {location}: {reason}")]
+    UnsafeLocation {
+        /// The store file asked for.
+        location: String,
+        /// What is unsafe about it.
+        reason: String,
+    },
+
     /// A database server could not be reached, refused the login or timed out.
     #[error("store {location} is unavailable: {reason}")]
     StoreUnavailable {
@@ -218,6 +227,7 @@ impl Error {
             Error::NotAStore { .. } => "not_a_store",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::ReadOnly { .. } => "read_only",
+            Error::UnsafeLocation { .. } => "unsafe_location",
             Error::StoreUnavailable { .. } => "store_unavailable",
             Error::UnknownUser { .. } => "unknown_user",
             Error::AlreadyEnrolled { .. } => "already_enrolled",
@@ -252,6 +262,9 @@ impl Error {
             Error::SchemaTooNew { .. } => "upgrade mfactl to open this store".into(),
             Error::ReadOnly { .. } => {
                 "check the permissions of the store file and its directory".into()
+            }
+            Error::UnsafeLocation { .. } => {
+                "put the store in a directory only you can write to (--db / MFACTL_DB), or make this one safe with 'chmod o-w DIR' (or 'chmod +t DIR')".into()
             }
             Error::StoreUnavailable { .. } => {
                 "check that the server is running and reachable, and the user name and password (PGPASSWORD); connect_timeout=SECONDS in the URL waits longer".into()

@@ -429,6 +429,9 @@ pub struct UserRecord {
     pub locked_at: Option<Timestamp>,
     /// Unused recovery codes.
     pub recovery_codes_left: u32,
+    /// Whether any unused recovery code is of the legacy kind (60 bits, unsalted SHA-256),
+    /// weaker against an offline attack on a stolen store: issue a new set.
+    pub recovery_codes_legacy: bool,
 }
 
 impl UserRecord {

@@ -93,7 +93,7 @@ fn codes_are_printed_once_and_stored_only_as_hashes() {
     let env = TestEnv::initialised();
     env.enroll_enabled("alice");
 
-    // Human output: the codes are printed, in the documented xxxx-xxxx-xxxx form.
+    // Human output: the codes are printed, in the documented xxxx-xxxx-xxxx-xxxx-xxxx form.
     let out = env
         .cmd()
         .args(["recovery-codes", "alice", "--count", "4"])
@@ -103,8 +103,8 @@ fn codes_are_printed_once_and_stored_only_as_hashes() {
     let human: Vec<String> = text
         .split_whitespace()
         .filter(|w| {
-            w.len() == 14
-                && w.split('-').count() == 3
+            w.len() == 24
+                && w.split('-').count() == 5
                 && w.split('-').all(|g| {
                     g.len() == 4
                         && g.bytes()
@@ -144,7 +144,7 @@ fn codes_are_printed_once_and_stored_only_as_hashes() {
             assert!(!contains(&log, &form), "log shows {form}");
         }
     }
-    // Each stored value is a 32-byte hash, never text.
+    // Each stored value is a version byte, a salt and a digest, never text.
     // (`unhex_bytea` refuses a value that is not a blob / BYTEA.)
     let hashes: Vec<Vec<u8>> = env
         .query_strings("SELECT code_hash FROM recovery_code")
@@ -152,7 +152,102 @@ fn codes_are_printed_once_and_stored_only_as_hashes() {
         .map(|h| unhex_bytea(h))
         .collect();
     assert_eq!(hashes.len(), 10);
-    assert!(hashes.iter().all(|h| h.len() == 32));
+    assert!(hashes.iter().all(|h| h.len() == 49 && h[0] == 2));
+}
+
+/// SHA-256 of `parts`, concatenated: the oracle for the stored values.
+fn sha256(parts: &[&[u8]]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().to_vec()
+}
+
+/// Issue 10, item 2: a stolen store must not let one hash evaluation test every stored code.
+/// Codes carry 100 random bits, and each stored value has a salt of its own.
+#[test]
+fn codes_are_long_and_each_stored_hash_has_its_own_salt() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("alice");
+    env.enroll_enabled("bob");
+    let mut codes = issue(&env, "alice", Some(50));
+    codes.extend(issue(&env, "bob", Some(50)));
+    for c in &codes {
+        let bare = c.replace('-', "").to_uppercase();
+        assert_eq!(bare.len(), 20, "{c}: 20 base32 characters, 100 bits");
+        assert!(bare
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)));
+    }
+    let stored: Vec<Vec<u8>> = env
+        .query_strings("SELECT code_hash FROM recovery_code")
+        .iter()
+        .map(|h| unhex_bytea(h))
+        .collect();
+    assert_eq!(stored.len(), 100);
+    // Every salt differs: no two stored values share the work of one guess.
+    let mut salts: Vec<&[u8]> = stored.iter().map(|h| &h[1..17]).collect();
+    salts.sort();
+    salts.dedup();
+    assert_eq!(salts.len(), 100);
+    // Each code's stored value is SHA-256(domain, salt, code), recomputed here independently;
+    // an unsalted SHA-256 of the code is stored nowhere.
+    for c in &codes {
+        let bare = c.replace('-', "").to_uppercase();
+        let unsalted = sha256(&[bare.as_bytes()]);
+        assert!(!stored.iter().any(|h| h.ends_with(&unsalted)));
+        let found = stored.iter().filter(|h| {
+            h[0] == 2
+                && h[17..] == sha256(&[b"mfactl recovery code v2\0", &h[1..17], bare.as_bytes()])
+        });
+        assert_eq!(found.count(), 1, "{c}");
+    }
+    assert_eq!(use_code(&env, "bob", &codes[60]), (0, "ok".into()));
+    assert_eq!(use_code(&env, "alice", &codes[60]).0, 1);
+}
+
+/// Codes stored before the salted scheme (60 bits, unsalted SHA-256) keep working until used
+/// or replaced, and `list` flags their users.
+#[test]
+fn legacy_codes_keep_working_and_are_flagged_until_replaced() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("alice");
+    env.enroll_enabled("bob");
+    issue(&env, "bob", Some(2));
+    // Alice's codes as an older mfactl stored them.
+    let legacy = ["abcd-efgh-ijkl", "mnop-qrst-uvwx"];
+    for code in legacy {
+        let hash = sha256(&[code.replace('-', "").to_uppercase().as_bytes()]);
+        let lit = env.direct().blob_literal(&hash);
+        env.execute(&format!(
+            "INSERT INTO recovery_code (secret_id, code_hash, created_at) \
+             SELECT id, {lit}, '2026-01-01T00:00:00Z' FROM mfa_secret WHERE %USER% = 'alice'"
+        ));
+    }
+    assert_eq!(list_entry(&env, "alice")["recovery_codes_legacy"], true);
+    assert_eq!(list_entry(&env, "bob")["recovery_codes_legacy"], false);
+    let human = env.cmd().arg("list").assert().success();
+    let text = String::from_utf8_lossy(&human.get_output().stdout).into_owned();
+    let alice_line = text.lines().find(|l| l.contains("alice")).unwrap();
+    assert!(alice_line.contains("2 (legacy)"), "{text}");
+    assert!(!text
+        .lines()
+        .find(|l| l.contains("bob"))
+        .unwrap()
+        .contains("legacy"));
+    assert!(text.contains("mfactl recovery-codes"), "{text}");
+
+    // Typed loosely, a legacy code works once.
+    assert_eq!(use_code(&env, "alice", "ABCD EFGH IJKL"), (0, "ok".into()));
+    assert_eq!(use_code(&env, "alice", legacy[0]), (1, "invalid".into()));
+    assert_eq!(list_entry(&env, "alice")["recovery_codes_legacy"], true);
+    // A new set replaces the legacy one: the flag goes, the old code is void.
+    let fresh = issue(&env, "alice", Some(1));
+    assert_eq!(list_entry(&env, "alice")["recovery_codes_legacy"], false);
+    assert_eq!(use_code(&env, "alice", legacy[1]), (1, "invalid".into()));
+    assert_eq!(use_code(&env, "alice", &fresh[0]), (0, "ok".into()));
 }
 
 #[test]

@@ -4,7 +4,7 @@ use anyhow::Result;
 use mfactl::model::Status;
 use serde_json::json;
 
-use super::{confirm_or_refuse, parse_user, Context};
+use super::{confirm_or_refuse, parse_user, report_scrub, Context};
 use crate::cli::DisableArgs;
 use crate::exit_codes::ExitCode;
 
@@ -27,10 +27,22 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
         )?;
         store.disable(&ctx.op(), &user, args.reason.as_deref())?
     };
+    let scrubbed = report_scrub(&store);
     if ctx.json() {
-        ctx.print_json(&json!({ "user": user, "status": Status::Disabled, "changed": changed }))?;
+        ctx.print_json(&json!({
+            "user": user,
+            "status": Status::Disabled,
+            "changed": changed,
+            "scrubbed": scrubbed,
+        }))?;
     } else if changed {
-        println!("Disabled MFA for {user}; their secret is erased");
+        match scrubbed {
+            Some(false) => println!(
+                "Disabled MFA for {user}; their secret is erased from the table (not yet from the \
+                 write-ahead log, see the warning)"
+            ),
+            _ => println!("Disabled MFA for {user}; their secret is erased"),
+        }
     } else {
         println!("MFA is already disabled for {user}; nothing to do");
     }

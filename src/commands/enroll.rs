@@ -114,6 +114,8 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
             return Err(e.into());
         }
     };
+    // --force replaced a secret: its old ciphertext may linger in the -wal (warned on stderr).
+    let _ = super::report_scrub(&store);
 
     let b32 = secret.to_base32();
     if ctx.json() {

@@ -34,6 +34,7 @@ pub fn bootstrap(
         }
         .into());
     }
+    Store::check_create_location(&location)?;
     if let Some(i) = &issuer {
         mfactl::model::validate_issuer(i)?;
     }
@@ -61,6 +62,7 @@ pub fn bootstrap(
             issuer,
         },
     )?;
+    ctx.warn_about_permissions(&location);
     if let Some(p) = &identity_created {
         ui::warn(&format!(
             "generated a new age identity at {}; back it up: without it no secret in the store can be read",

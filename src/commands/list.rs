@@ -27,6 +27,8 @@ struct Row<'a> {
     disabled_at: Option<Timestamp>,
     last_used_at: Option<Timestamp>,
     recovery_codes_left: u32,
+    /// Some unused recovery code is of the older, weaker kind: issue a new set.
+    recovery_codes_legacy: bool,
 }
 
 impl<'a> From<&'a UserRecord> for Row<'a> {
@@ -46,6 +48,7 @@ impl<'a> From<&'a UserRecord> for Row<'a> {
             disabled_at: r.disabled_at,
             last_used_at: r.last_used_at,
             recovery_codes_left: r.recovery_codes_left,
+            recovery_codes_legacy: r.recovery_codes_legacy,
         }
     }
 }
@@ -119,9 +122,19 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             Cell::new(opt(r.enabled_at)),
             Cell::new(opt(r.last_used_at)),
             Cell::new(r.failures),
-            Cell::new(r.recovery_codes_left),
+            Cell::new(if r.recovery_codes_legacy {
+                format!("{} (legacy)", r.recovery_codes_left)
+            } else {
+                r.recovery_codes_left.to_string()
+            }),
         ]);
     }
     println!("{table}");
+    if users.iter().any(|r| r.recovery_codes_legacy) {
+        println!(
+            "(legacy): recovery codes of the older kind, weaker against a stolen store; \
+             issue a new set with: mfactl recovery-codes <USER>"
+        );
+    }
     Ok(ExitCode::Success)
 }

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use mfactl::audit::Op;
-use mfactl::store::{Location, Store};
+use mfactl::store::{Location, Scrub, Store};
 use mfactl::vault::{self, Identities, IdentitySource};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -163,9 +163,20 @@ impl Context {
         Ok(ids)
     }
 
-    /// Opens the existing store.
+    /// Opens the existing store, warning on stderr (as ssh does for keys) when its file or
+    /// directory is writable by others or owned by another user.
     pub fn open_store(&self) -> Result<Store> {
-        Ok(Store::open(&self.location()?)?)
+        let location = self.location()?;
+        let store = Store::open(&location)?;
+        self.warn_about_permissions(&location);
+        Ok(store)
+    }
+
+    /// Warnings about the store file's ownership and permissions, on stderr.
+    pub fn warn_about_permissions(&self, location: &Location) {
+        for w in Store::permission_warnings(location) {
+            ui::warn(&w);
+        }
     }
 
     /// Who is acting, for the audit log: `--actor`/`MFACTL_ACTOR`, else the OS user.
@@ -234,6 +245,24 @@ pub fn par_map<T: Sync, U: Send>(
         }
         Ok(out)
     })
+}
+
+/// After a command that removed ciphertexts: whether their old copies are gone from the
+/// store's files (`Some(true)`), still in the SQLite write-ahead log (`Some(false)`, with a
+/// warning on stderr), or not the backend's to scrub at once (`None`: PostgreSQL, VACUUM).
+pub fn report_scrub(store: &Store) -> Option<bool> {
+    match store.last_scrub()? {
+        Scrub::Done => Some(true),
+        Scrub::Pending { reason } => {
+            ui::warn(&format!(
+                "the old ciphertext is not yet scrubbed from {}-wal: {reason}; the next mfactl \
+                 command that runs after that connection closes scrubs it",
+                store.location()
+            ));
+            Some(false)
+        }
+        Scrub::NotApplicable => None,
+    }
 }
 
 /// Parses a user name argument.

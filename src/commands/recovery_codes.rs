@@ -21,7 +21,10 @@ pub fn run(ctx: &Context, args: RecoveryCodesArgs) -> Result<ExitCode> {
     let codes = (0..args.count)
         .map(|_| RecoveryCode::generate())
         .collect::<mfactl::Result<Vec<_>>>()?;
-    let hashes: Vec<Vec<u8>> = codes.iter().map(RecoveryCode::hash).collect();
+    let hashes = codes
+        .iter()
+        .map(RecoveryCode::stored_hash)
+        .collect::<mfactl::Result<Vec<_>>>()?;
     store.set_recovery_codes(&ctx.op(), &user, &hashes)?;
     if ctx.json() {
         let list: Vec<&str> = codes.iter().map(RecoveryCode::as_str).collect();

@@ -7,7 +7,7 @@ use mfactl::model::UserName;
 use mfactl::vault::{self, Recipient};
 use serde_json::json;
 
-use super::{confirm_or_refuse, par_map, Context};
+use super::{confirm_or_refuse, par_map, report_scrub, Context};
 use crate::cli::RekeyArgs;
 use crate::exit_codes::ExitCode;
 
@@ -111,11 +111,13 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
         }
     };
     let names: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
+    let scrubbed = report_scrub(&store);
     if ctx.json() {
         ctx.print_json(&json!({
             "secrets": count,
             "recipients": names,
             "new_identity": new_identity.as_ref().map(|p| p.display().to_string()),
+            "scrubbed": scrubbed,
         }))?;
     } else {
         println!("Re-encrypted {count} secrets to:");

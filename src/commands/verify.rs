@@ -28,8 +28,8 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
     };
     let mut store = ctx.open_store()?;
     let result = if args.recovery {
-        let hash = recovery::hash_input(&input)?;
-        store.use_recovery_code(&ctx.op(), &user, &hash)?
+        let code = recovery::TypedCode::parse(&input)?;
+        store.use_recovery_code(&ctx.op(), &user, &code)?
     } else {
         let ids = ctx.identities()?;
         verify_totp(ctx, &mut store, &user, &input, &ids)?

@@ -7,6 +7,7 @@
 //! feature of that name). Every method that changes anything does it in one transaction,
 //! together with its audit row: after a crash or a failed check, the store is as it was.
 
+mod file_perms;
 mod location;
 #[cfg(feature = "postgres")]
 pub(crate) mod pg_conn;
@@ -20,6 +21,7 @@ use serde_json::json;
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
 use crate::totp::{RejectReason, Verdict};
 use crate::vault::Recipient;
@@ -112,6 +114,26 @@ pub struct RowCounts {
     pub audit_rows: u64,
 }
 
+/// Whether the ciphertexts a command removed (disable, rekey, a replaced enrollment) are gone
+/// from the store's files once it returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scrub {
+    /// Gone: the database file holds only the new pages and its write-ahead log was emptied.
+    Done,
+    /// Still in the SQLite file's write-ahead log (`-wal`), because another connection holds an
+    /// older snapshot. The store remembers it, and the next command that can empty the log does.
+    Pending {
+        /// Why the log could not be emptied yet.
+        reason: String,
+    },
+    /// Nothing the backend can do at once: PostgreSQL keeps old row versions until VACUUM.
+    NotApplicable,
+}
+
+/// The `setting` row that marks a scrub still to do (SQLite): set in the transaction that
+/// removes a ciphertext, deleted once the write-ahead log was emptied. Not a user setting.
+pub(crate) const SCRUB_PENDING_KEY: &str = "scrub-pending";
+
 /// Which of the store's locks a write transaction takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Lock {
@@ -201,6 +223,8 @@ pub(crate) trait Rows {
         now: Timestamp,
         lock_now: bool,
     ) -> Result<()>;
+    /// The stored values of the user's unused recovery codes.
+    fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>>;
     /// Marks an unused recovery code used. Returns whether one was.
     fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool>;
     /// Resets the failure count and records the use after an accepted recovery code.
@@ -218,6 +242,11 @@ pub(crate) trait Rows {
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()>;
     /// Replaces the user's ciphertext if it is still `old`. Returns whether it was.
     fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool>;
+    /// Records, in this transaction, that it removes a ciphertext: the backend must scrub its
+    /// files of the old copies ([`Backend::scrub`]). Nothing to record by default.
+    fn note_erasure(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Appends an audit row.
     fn audit(
         &mut self,
@@ -247,12 +276,18 @@ pub(crate) trait Backend {
     fn read(&mut self, f: &mut TxFn<'_>) -> Result<()>;
     /// Runs `f` in a write transaction holding `lock`; any error rolls everything back.
     fn write(&mut self, lock: Lock, f: &mut TxFn<'_>) -> Result<()>;
+    /// Removes the old copies of erased ciphertexts from the store's files, if it can now.
+    fn scrub(&mut self) -> Result<Scrub> {
+        Ok(Scrub::NotApplicable)
+    }
 }
 
 /// An open store. The rules of enrollment, verification and lockout live here, once, above
 /// the backends.
 pub struct Store {
     backend: Box<dyn Backend>,
+    /// What the last scrub after an erasure found.
+    last_scrub: Option<Scrub>,
 }
 
 impl std::fmt::Debug for Store {
@@ -395,7 +430,31 @@ impl Store {
             #[cfg(feature = "postgres")]
             location::Kind::Postgres(pg) => Box::new(postgres::PgBackend::open(pg)?),
         };
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            last_scrub: None,
+        })
+    }
+
+    /// Warnings about a store file's ownership and permissions (as ssh gives for keys): the
+    /// file or its directory writable by group or others, or owned by another user who is not
+    /// root. Empty for a database URL and for a file that does not exist.
+    pub fn permission_warnings(location: &Location) -> Vec<String> {
+        match location.kind() {
+            location::Kind::File(path) => file_perms::warnings(path),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(_) => Vec::new(),
+        }
+    }
+
+    /// Refuses ([`Error::UnsafeLocation`]) a store file whose directory is world-writable
+    /// without the sticky bit; [`Store::create`] checks it too.
+    pub fn check_create_location(location: &Location) -> Result<()> {
+        match location.kind() {
+            location::Kind::File(path) => file_perms::check_create(path),
+            #[cfg(feature = "postgres")]
+            location::Kind::Postgres(_) => Ok(()),
+        }
     }
 
     /// Whether a store exists at `location`: anything at a file path counts (it is not
@@ -436,17 +495,37 @@ impl Store {
     }
 
     fn create_with(location: &Location, fill: &mut TxFn<'_>) -> Result<Store> {
+        Self::check_create_location(location)?;
         let backend: Box<dyn Backend> = match location.kind() {
             location::Kind::File(path) => Box::new(sqlite::SqliteBackend::create(path, fill)?),
             #[cfg(feature = "postgres")]
             location::Kind::Postgres(pg) => Box::new(postgres::PgBackend::create(pg, fill)?),
         };
-        Ok(Store { backend })
+        Ok(Store {
+            backend,
+            last_scrub: None,
+        })
     }
 
     /// Where the store is, for messages (a database password is masked).
     pub fn location(&self) -> String {
         self.backend.location()
+    }
+
+    /// What became of the old copies of the ciphertexts the last change removed (`disable`,
+    /// `rekey`, an enrollment that replaced a secret); `None` when no change of this `Store`
+    /// removed one.
+    pub fn last_scrub(&self) -> Option<&Scrub> {
+        self.last_scrub.as_ref()
+    }
+
+    /// After a committed change that removed ciphertexts: scrub the store's files of them.
+    /// The change stands whatever happens here; a failure leaves the scrub pending.
+    fn scrub_after_erasure(&mut self) {
+        let outcome = self.backend.scrub().unwrap_or_else(|e| Scrub::Pending {
+            reason: e.to_string(),
+        });
+        self.last_scrub = Some(outcome);
     }
 
     fn read<T>(&mut self, f: impl FnOnce(&mut dyn Rows) -> Result<T>) -> Result<T> {
@@ -558,7 +637,7 @@ impl Store {
         allow_similar: bool,
     ) -> Result<EnrollOutcome> {
         let e = enrollment;
-        self.write(Lock::Store, |rows| {
+        let outcome = self.write(Lock::Store, |rows| {
             let existing = rows.user(&e.user, true)?;
             if existing.is_none() {
                 e.user.check_new()?;
@@ -579,6 +658,9 @@ impl Store {
             };
             let current = load_recipients(rows)?;
             let e = sealed_for_store(e, sealed_to, &current, reseal)?;
+            if existing.as_ref().is_some_and(|r| r.secret.is_some()) {
+                rows.note_erasure()?;
+            }
             rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
             let details = json!({
                 "algorithm": e.params.algorithm,
@@ -593,7 +675,11 @@ impl Store {
             };
             audit(rows, op, event, Some(&e.user), details)?;
             Ok(outcome)
-        })
+        })?;
+        if matches!(outcome, EnrollOutcome::Replaced(_)) {
+            self.scrub_after_erasure();
+        }
+        Ok(outcome)
     }
 
     /// Enrolls many users in one transaction: all or nothing. Every user must be new or
@@ -673,12 +759,13 @@ impl Store {
         })
     }
 
-    /// Consumes the recovery code whose hash is `code_hash`, atomically, or counts a failure.
+    /// Consumes the user's unused recovery code that `code` matches, atomically, or counts a
+    /// failure.
     pub fn use_recovery_code(
         &mut self,
         op: &Op,
         user: &UserName,
-        code_hash: &[u8],
+        code: &TypedCode,
     ) -> Result<VerifyResult> {
         self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
@@ -687,8 +774,16 @@ impl Store {
                 Some(RejectReason::Disabled)
             } else if rec.is_locked() {
                 Some(RejectReason::Locked)
-            } else if rows.claim_recovery_code(&rec.id, code_hash, op.now)? {
-                None
+            } else if let Some(stored) = rows
+                .unused_recovery_codes(&rec.id)?
+                .into_iter()
+                .find(|stored| code.matches(stored))
+            {
+                if rows.claim_recovery_code(&rec.id, &stored, op.now)? {
+                    None
+                } else {
+                    Some(RejectReason::Invalid)
+                }
             } else {
                 Some(RejectReason::Invalid)
             };
@@ -747,11 +842,12 @@ impl Store {
     /// Disables MFA: status disabled, secret and recovery codes erased. Returns false when
     /// the user was already disabled (nothing changes).
     pub fn disable(&mut self, op: &Op, user: &UserName, reason: Option<&str>) -> Result<bool> {
-        self.write(Lock::User, |rows| {
+        let changed = self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
             if rec.status == Status::Disabled {
                 return Ok(false);
             }
+            rows.note_erasure()?;
             rows.disable(&rec.id, op.now)?;
             audit(
                 rows,
@@ -761,7 +857,11 @@ impl Store {
                 json!({ "reason": reason, "previous_status": rec.status }),
             )?;
             Ok(true)
-        })
+        })?;
+        if changed {
+            self.scrub_after_erasure();
+        }
+        Ok(changed)
     }
 
     /// Clears a lockout and the failure count. Returns false when the user was not locked.
@@ -823,8 +923,11 @@ impl Store {
         recipients: &[Recipient],
         reencrypt: &mut dyn FnMut(&StoredSecret) -> Result<Vec<u8>>,
     ) -> Result<usize> {
-        self.write(Lock::Store, |rows| {
+        let count = self.write(Lock::Store, |rows| {
             let secrets = rows.secrets(UserFilter::All)?;
+            if !secrets.is_empty() {
+                rows.note_erasure()?;
+            }
             for rec in &secrets {
                 let Some(ciphertext) = rec.secret.clone() else {
                     continue;
@@ -856,7 +959,11 @@ impl Store {
                 json!({ "secrets": secrets.len(), "recipients": names }),
             )?;
             Ok(secrets.len())
-        })
+        })?;
+        if count > 0 {
+            self.scrub_after_erasure();
+        }
+        Ok(count)
     }
 
     /// Copies everything in this store (ciphertexts as they are, recipients, settings,
@@ -865,7 +972,9 @@ impl Store {
     /// store already is refused and left untouched. Returns what was copied, counted again in
     /// the target.
     pub fn copy_to(&mut self, op: &Op, target: &Location) -> Result<RowCounts> {
-        let dump = self.read(|rows| rows.dump())?;
+        let mut dump = self.read(|rows| rows.dump())?;
+        // A pending scrub is this file's business, not the copy's.
+        dump.settings.retain(|(k, _)| k != SCRUB_PENDING_KEY);
         let expected = dump.counts();
         let from = self.location();
         let mut copy = Self::create_with(target, &mut |rows| {

@@ -355,7 +355,9 @@ const USER_COLUMNS: &str = "m.id, m.username, m.status, m.algorithm, m.digits, m
      m.issuer, m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, \
      m.last_used_step, m.failed_attempts, m.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
-     m.secret";
+     m.secret, \
+     EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
+     AND octet_length(r.code_hash) = 32)";
 
 fn bad_row(e: Error) -> Error {
     Error::Store {
@@ -405,6 +407,7 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
         locked_at: opt_ts(row, 14)?,
         recovery_codes_left: u32::try_from(row.try_get::<_, i64>(15)?).unwrap_or(u32::MAX),
         secret: if with_secret { row.try_get(16)? } else { None },
+        recovery_codes_legacy: row.try_get(17)?,
     })
 }
 
@@ -602,6 +605,18 @@ impl Rows for PgRows<'_, '_> {
             &[&id, &code_hash, &now.to_string()],
         )?;
         Ok(used == 1)
+    }
+
+    fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
+        Ok(self
+            .tx
+            .query(
+                "SELECT code_hash FROM recovery_code WHERE secret_id = $1 AND used_at IS NULL",
+                &[&id],
+            )?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<Vec<Vec<u8>>, _>>()?)
     }
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {

@@ -9,7 +9,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn,
+    AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, Scrub, StoreDump, TxFn,
+    SCRUB_PENDING_KEY,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -18,6 +19,10 @@ use crate::vault;
 
 /// How long a command waits for another mfactl process holding the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the scrub after an erasure waits for other connections to move on to the newest
+/// snapshot before it reports the scrub as pending (at open, a pending scrub does not wait).
+const SCRUB_WAIT: Duration = Duration::from_millis(500);
 
 /// A store in one SQLite file.
 pub(crate) struct SqliteBackend {
@@ -71,7 +76,58 @@ impl SqliteBackend {
             .configure()
             .and_then(|_| store.check_and_migrate())
             .map_err(|e| classify(path, e))?;
+        // An earlier command could not empty the write-ahead log of an erased ciphertext:
+        // try again now, without waiting (it stays pending if another reader is still there).
+        let _ = store.scrub_pending(Duration::ZERO);
         Ok(store)
+    }
+
+    /// If a scrub is pending: checkpoints the write-ahead log into the database file and
+    /// truncates it (`PRAGMA wal_checkpoint(TRUNCATE)`), waiting up to `wait` for other
+    /// connections, then clears the marker. With `secure_delete` on, the database file's new
+    /// pages hold no trace of the erased ciphertext, and the emptied log holds none either.
+    fn scrub_pending(&mut self, wait: Duration) -> Result<Scrub> {
+        let pending = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM setting WHERE key = ?1",
+                params![SCRUB_PENDING_KEY],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !pending {
+            return Ok(Scrub::Done);
+        }
+        self.conn.busy_timeout(wait)?;
+        let checkpoint = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        let (busy, log, done) = checkpoint?;
+        if busy != 0 || log != done {
+            return Ok(Scrub::Pending {
+                reason: "another connection to the store holds an older snapshot, so its \
+                         write-ahead log cannot be emptied yet"
+                    .into(),
+            });
+        }
+        // The log is empty: the ciphertext is gone. Clearing the marker writes only the
+        // setting table; if that fails, the next open checkpoints once more, harmlessly.
+        self.conn.busy_timeout(wait)?;
+        let cleared = self.conn.execute(
+            "DELETE FROM setting WHERE key = ?1",
+            params![SCRUB_PENDING_KEY],
+        );
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        let _ = cleared;
+        Ok(Scrub::Done)
     }
 
     /// Creates a store: built in a temporary file beside `path` (schema, then `fill` in one
@@ -206,6 +262,11 @@ impl Backend for SqliteBackend {
     fn write(&mut self, _lock: Lock, f: &mut TxFn<'_>) -> Result<()> {
         self.transaction(TransactionBehavior::Immediate, f)
     }
+
+    fn scrub(&mut self) -> Result<Scrub> {
+        self.scrub_pending(SCRUB_WAIT)
+            .map_err(|e| classify(&self.path, e))
+    }
 }
 
 /// Turns SQLite's generic errors into ones that say what is wrong with the store.
@@ -248,7 +309,9 @@ struct SqliteRows<'a> {
 const USER_COLUMNS: &str = "m.id, m.user, m.status, m.algorithm, m.digits, m.period, m.issuer, \
      m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, m.last_used_step, \
      m.failed_attempts, m.locked_at, \
-     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL)";
+     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
+     EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
+     AND length(r.code_hash) = 32)";
 
 fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
     let algorithm: Algorithm = row.get(3)?;
@@ -262,7 +325,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             period: row.get(5)?,
         },
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(16)? } else { None },
+        secret: if with_secret { row.get(17)? } else { None },
         created_at: row.get(7)?,
         updated_at: row.get(8)?,
         enabled_at: row.get(9)?,
@@ -272,6 +335,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
         failures: row.get(13)?,
         locked_at: row.get(14)?,
         recovery_codes_left: row.get(15)?,
+        recovery_codes_legacy: row.get(16)?,
     })
 }
 
@@ -454,6 +518,14 @@ impl Rows for SqliteRows<'_> {
         Ok(used == 1)
     }
 
+    fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT code_hash FROM recovery_code WHERE secret_id = ?1 AND used_at IS NULL",
+        )?;
+        let rows = stmt.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
             "UPDATE mfa_secret SET failed_attempts = 0, last_used_at = ?2, updated_at = ?2 \
@@ -510,6 +582,10 @@ impl Rows for SqliteRows<'_> {
             .prepare_cached("UPDATE mfa_secret SET secret = ?3 WHERE user = ?1 AND secret = ?2")?
             .execute(params![user.as_str(), old, new])?;
         Ok(changed == 1)
+    }
+
+    fn note_erasure(&mut self) -> Result<()> {
+        self.put_setting(SCRUB_PENDING_KEY, "1")
     }
 
     fn audit(
