@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod paths;
 pub mod qr;

@@ -264,7 +264,7 @@ pub fn generate_identity_file(path: &Path) -> Result<Identities> {
         key.to_public(),
         key.to_string().expose_secret()
     ));
-    write_new_private_file(path, contents.as_bytes())?;
+    crate::files::write_private_new(path, contents.as_bytes(), false)?;
     Ok(Identities::from_key(key, path.display().to_string()))
 }
 
@@ -280,21 +280,6 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     builder
         .create(dir)
         .map_err(|e| Error::io(format!("cannot create directory {}", dir.display()), e))
-}
-
-fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let ctx = || format!("cannot write identity file {}", path.display());
-    let mut f = opts.open(path).map_err(|e| Error::io(ctx(), e))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(ctx(), e))
 }
 
 /// A warning when an identity file is readable or writable by group or others, as ssh gives.
