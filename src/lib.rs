@@ -20,6 +20,7 @@ pub mod model;
 pub mod paths;
 pub mod qr;
 pub mod recovery;
+pub mod redact;
 pub mod settings;
 pub mod store;
 pub mod totp;
