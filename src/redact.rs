@@ -88,7 +88,8 @@ mod tests {
 
     #[test]
     fn message_keeps_the_rest() {
-        let m = message(&format!("invalid \"{KEY}\" and é {KEY}x, done"));
+        let text = format!("invalid \"{KEY}\" and é {KEY}x, done");
+        let m = message(&text);
         assert_eq!(m, format!("invalid \"{REDACTED}\" and é {REDACTED}, done"));
         assert!(matches!(message("plain"), Cow::Borrowed("plain")));
     }

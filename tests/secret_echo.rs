@@ -62,13 +62,16 @@ fn a_key_inside_a_recipient_argument_is_not_echoed() {
     assert!(!env.store_exists());
 }
 
+/// What is tried, the arguments, extra environment variables.
+type Case<'a> = (&'a str, Vec<String>, Vec<(&'a str, String)>);
+
 #[test]
 fn a_key_in_any_other_argument_or_variable_is_not_echoed() {
     let env = TestEnv::initialised();
     env.enroll("alice", &[]);
     let key = fresh_key();
     let before = env.snapshot();
-    let cases: Vec<(&str, Vec<String>, Vec<(&str, String)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "identity path",
             vec!["-i".into(), key.clone(), "show-qr".into(), "alice".into()],
