@@ -429,7 +429,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-i -h -V --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --db --identity --json --actor --help --version"
+            opts="-i -h -V --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --overwrite --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,7 +483,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__export)
-            opts="-y -i -h -V --status --format --yes --db --identity --json --actor --help --version"
+            opts="-o -y -i -h -V --status --format --output --overwrite --yes --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,6 +495,14 @@ _mfactl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "uri csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1111,7 +1119,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__show__subcmd__qr)
-            opts="-i -h -V --force --png --svg --db --identity --json --actor --help --version"
+            opts="-i -h -V --force --png --svg --overwrite --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

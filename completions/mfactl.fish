@@ -71,6 +71,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Repla
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l allow-similar -d 'Enroll a name that looks like an existing user\'s (e.g. `Alice` or a Cyrillic `аlice` next to `alice`): only when they really are different people'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr -d 'Print the QR code even when stdout is not a terminal'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l no-qr -d 'Never print the QR code'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l overwrite -d 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s V -l version -d 'Print version'
@@ -80,6 +81,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l db -d 'The sto
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l force -d 'Show the secret of an enabled user (it is live: anyone who scans it gets codes)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l overwrite -d 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s V -l version -d 'Print version'
@@ -175,9 +177,11 @@ enabled\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Output format' -r -f -a "uri\t'One otpauth:// URI per line'
 csv\t'user,uri with a header line'
 json\t'A JSON array of objects'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s o -l output -d 'Write the export to FILE (a new file, mode 0600) instead of stdout' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l overwrite -d 'Replace FILE if it exists (never through a symbolic link)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'

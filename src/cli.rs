@@ -199,6 +199,11 @@ pub struct QrFileArgs {
     /// Also write the QR code as an SVG image to FILE
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+
+    /// Replace an existing --png/--svg file (a new file is made and renamed over it; a
+    /// symbolic link is still refused)
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Debug, Args)]
@@ -392,6 +397,14 @@ pub struct ExportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ExportFormat::Uri)]
     pub format: ExportFormat,
+
+    /// Write the export to FILE (a new file, mode 0600) instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace FILE if it exists (never through a symbolic link)
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
 
     /// Do not ask for confirmation (required when not on a terminal)
     #[arg(short, long)]

@@ -15,11 +15,13 @@
 
 pub mod audit;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod names;
 pub mod paths;
 pub mod qr;
 pub mod recovery;
+pub mod redact;
 pub mod settings;
 pub mod store;
 pub mod totp;

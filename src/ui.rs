@@ -65,8 +65,26 @@ pub fn report_error(e: &anyhow::Error, json: bool) {
     let kind = lib.map_or("error", |l| l.kind());
     let hint = lib.and_then(|l| l.hint());
     // `{:#}` joins the context chain on one line; `{:?}` would print a backtrace.
-    let message = format!("{e:#}");
+    // Redacted here, where every error passes, whatever input it echoes.
+    let message = mfactl::redact::message(&chain_text(e)).into_owned();
     print_error(kind, &message, hint.as_deref(), json);
+}
+
+/// The error and its causes on one line, as `{:#}` joins them, but without a cause whose text
+/// the line already holds (an error that prints its source would otherwise say it twice).
+fn chain_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn print_error(kind: &str, message: &str, hint: Option<&str>, json: bool) {
@@ -110,7 +128,13 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
             ExitCode::Error
         }
         _ => {
-            let _ = e.print();
+            // clap echoes the offending argument, which may be a private key.
+            let rendered = e.render().to_string();
+            if mfactl::redact::contains_private_key(&rendered) {
+                eprint!("{}", mfactl::redact::message(&rendered));
+            } else {
+                let _ = e.print();
+            }
             if std::env::args_os().any(|a| a == "--json") {
                 // clap's message up to its usage block, on one line, without the "error: " prefix.
                 let rendered = e.render().to_string();
@@ -121,6 +145,7 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
                     .filter(|l| !l.is_empty())
                     .collect::<Vec<_>>()
                     .join(" ");
+                let text = mfactl::redact::message(&text);
                 let text = text.strip_prefix("error: ").unwrap_or(&text);
                 let doc = serde_json::json!({ "error": { "kind": "usage", "message": text, "hint": "run 'mfactl --help'" } });
                 println!("{doc}");

@@ -28,16 +28,14 @@ impl Recipient {
             .map(Recipient)
             .map_err(|_| Error::InvalidRecipient {
                 // A private key pasted by mistake must not be echoed to the terminal or logs.
-                recipient: if text
-                    .trim()
-                    .to_ascii_uppercase()
-                    .starts_with("AGE-SECRET-KEY-")
-                {
-                    "AGE-SECRET-KEY-1... (a private key: pass its public key, from age-keygen -y)"
-                        .into()
-                } else {
-                    text.chars().take(100).collect()
-                },
+                // Anywhere in the text, not only at its start: `MFACTL_AGE_KEY=AGE-SECRET-...`.
+                recipient: crate::redact::input(
+                    text,
+                    "AGE-SECRET-KEY-1... (a private key: pass its public key, from age-keygen -y)",
+                )
+                .chars()
+                .take(100)
+                .collect(),
             })
     }
 }
@@ -115,7 +113,10 @@ impl IdentitySource {
     pub fn describe(&self) -> String {
         match self {
             IdentitySource::Env(_) => "MFACTL_AGE_KEY".into(),
-            IdentitySource::File(p) => p.display().to_string(),
+            // A key passed where a path belongs (`-i AGE-SECRET-KEY-...`) is not echoed.
+            IdentitySource::File(p) => {
+                crate::redact::message(&p.display().to_string()).into_owned()
+            }
         }
     }
 }
@@ -237,7 +238,12 @@ fn decrypt_identity_file(
             "is age-encrypted to a key, not a passphrase; decrypt it first (age -d)".into(),
         );
     }
-    let passphrase = ask_passphrase().map_err(|e| e.to_string())?;
+    // The callback's own identity error already names the source: keep only its reason, or
+    // the message would say "identity X: identity X: ...".
+    let passphrase = ask_passphrase().map_err(|e| match e {
+        Error::Identity { reason, .. } => reason,
+        e => e.to_string(),
+    })?;
     let identity = age::scrypt::Identity::new(passphrase);
     let mut reader = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
@@ -264,7 +270,7 @@ pub fn generate_identity_file(path: &Path) -> Result<Identities> {
         key.to_public(),
         key.to_string().expose_secret()
     ));
-    write_new_private_file(path, contents.as_bytes())?;
+    crate::files::write_private_new(path, contents.as_bytes(), false)?;
     Ok(Identities::from_key(key, path.display().to_string()))
 }
 
@@ -280,21 +286,6 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     builder
         .create(dir)
         .map_err(|e| Error::io(format!("cannot create directory {}", dir.display()), e))
-}
-
-fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let ctx = || format!("cannot write identity file {}", path.display());
-    let mut f = opts.open(path).map_err(|e| Error::io(ctx(), e))?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(ctx(), e))
 }
 
 /// A warning when an identity file is readable or writable by group or others, as ssh gives.

@@ -46,6 +46,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     if let Some(p) = args.period {
         mfactl::model::check_period(p)?;
     }
+    show_qr::check_qr_targets(&args.files)?;
 
     // A new name's rules are checked again, with the look-alike rule, under the store's lock;
     // here so that a bad name does not bootstrap a store. A name already in the store may
@@ -89,8 +90,22 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let ciphertext = vault::encrypt_secret(&recipients, &secret)?;
     let uri = totp::otpauth_uri(&secret, &params, &issuer, &user);
 
-    // Image files first: if one cannot be written, nothing is enrolled.
-    let written = show_qr::write_qr_files(&args.files, &uri)?;
+    // A refusal the store would give anyway comes before any file is written.
+    if !args.force {
+        if let Some(rec) = store.user(&user)? {
+            if rec.status != Status::Disabled {
+                return Err(mfactl::Error::AlreadyEnrolled {
+                    user: user.to_string(),
+                    status: rec.status.to_string(),
+                }
+                .into());
+            }
+        }
+    }
+    // Image files are written to temporary files first: if one cannot be written, nothing is
+    // enrolled; if the enrollment fails, dropping them leaves every target as it was. They are
+    // put in place only once the enrollment has committed.
+    let pending = show_qr::write_qr_files(&args.files, &uri)?;
     let enrollment = Enrollment {
         user: user.clone(),
         params,
@@ -100,22 +115,17 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     };
     // A rekey that commits between reading the recipients and the write gets the secret sealed
     // again, under the store's lock, to the recipients it installed.
-    let outcome = match store.enroll(
+    let outcome = store.enroll(
         &ctx.op(),
         &enrollment,
         args.force,
         &recipients,
         Some(&mut |_, current| vault::encrypt_secret(current, &secret)),
         args.allow_similar,
-    ) {
-        Ok(o) => o,
-        Err(e) => {
-            show_qr::remove_files(&written);
-            return Err(e.into());
-        }
-    };
+    )?;
     // --force replaced a secret: its old ciphertext may linger in the -wal (warned on stderr).
     let _ = super::report_scrub(&store);
+    let written = show_qr::commit_files(pending)?;
 
     let b32 = secret.to_base32();
     if ctx.json() {

@@ -30,11 +30,16 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         Some(ExportStatus::Pending) => UserFilter::Status(Status::Pending),
         Some(ExportStatus::Enabled) => UserFilter::Status(Status::Enabled),
     };
-    let format = if ctx.json() {
+    // With --output, --json is about what stdout says; the file gets the --format asked for.
+    let format = if ctx.json() && args.output.is_none() {
         ExportFormat::Json
     } else {
         args.format
     };
+    // An output file that cannot be created is refused before anything is read or asked.
+    if let Some(path) = &args.output {
+        mfactl::files::check_target(path, args.overwrite)?;
+    }
     let mut store = ctx.open_store()?;
     let records = store.secrets(filter)?;
     confirm_or_refuse(
@@ -97,6 +102,20 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
             Zeroizing::new(String::from_utf8_lossy(&buf).into_owned())
         }
     };
-    print!("{}", out.as_str());
+    match &args.output {
+        None => print!("{}", out.as_str()),
+        Some(path) => {
+            let written = mfactl::files::write_private_new(path, out.as_bytes(), args.overwrite)?;
+            if ctx.json() {
+                ctx.print_json(&json!({ "output": written, "count": rows.len() }))?;
+            } else {
+                crate::ui::info(&format!(
+                    "Wrote {} secrets to {} (mode 0600)",
+                    rows.len(),
+                    written.display()
+                ));
+            }
+        }
+    }
     Ok(ExitCode::Success)
 }

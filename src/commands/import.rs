@@ -76,7 +76,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     if !problems.is_empty() {
         problems.sort_by_key(|(line, _)| *line);
         for (line, msg) in &problems {
-            eprintln!("line {line}: {msg}");
+            // A line may quote the input, and the input may hold a private key.
+            eprintln!("line {line}: {}", mfactl::redact::message(msg));
         }
         return Err(mfactl::Error::invalid(
             "import",
@@ -145,20 +146,44 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
+/// The most `import` reads: far more than any real export (100,000 users are about 15 MB), and
+/// little enough that memory stays bounded whatever it is given (`/dev/zero`, an endless pipe).
+const MAX_INPUT: u64 = 64 * 1024 * 1024;
+
+/// Reads the whole input, at most [`MAX_INPUT`] bytes, as UTF-8 text without a byte order mark.
 fn read_input(file: &str) -> Result<Zeroizing<String>> {
+    let name = if file == "-" { "stdin" } else { file };
     let mut bytes = Zeroizing::new(Vec::new());
-    if file == "-" {
+    let read = if file == "-" {
         std::io::stdin()
+            .lock()
+            .take(MAX_INPUT + 1)
             .read_to_end(&mut bytes)
-            .context("cannot read stdin")?;
     } else {
-        std::fs::File::open(file)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .with_context(|| format!("cannot read {file}"))?;
+        std::fs::File::open(file).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
+    };
+    read.with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(mfactl::Error::invalid(
+            "import",
+            format!(
+                "{name} is larger than {} MiB; split it into smaller files",
+                MAX_INPUT / 1024 / 1024
+            ),
+        )
+        .into());
     }
-    let text = String::from_utf8(bytes.to_vec())
-        .map_err(|_| mfactl::Error::invalid("import", format!("{file} is not UTF-8 text")))?;
-    Ok(Zeroizing::new(text))
+    // Moved, not copied: the only copy of the secrets stays in zeroized memory.
+    let text = String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
+        drop(Zeroizing::new(e.into_bytes()));
+        mfactl::Error::invalid("import", format!("{name} is not UTF-8 text"))
+    })?;
+    let mut text = Zeroizing::new(text);
+    // A byte order mark, as Windows editors write, is not part of the first line.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 type Parsed = (Vec<(usize, ParsedUri)>, Vec<(usize, String)>);

@@ -1,11 +1,10 @@
 //! `mfactl show-qr`: print a user's pairing QR code again (and write image files).
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use mfactl::audit::AuditEvent;
+use mfactl::files::PendingFile;
 use mfactl::model::Status;
 use mfactl::totp;
 use serde_json::json;
@@ -27,6 +26,7 @@ struct ShowQrOutput<'a> {
 
 pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
+    check_qr_targets(&args.files)?;
     let mut store = ctx.open_store()?;
     let rec = store.require_user(&user)?;
     let ciphertext = match (&rec.secret, rec.status) {
@@ -55,17 +55,16 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
         })?;
     let uri = totp::otpauth_uri(&secret, &rec.params, &rec.issuer, &user);
     let qr = render_terminal(&uri)?;
-    let written = write_qr_files(&args.files, &uri)?;
-    // The read is audited before the secret is shown.
-    if let Err(e) = store.record(
+    let pending = write_qr_files(&args.files, &uri)?;
+    // The read is audited before the secret is shown or the files are put in place (if the
+    // audit fails, dropping `pending` removes the temporary files).
+    store.record(
         &ctx.op(),
         AuditEvent::ShowQr,
         Some(&user),
         json!({ "status": rec.status, "forced": args.force }),
-    ) {
-        remove_files(&written);
-        return Err(e.into());
-    }
+    )?;
+    let written = commit_files(pending)?;
     if ctx.json() {
         ctx.print_json(&ShowQrOutput {
             user: &user,
@@ -92,10 +91,30 @@ pub fn render_terminal(uri: &str) -> Result<Zeroizing<String>> {
 
 type Renderer = fn(&str) -> mfactl::Result<Zeroizing<Vec<u8>>>;
 
-/// Writes the PNG/SVG files asked for (mode 0600: they hold the secret). Returns the paths
-/// written, so a caller can remove them if a later step fails.
-pub fn write_qr_files(files: &QrFileArgs, uri: &str) -> Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
+/// The PNG/SVG targets asked for, each checked before anything is written: an existing file
+/// needs `--overwrite`, a symbolic link or a missing directory is refused.
+pub fn check_qr_targets(files: &QrFileArgs) -> Result<()> {
+    if let (Some(png), Some(svg)) = (&files.png, &files.svg) {
+        if png == svg {
+            return Err(mfactl::Error::invalid(
+                "arguments",
+                format!("--png and --svg both name {}", png.display()),
+            )
+            .into());
+        }
+    }
+    for path in [&files.png, &files.svg].into_iter().flatten() {
+        mfactl::files::check_target(path, files.overwrite)?;
+    }
+    Ok(())
+}
+
+/// Writes the PNG/SVG files asked for to temporary files beside their targets (mode 0600:
+/// they hold the secret). Nothing is in place until the caller commits them
+/// ([`commit_files`]); dropping them leaves every target as it was.
+pub fn write_qr_files(files: &QrFileArgs, uri: &str) -> Result<Vec<PendingFile>> {
+    check_qr_targets(files)?;
+    let mut pending = Vec::new();
     let outputs: [(Option<&PathBuf>, Renderer); 2] = [
         (files.png.as_ref(), mfactl::qr::png),
         (files.svg.as_ref(), |u| {
@@ -104,36 +123,16 @@ pub fn write_qr_files(files: &QrFileArgs, uri: &str) -> Result<Vec<PathBuf>> {
     ];
     for (path, render) in outputs {
         let Some(path) = path else { continue };
-        let result = render(uri)
-            .map_err(anyhow::Error::from)
-            .and_then(|bytes| write_private(path, &bytes));
-        if let Err(e) = result {
-            remove_files(&written);
-            return Err(e);
-        }
-        written.push(path.clone());
+        let bytes = render(uri)?;
+        pending.push(PendingFile::write(path, &bytes, files.overwrite)?);
     }
-    Ok(written)
+    Ok(pending)
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Best-effort cleanup of files written before a failure.
-pub fn remove_files(paths: &[PathBuf]) {
-    for p in paths {
-        let _ = fs::remove_file(p);
-    }
+/// Renames the written files into place; returns their paths.
+pub fn commit_files(pending: Vec<PendingFile>) -> Result<Vec<PathBuf>> {
+    pending
+        .into_iter()
+        .map(|p| p.commit().map_err(Into::into))
+        .collect()
 }

@@ -282,7 +282,24 @@ fn classify(path: &Path, e: Error) -> Error {
         return e;
     };
     let reason = se.to_string();
-    match se.sqlite_error_code() {
+    let code = se.sqlite_error_code();
+    // SQLite will not open a `-wal`, `-shm` or `-journal` that is a symbolic link, and says
+    // only "unable to open": name the link rather than call the store read-only.
+    if matches!(
+        code,
+        Some(ErrorCode::CannotOpen) | Some(ErrorCode::ReadOnly)
+    ) {
+        if let Some(link) = symlinked_sidecar(path) {
+            return Error::NotAStore {
+                location: location(path),
+                reason: format!(
+                    "{} is a symbolic link, which SQLite refuses to follow; remove the link",
+                    link.display()
+                ),
+            };
+        }
+    }
+    match code {
         Some(ErrorCode::NotADatabase) => Error::NotAStore {
             location: location(path),
             reason: "it is not an SQLite database".into(),
@@ -297,8 +314,33 @@ fn classify(path: &Path, e: Error) -> Error {
             location: location(path),
             reason,
         },
+        // Said once, in words: SQLite's own text is "disk I/O error" three times over.
+        Some(ErrorCode::DiskFull) | Some(ErrorCode::SystemIoFailure) => Error::Store {
+            message: format!(
+                "cannot write {}: the disk is full, or the store's files cannot be written \
+                 (SQLite I/O error {})",
+                location(path),
+                match se {
+                    rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
+                    _ => 0,
+                }
+            ),
+            source: None,
+        },
         _ => e,
     }
+}
+
+/// The store's `-wal`, `-shm` or `-journal` file, if one of them is a symbolic link.
+fn symlinked_sidecar(path: &Path) -> Option<PathBuf> {
+    ["-wal", "-shm", "-journal"].into_iter().find_map(|suffix| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let p = PathBuf::from(name);
+        fs::symlink_metadata(&p)
+            .is_ok_and(|m| m.file_type().is_symlink())
+            .then_some(p)
+    })
 }
 
 /// The rows of one open SQLite transaction.
