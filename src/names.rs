@@ -131,32 +131,71 @@ pub enum Lookalike {
     Earlier(usize),
 }
 
+/// The similarity keys of a set of names, computed once: the expensive part of the look-alike
+/// check, which a store builds before it takes its lock and then only tops up.
+#[derive(Clone, Debug, Default)]
+pub struct NameIndex {
+    /// Every similarity key, with the first name that has it.
+    keys: HashMap<String, String>,
+    /// The names indexed so far.
+    names: std::collections::HashSet<String>,
+}
+
+impl NameIndex {
+    /// Indexes `names`.
+    pub fn new(names: &[String]) -> Self {
+        let mut index = NameIndex::default();
+        index.add_missing(names);
+        index
+    }
+
+    /// Indexes those of `names` not indexed yet (names added since the index was built).
+    pub fn add_missing(&mut self, names: &[String]) {
+        for name in names {
+            if self.names.insert(name.clone()) {
+                for key in similarity_keys(name) {
+                    self.keys.entry(key).or_insert_with(|| name.clone());
+                }
+            }
+        }
+    }
+
+    /// For each of `new` (names not yet in the store) that looks like a different indexed name
+    /// or an earlier name of `new`, its index and the first such name. Names equal as text are
+    /// not look-alikes of each other (a duplicate is another kind of problem).
+    pub fn lookalikes(&self, new: &[&str]) -> Vec<(usize, Lookalike)> {
+        let mut batch: HashMap<String, (&str, usize)> = HashMap::new();
+        let mut found = Vec::new();
+        for (i, name) in new.iter().enumerate() {
+            let keys = similarity_keys(name);
+            // A key belongs to the first name that has it: a stored one, else an earlier one.
+            let hit = keys
+                .iter()
+                .filter_map(|k| match self.keys.get(k) {
+                    Some(other) => Some((other.as_str(), Lookalike::Existing(other.clone()))),
+                    None => batch
+                        .get(k)
+                        .map(|(other, j)| (*other, Lookalike::Earlier(*j))),
+                })
+                .find(|(other, _)| other != name);
+            if let Some((_, like)) = hit {
+                found.push((i, like));
+            }
+            for key in keys {
+                if !self.keys.contains_key(&key) {
+                    batch.entry(key).or_insert((*name, i));
+                }
+            }
+        }
+        found
+    }
+}
+
 /// For each of `new` (names not yet in the store) that looks like a different name in
 /// `existing` or earlier in `new`, its index and the first such name. Names equal as text are
 /// not look-alikes of each other (a duplicate is another kind of problem).
 pub fn find_lookalikes(new: &[&str], existing: &[String]) -> Vec<(usize, Lookalike)> {
-    let mut seen: HashMap<String, (&str, Lookalike)> = HashMap::new();
-    for name in existing {
-        for key in similarity_keys(name) {
-            seen.entry(key)
-                .or_insert((name.as_str(), Lookalike::Existing(name.clone())));
-        }
-    }
-    let mut found = Vec::new();
-    for (i, name) in new.iter().enumerate() {
-        let keys = similarity_keys(name);
-        let hit = keys
-            .iter()
-            .filter_map(|k| seen.get(k))
-            .find(|(other, _)| other != name);
-        if let Some((_, like)) = hit {
-            found.push((i, like.clone()));
-        }
-        for key in keys {
-            seen.entry(key).or_insert((*name, Lookalike::Earlier(i)));
-        }
-    }
-    found
+    NameIndex::new(existing).lookalikes(new)
 }
 
 #[cfg(test)]

@@ -355,11 +355,8 @@ fn find_user(rows: &mut dyn Rows, user: &UserName, for_update: bool) -> Result<O
 
 /// Refuses `names` (not yet in the store) that look like another user's name, in the store or
 /// earlier in `names`.
-fn refuse_lookalikes(names: &[&str], existing: &[String]) -> Result<()> {
-    if let Some((i, like)) = crate::names::find_lookalikes(names, existing)
-        .into_iter()
-        .next()
-    {
+fn refuse_lookalikes(names: &[&str], index: &crate::names::NameIndex) -> Result<()> {
+    if let Some((i, like)) = index.lookalikes(names).into_iter().next() {
         let existing = match like {
             crate::names::Lookalike::Existing(name) => name,
             crate::names::Lookalike::Earlier(j) => {
@@ -567,6 +564,18 @@ impl Store {
         self.read(load_recipients)
     }
 
+    /// The similarity keys of every stored name, for the look-alike check of enroll and import
+    /// (`None` when it is not wanted). Computing them is the check's expensive part: it runs
+    /// before the store's lock is taken, so that other commands do not wait for it; under the
+    /// lock only names added meanwhile are indexed.
+    fn name_index(&mut self, allow_similar: bool) -> Result<Option<crate::names::NameIndex>> {
+        if allow_similar {
+            return Ok(None);
+        }
+        let names = self.read(|rows| rows.user_names())?;
+        Ok(Some(crate::names::NameIndex::new(&names)))
+    }
+
     /// One user, with their encrypted secret.
     pub fn user(&mut self, user: &UserName) -> Result<Option<UserRecord>> {
         self.read(|rows| find_user(rows, user, false))
@@ -637,12 +646,14 @@ impl Store {
         allow_similar: bool,
     ) -> Result<EnrollOutcome> {
         let e = enrollment;
+        let mut index = self.name_index(allow_similar)?;
         let outcome = self.write(Lock::Store, |rows| {
             let existing = rows.user(&e.user, true)?;
             if existing.is_none() {
                 e.user.check_new()?;
-                if !allow_similar {
-                    refuse_lookalikes(&[e.user.as_str()], &rows.user_names()?)?;
+                if let Some(index) = index.as_mut() {
+                    index.add_missing(&rows.user_names()?);
+                    refuse_lookalikes(&[e.user.as_str()], index)?;
                 }
             }
             let outcome = match existing.as_ref().map(|r| r.status) {
@@ -694,6 +705,7 @@ impl Store {
         mut reseal: Option<&mut Reseal<'_>>,
         allow_similar: bool,
     ) -> Result<()> {
+        let mut index = self.name_index(allow_similar)?;
         self.write(Lock::Store, |rows| {
             let current = load_recipients(rows)?;
             let names = rows.user_names()?;
@@ -709,8 +721,9 @@ impl Store {
                     e.user.check_new()?;
                 }
             }
-            if !allow_similar {
-                refuse_lookalikes(&new, &names)?;
+            if let Some(index) = index.as_mut() {
+                index.add_missing(&names);
+                refuse_lookalikes(&new, index)?;
             }
             for e in enrollments {
                 let existing = rows.user(&e.user, true)?;
