@@ -1077,7 +1077,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__rekey)
-            opts="-r -y -i -h -V --recipient --new-identity --yes --db --identity --json --actor --help --version"
+            opts="-r -y -i -h -V --recipient --new-identity --check-identity --no-identity-check --yes --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1092,6 +1092,10 @@ _mfactl() {
                     return 0
                     ;;
                 --new-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -159,9 +159,11 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s h -l he
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s V -l version -d 'Print version'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s r -l recipient -d 'New recipient (age1...); repeat for several' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l new-identity -d 'Generate a new identity file at PATH and encrypt to its key (with any --recipient)' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l check-identity -d 'An identity file whose key is among the new recipients, to prove the store stays readable (not needed with --new-identity, or when the current identity\'s key is kept)' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l no-identity-check -d 'Re-encrypt even though no identity at hand holds a new recipient\'s key (the new keys are kept elsewhere, e.g. offline)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s h -l help -d 'Print help'

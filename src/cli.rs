@@ -367,6 +367,16 @@ pub struct RekeyArgs {
     #[arg(long, value_name = "PATH")]
     pub new_identity: Option<PathBuf>,
 
+    /// An identity file whose key is among the new recipients, to prove the store stays
+    /// readable (not needed with --new-identity, or when the current identity's key is kept)
+    #[arg(long, value_name = "PATH", conflicts_with = "no_identity_check")]
+    pub check_identity: Option<PathBuf>,
+
+    /// Re-encrypt even though no identity at hand holds a new recipient's key (the new keys are
+    /// kept elsewhere, e.g. offline)
+    #[arg(long)]
+    pub no_identity_check: bool,
+
     /// Do not ask for confirmation (required when not on a terminal)
     #[arg(short, long)]
     pub yes: bool,

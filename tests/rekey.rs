@@ -104,9 +104,13 @@ fn rekey_to_a_recipient_moves_every_secret_to_it() {
     }
     let new = x25519::Identity::generate();
     let new_pub = new.to_public().to_string();
+    let new_file = env.dir.path().join("new-key.txt");
+    write_identity(&new_file, &new);
     let out = env
         .cmd()
         .args(["--json", "rekey", "--yes", "--recipient", &new_pub])
+        .arg("--check-identity")
+        .arg(&new_file)
         .assert()
         .success();
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
@@ -194,7 +198,8 @@ fn assert_rekey_refused(env: &TestEnv, user: &str) {
     let target = x25519::Identity::generate().to_public().to_string();
     let attempts: [Vec<String>; 2] = [
         vec!["--new-identity".into(), path.display().to_string()],
-        vec!["--recipient".into(), target],
+        // Waived, so that the refusal tested is the undecryptable blob's.
+        vec!["--no-identity-check".into(), "--recipient".into(), target],
     ];
     for extra in attempts {
         let out = env
@@ -292,7 +297,13 @@ fn spawn_rekey(env: &TestEnv, current: &x25519::Identity, target: &str) -> std::
         .env("MFACTL_AGE_KEY", key_text(current))
         .env("MFACTL_ACTOR", "test-operator")
         .env("NO_COLOR", "1")
-        .args(["rekey", "--yes", "--recipient", target])
+        .args([
+            "rekey",
+            "--yes",
+            "--no-identity-check",
+            "--recipient",
+            target,
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -481,4 +492,67 @@ fn passphrase_protected_identity_via_mfactl_passphrase() {
     let new = identity_from_file(&new_path);
     assert_all_under(&env, &secrets, &[&new], &old);
     assert_eq!(recipients_cmd(&env), vec![new.to_public().to_string()]);
+}
+
+/// A valid key that no identity at hand holds (a typo'd `age1...`) would leave every secret
+/// unreadable: refused, store unchanged, unless an identity proves the key or the operator
+/// says the keys are held elsewhere.
+#[test]
+fn rekey_to_a_key_nobody_here_holds_is_refused_unless_proven_or_waived() {
+    let (env, secrets) = populated();
+    let old = identity_from_file(&env.identity);
+    let nobodys = x25519::Identity::generate();
+    let nobodys_pub = nobodys.to_public().to_string();
+    let before = env.snapshot();
+
+    // Refused: neither the current identity nor a check identity holds the new key.
+    let someone_else = env.dir.path().join("someone-else.txt");
+    write_identity(&someone_else, &x25519::Identity::generate());
+    for extra in [
+        vec![],
+        vec![
+            "--check-identity".to_owned(),
+            someone_else.display().to_string(),
+        ],
+    ] {
+        let out = env
+            .cmd()
+            .args(["--json", "rekey", "--yes", "--recipient", &nobodys_pub])
+            .args(&extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["error"]["kind"], "invalid_input", "{doc}");
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("--check-identity") && message.contains("--no-identity-check"),
+            "{message}"
+        );
+        assert_eq!(env.snapshot(), before, "a refused rekey changed the store");
+    }
+    assert_all_under(&env, &secrets, &[&old], &nobodys);
+
+    // Keeping the current key alongside the new one needs no proof.
+    let escrow = x25519::Identity::generate();
+    let old_pub = old.to_public().to_string();
+    env.cmd()
+        .args(["rekey", "--yes", "-r", &old_pub, "-r"])
+        .arg(escrow.to_public().to_string())
+        .assert()
+        .success();
+    assert_all_under(&env, &secrets, &[&old, &escrow], &nobodys);
+
+    // Waived explicitly: done, to the key nobody here holds.
+    env.cmd()
+        .args([
+            "rekey",
+            "--yes",
+            "--no-identity-check",
+            "--recipient",
+            &nobodys_pub,
+        ])
+        .assert()
+        .success();
+    assert_all_under(&env, &secrets, &[&nobodys], &old);
 }

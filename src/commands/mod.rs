@@ -133,7 +133,12 @@ impl Context {
     /// Loads the identity, warning (like ssh) when its file is readable by others, and asking
     /// for the passphrase of a protected file once (MFACTL_PASSPHRASE for scripts).
     pub fn identities(&self) -> Result<Identities> {
-        let source = self.identity_source();
+        self.load_identities(self.identity_source())
+    }
+
+    /// Loads the identity at `source` (with the warnings and passphrase handling of
+    /// [`Context::identities`]).
+    pub fn load_identities(&self, source: IdentitySource) -> Result<Identities> {
         if let IdentitySource::File(path) = &source {
             if let Some(w) = vault::permission_warning(path) {
                 ui::warn(&w);

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use mfactl::model::UserName;
-use mfactl::vault::{self, Recipient};
+use mfactl::vault::{self, IdentitySource, Recipient};
 use serde_json::json;
 
 use super::{confirm_or_refuse, par_map, report_scrub, Context};
@@ -52,6 +52,31 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
     }
     let mut store = ctx.open_store()?;
     let ids = ctx.identities()?;
+    // A valid but mistyped key would leave every secret encrypted to a key nobody has: someone
+    // at hand must hold one of the new keys, unless the operator says they are held elsewhere.
+    if args.new_identity.is_none() && !args.no_identity_check {
+        let mut held = ids.recipients();
+        if let Some(path) = &args.check_identity {
+            held.extend(
+                ctx.load_identities(IdentitySource::File(path.clone()))?
+                    .recipients(),
+            );
+        }
+        if !recipients.iter().any(|r| held.contains(r)) {
+            let checked = match &args.check_identity {
+                Some(p) => format!("the current identity or {}", p.display()),
+                None => "the current identity".to_owned(),
+            };
+            return Err(mfactl::Error::invalid(
+                "recipients",
+                format!(
+                    "no new recipient matches a key of {checked}: after the rekey nobody here could read a secret, so nothing was changed; \
+                     pass --check-identity FILE with an identity for one of the new keys, or --no-identity-check if they are held elsewhere"
+                ),
+            )
+            .into());
+        }
+    }
     let secrets = store.secrets(mfactl::model::UserFilter::All)?;
     let count = secrets.len();
     confirm_or_refuse(
