@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 
 #[cfg(feature = "postgres")]
-use super::pg_conn::{self, PgLocation};
+use super::pg_conn::PgLocation;
 
 /// A store's location, as given with `--db` / `MFACTL_DB`. Displayed with any password masked.
 #[derive(Clone)]
@@ -22,16 +22,25 @@ pub(crate) enum Kind {
     Postgres(PgLocation),
 }
 
-fn looks_like_url(s: &str) -> bool {
-    let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+/// Whether `s` names a PostgreSQL store (postgres:// or postgresql://, case-insensitive scheme).
+pub(crate) fn is_url(s: &str) -> bool {
+    strip_scheme(s).is_some()
+}
+
+/// What follows `postgres://` or `postgresql://`, if `s` starts with either.
+pub(crate) fn strip_scheme(s: &str) -> Option<&str> {
+    ["postgresql://", "postgres://"].iter().find_map(|scheme| {
+        let head = s.get(..scheme.len())?;
+        head.eq_ignore_ascii_case(scheme)
+            .then(|| &s[scheme.len()..])
+    })
 }
 
 impl Location {
     /// A file path, or a `postgres://` / `postgresql://` URL in libpq's syntax.
     pub fn parse(text: &std::ffi::OsStr) -> Result<Location> {
         match text.to_str() {
-            Some(s) if looks_like_url(s) => Self::parse_url(s),
+            Some(s) if is_url(s) => Self::parse_url(s),
             _ => Ok(Self::file(PathBuf::from(text))),
         }
     }
@@ -47,7 +56,6 @@ impl Location {
 
     #[cfg(feature = "postgres")]
     fn parse_url(url: &str) -> Result<Location> {
-        debug_assert!(pg_conn::is_url(url));
         let pg = PgLocation::parse(url)?;
         Ok(Location {
             display: pg.display().to_owned(),

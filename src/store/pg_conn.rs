@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::location::strip_scheme;
 use crate::error::{Error, Result};
 
 /// What [`crate::Error::InvalidInput`] names for every parse error.
@@ -36,20 +37,6 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_APPLICATION_NAME: &str = "mfactl";
 /// Replaces the password wherever it would appear.
 const MASK: &str = "***";
-
-/// Whether `s` names a PostgreSQL store (postgres:// or postgresql://, case-insensitive scheme).
-pub(crate) fn is_url(s: &str) -> bool {
-    strip_scheme(s).is_some()
-}
-
-/// What follows `postgres://` or `postgresql://`, if `s` starts with either.
-fn strip_scheme(s: &str) -> Option<&str> {
-    ["postgresql://", "postgres://"].iter().find_map(|scheme| {
-        let head = s.get(..scheme.len())?;
-        head.eq_ignore_ascii_case(scheme)
-            .then(|| &s[scheme.len()..])
-    })
-}
 
 /// Where the server listens.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -820,7 +807,7 @@ mod tests {
             "PostgreSQL://h",
             "POSTGRES://",
         ] {
-            assert!(is_url(s), "{s}");
+            assert!(super::super::location::is_url(s), "{s}");
         }
         for s in [
             "",
@@ -831,7 +818,7 @@ mod tests {
             "./postgres://x",
             "ééééééééééééééé",
         ] {
-            assert!(!is_url(s), "{s}");
+            assert!(!super::super::location::is_url(s), "{s}");
         }
     }
 
