@@ -288,6 +288,9 @@ pub struct Store {
     backend: Box<dyn Backend>,
     /// What the last scrub after an erasure found.
     last_scrub: Option<Scrub>,
+    /// The similarity keys of the stored names as [`Store::lookalikes`] computed them, kept for
+    /// the enroll or import that follows (it tops them up under the lock).
+    name_index: Option<crate::names::NameIndex>,
 }
 
 impl std::fmt::Debug for Store {
@@ -430,6 +433,7 @@ impl Store {
         Ok(Store {
             backend,
             last_scrub: None,
+            name_index: None,
         })
     }
 
@@ -501,6 +505,7 @@ impl Store {
         Ok(Store {
             backend,
             last_scrub: None,
+            name_index: None,
         })
     }
 
@@ -572,6 +577,9 @@ impl Store {
         if allow_similar {
             return Ok(None);
         }
+        if let Some(index) = self.name_index.take() {
+            return Ok(Some(index));
+        }
         let names = self.read(|rows| rows.user_names())?;
         Ok(Some(crate::names::NameIndex::new(&names)))
     }
@@ -588,7 +596,7 @@ impl Store {
         &mut self,
         names: &[&UserName],
     ) -> Result<Vec<(usize, crate::names::Lookalike)>> {
-        self.read(|rows| {
+        let (index, found) = self.read(|rows| {
             let existing = rows.user_names()?;
             let stored: std::collections::HashSet<&str> =
                 existing.iter().map(String::as_str).collect();
@@ -599,7 +607,9 @@ impl Store {
                 .map(|(i, n)| (i, n.as_str()))
                 .collect();
             let texts: Vec<&str> = new.iter().map(|(_, n)| *n).collect();
-            Ok(crate::names::find_lookalikes(&texts, &existing)
+            let index = crate::names::NameIndex::new(&existing);
+            let found = index
+                .lookalikes(&texts)
                 .into_iter()
                 .map(|(i, like)| {
                     let like = match like {
@@ -610,8 +620,12 @@ impl Store {
                     };
                     (new[i].0, like)
                 })
-                .collect())
-        })
+                .collect();
+            Ok((index, found))
+        })?;
+        // The import that follows reuses these keys instead of computing them again.
+        self.name_index = Some(index);
+        Ok(found)
     }
 
     /// One user, or [`Error::UnknownUser`].
