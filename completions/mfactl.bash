@@ -34,9 +34,6 @@ _mfactl() {
             mfactl,export)
                 cmd="mfactl__subcmd__export"
                 ;;
-            mfactl,generate-docs)
-                cmd="mfactl__subcmd__generate__subcmd__docs"
-                ;;
             mfactl,help)
                 cmd="mfactl__subcmd__help"
                 ;;
@@ -106,9 +103,6 @@ _mfactl() {
             mfactl__subcmd__help,export)
                 cmd="mfactl__subcmd__help__subcmd__export"
                 ;;
-            mfactl__subcmd__help,generate-docs)
-                cmd="mfactl__subcmd__help__subcmd__generate__subcmd__docs"
-                ;;
             mfactl__subcmd__help,help)
                 cmd="mfactl__subcmd__help__subcmd__help"
                 ;;
@@ -155,7 +149,7 @@ _mfactl() {
 
     case "${cmd}" in
         mfactl)
-            opts="-i -h -V --db --identity --json --actor --help --version init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
+            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -177,6 +171,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -185,7 +183,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__completions)
-            opts="-i -h -V --db --identity --json --actor --help --version bash elvish fish powershell zsh"
+            opts="-i -h --db --identity --json --actor --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +203,10 @@ _mfactl() {
                     ;;
                 --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -215,7 +217,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config)
-            opts="-i -h -V --db --identity --json --actor --help --version get set help"
+            opts="-i -h --db --identity --json --actor --color --help get set help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +239,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -245,7 +251,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h -V --db --identity --json --actor --help --version"
+            opts="-i -h --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +271,10 @@ _mfactl() {
                     ;;
                 --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -331,7 +341,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h -V --db --identity --json --actor --help --version"
+            opts="-i -h --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +363,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -361,7 +375,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__copy__subcmd__store)
-            opts="-i -h -V --to --db --identity --json --actor --help --version"
+            opts="-i -h --to --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +401,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -395,7 +413,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__disable)
-            opts="-y -i -h -V --yes --reason --db --identity --json --actor --help --version"
+            opts="-y -i -h --yes --reason --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,6 +439,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -429,7 +451,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-i -h -V --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --overwrite --db --identity --json --actor --help --version"
+            opts="-i -h --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --overwrite --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +497,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -483,7 +509,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__export)
-            opts="-o -y -i -h -V --status --format --output --overwrite --yes --db --identity --json --actor --help --version"
+            opts="-o -y -i -h --status --format --output --overwrite --yes --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,38 +547,8 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mfactl__subcmd__generate__subcmd__docs)
-            opts="-i -h -V --out-dir --db --identity --json --actor --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --out-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --db)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --actor)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -563,7 +559,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help)
-            opts="init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
+            opts="init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,20 +671,6 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help__subcmd__export)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mfactl__subcmd__help__subcmd__generate__subcmd__docs)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -857,7 +839,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__import)
-            opts="-i -h -V --format --status --dry-run --allow-similar --db --identity --json --actor --help --version"
+            opts="-i -h --format --status --dry-run --allow-similar --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -887,6 +869,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -895,7 +881,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__init)
-            opts="-r -i -h -V --recipient --issuer --db --identity --json --actor --help --version"
+            opts="-r -i -h --recipient --issuer --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -929,6 +915,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -937,7 +927,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__list)
-            opts="-i -h -V --status --db --identity --json --actor --help --version"
+            opts="-i -h --status --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +953,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -971,7 +965,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__log)
-            opts="-i -h -V --since --event --limit --db --identity --json --actor --help --version"
+            opts="-i -h --since --event --limit --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,6 +999,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1013,7 +1011,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__recipients)
-            opts="-i -h -V --db --identity --json --actor --help --version"
+            opts="-i -h --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1035,6 +1033,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1043,7 +1045,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__recovery__subcmd__codes)
-            opts="-i -h -V --count --db --identity --json --actor --help --version"
+            opts="-i -h --count --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1069,6 +1071,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1077,7 +1083,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__rekey)
-            opts="-r -y -i -h -V --recipient --new-identity --check-identity --no-identity-check --yes --db --identity --json --actor --help --version"
+            opts="-r -y -i -h --recipient --new-identity --check-identity --no-identity-check --yes --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1115,6 +1121,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1123,7 +1133,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__show__subcmd__qr)
-            opts="-i -h -V --force --png --svg --overwrite --db --identity --json --actor --help --version"
+            opts="-i -h --force --png --svg --overwrite --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1153,6 +1163,10 @@ _mfactl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1161,7 +1175,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__unlock)
-            opts="-i -h -V --db --identity --json --actor --help --version"
+            opts="-i -h --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1181,6 +1195,10 @@ _mfactl() {
                     ;;
                 --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1191,7 +1209,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__verify)
-            opts="-q -i -h -V --recovery --quiet --db --identity --json --actor --help --version"
+            opts="-q -i -h --recovery --quiet --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1211,6 +1229,10 @@ _mfactl() {
                     ;;
                 --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -22,6 +22,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -43,7 +44,6 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
             cand copy-store 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
             cand completions 'Print a shell completion script'
-            cand generate-docs 'Write man pages and completion scripts into a directory (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfactl;init'= {
@@ -54,11 +54,10 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;enroll'= {
             cand --issuer 'Issuer shown in the app [default: the store''s issuer setting]'
@@ -71,6 +70,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --force 'Replace the secret of a user who is already pending or enabled'
             cand --allow-similar 'Enroll a name that looks like an existing user''s (e.g. `Alice` or a Cyrillic `аlice` next to `alice`): only when they really are different people'
             cand --qr 'Print the QR code even when stdout is not a terminal'
@@ -79,8 +79,6 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;show-qr'= {
             cand --png 'Also write the QR code as a PNG image to FILE'
@@ -89,27 +87,25 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --force 'Show the secret of an enabled user (it is live: anyone who scans it gets codes)'
             cand --overwrite 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;verify'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --recovery 'The code is a one-time recovery code, not a TOTP code'
             cand -q 'Print nothing; the exit status is the answer'
             cand --quiet 'Print nothing; the exit status is the answer'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;disable'= {
             cand --reason 'Why, for the audit log (e.g. a ticket number)'
@@ -117,13 +113,12 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand -y 'Do not ask for confirmation (required when not on a terminal)'
             cand --yes 'Do not ask for confirmation (required when not on a terminal)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;list'= {
             cand --status 'Only users in this state'
@@ -131,33 +126,30 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;unlock'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;config'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand get 'Print one setting, or all of them'
             cand set 'Change a setting'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -167,22 +159,20 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;config;set'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;config;help'= {
             cand get 'Print one setting, or all of them'
@@ -203,11 +193,10 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;recovery-codes'= {
             cand --count 'How many codes (1-100)'
@@ -215,11 +204,10 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;rekey'= {
             cand -r 'New recipient (age1...); repeat for several'
@@ -230,25 +218,23 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --no-identity-check 'Re-encrypt even though no identity at hand holds a new recipient''s key (the new keys are kept elsewhere, e.g. offline)'
             cand -y 'Do not ask for confirmation (required when not on a terminal)'
             cand --yes 'Do not ask for confirmation (required when not on a terminal)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;recipients'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;export'= {
             cand --status 'Only users in this state [default: pending and enabled]'
@@ -259,14 +245,13 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --overwrite 'Replace FILE if it exists (never through a symbolic link)'
             cand -y 'Do not ask for confirmation (required when not on a terminal)'
             cand --yes 'Do not ask for confirmation (required when not on a terminal)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;import'= {
             cand --format 'Input format'
@@ -275,13 +260,12 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --dry-run 'Validate and report, change nothing'
             cand --allow-similar 'Import names that look like existing users'' or each other''s'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;copy-store'= {
             cand --to 'The new store: a file path that does not exist yet, or a postgres:// URL of a database without mfactl''s schema'
@@ -289,34 +273,20 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'mfactl;completions'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'mfactl;generate-docs'= {
-            cand --out-dir 'Directory to write `man/` and `completions/` into'
-            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
-            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
-            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
-            cand --actor 'Who is acting, for the audit log [default: the OS user]'
-            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;help'= {
             cand init 'Create a new store'
@@ -335,7 +305,6 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
             cand copy-store 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
             cand completions 'Print a shell completion script'
-            cand generate-docs 'Write man pages and completion scripts into a directory (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mfactl;help;init'= {
@@ -375,8 +344,6 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;help;copy-store'= {
         }
         &'mfactl;help;completions'= {
-        }
-        &'mfactl;help;generate-docs'= {
         }
         &'mfactl;help;help'= {
         }

@@ -5,20 +5,285 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const ENVIRONMENT: &str = "\
-Environment:
-  MFACTL_DB          the store, a path or a postgres:// URL (same as --db)
-  PGPASSWORD         the PostgreSQL password, when the URL has none
-  MFACTL_IDENTITY    the age identity file (same as -i/--identity)
-  MFACTL_AGE_KEY     the identity itself (AGE-SECRET-KEY-1...), for CI secret stores; wins over the file
-  MFACTL_PASSPHRASE  passphrase of a passphrase-protected identity file, for scripts
-  MFACTL_ACTOR       who is acting, for the audit log (same as --actor)
-  NO_COLOR           disables colour
+/// The environment variables mfactl reads: `--help` and the man page's ENVIRONMENT section.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("MFACTL_DB", "the store, a path or a postgres:// URL (same as --db)"),
+    ("PGPASSWORD", "the PostgreSQL password, when the URL has none"),
+    ("MFACTL_IDENTITY", "the age identity file (same as -i/--identity)"),
+    (
+        "MFACTL_AGE_KEY",
+        "the identity itself (AGE-SECRET-KEY-1...), for CI secret stores; wins over the file",
+    ),
+    (
+        "MFACTL_PASSPHRASE",
+        "passphrase of a passphrase-protected identity file, for scripts",
+    ),
+    ("MFACTL_ACTOR", "who is acting, for the audit log (same as --actor)"),
+    ("NO_COLOR", "disables colour when --color is auto (the default)"),
+    ("XDG_DATA_HOME", "where the default store lives (see Files)"),
+    ("XDG_CONFIG_HOME", "where the default identity lives (see Files)"),
+];
 
-Exit status:
-  0  success (verify: the code was accepted)
-  1  verify: the code was rejected
-  2  error: bad arguments or input, unknown user, missing store, identity that cannot decrypt, ...";
+/// The exit policy (see `exit_codes.rs`): `--help` and the man pages' EXIT STATUS section.
+pub const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "success (verify: the code was accepted)"),
+    ("1", "verify: the code was rejected"),
+    (
+        "2",
+        "error: bad arguments or input, unknown user, missing store, identity that cannot \
+         decrypt, ...",
+    ),
+];
+
+/// The files mfactl uses by default: `--help` and the man page's FILES section.
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_DATA_HOME/mfactl/mfactl.db",
+        "the store when neither --db nor MFACTL_DB is given (~/.local/share/mfactl/mfactl.db)",
+    ),
+    (
+        "$XDG_CONFIG_HOME/mfactl/identity.txt",
+        "the age identity (mode 0600) when neither -i nor MFACTL_IDENTITY is given \
+         (~/.config/mfactl/identity.txt); back it up",
+    ),
+];
+
+/// Examples per command (`""` is mfactl itself, `"config set"` a nested one), as (what, command
+/// line) pairs: the end of every `--help` and the man pages' EXAMPLES sections.
+pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "",
+        &[
+            ("Enroll a user (creates the store on first use)", "mfactl enroll alice"),
+            (
+                "Check a code in a script (stdin keeps it out of ps)",
+                "printf '%s\\n' \"$CODE\" | mfactl verify --quiet alice",
+            ),
+            ("Who has what", "mfactl list"),
+        ],
+    ),
+    (
+        "init",
+        &[
+            ("A store encrypted to a new local identity", "mfactl init --issuer \"Acme Corp\""),
+            (
+                "Encrypt to keys you hold elsewhere (an escrow key too)",
+                "mfactl init -r age1ops... -r age1escrow...",
+            ),
+        ],
+    ),
+    (
+        "enroll",
+        &[
+            ("Print the QR code and the otpauth URI", "mfactl enroll alice"),
+            (
+                "Also write the QR code to a file, without printing it",
+                "mfactl enroll alice --no-qr --png alice.png",
+            ),
+            (
+                "Replace the secret of a user who lost their phone",
+                "mfactl enroll alice --force",
+            ),
+        ],
+    ),
+    (
+        "show-qr",
+        &[
+            ("The QR code of a pending user", "mfactl show-qr alice"),
+            ("An enabled user's (their live secret)", "mfactl show-qr alice --force"),
+        ],
+    ),
+    (
+        "verify",
+        &[
+            ("Prompt for the code (hidden) on a terminal", "mfactl verify alice"),
+            (
+                "In a script: the code on stdin, the answer in the exit status",
+                "printf '%s\\n' \"$CODE\" | mfactl verify --quiet alice",
+            ),
+            (
+                "A one-time recovery code",
+                "printf '%s\\n' \"$CODE\" | mfactl verify --recovery alice",
+            ),
+        ],
+    ),
+    (
+        "disable",
+        &[(
+            "Without a question, with a reason for the audit log",
+            "mfactl disable alice --yes --reason \"ticket 4711: lost phone\"",
+        )],
+    ),
+    (
+        "list",
+        &[
+            ("Everyone", "mfactl list"),
+            ("Who is locked out, for a script", "mfactl --json list --status locked"),
+        ],
+    ),
+    ("unlock", &[("After too many wrong codes", "mfactl unlock alice")]),
+    (
+        "config",
+        &[
+            ("Every setting", "mfactl config get"),
+            ("The name authenticator apps show", "mfactl config set issuer \"Acme Corp\""),
+        ],
+    ),
+    ("config get", &[("One setting", "mfactl config get skew")]),
+    (
+        "config set",
+        &[
+            ("Lock a user after 3 wrong codes", "mfactl config set max-failures 3"),
+            ("Accept only the current time step", "mfactl config set skew 0"),
+        ],
+    ),
+    (
+        "log",
+        &[
+            ("One user's last day", "mfactl log alice --since 24h"),
+            ("Rejected codes, newest 20", "mfactl log --event verify-rejected --limit 20"),
+        ],
+    ),
+    (
+        "recovery-codes",
+        &[("Five codes for an enabled user", "mfactl recovery-codes alice --count 5")],
+    ),
+    (
+        "rekey",
+        &[
+            (
+                "Move to a new identity file",
+                "mfactl rekey --new-identity ~/.config/mfactl/new.txt --yes",
+            ),
+            (
+                "Encrypt to keys kept elsewhere (no identity here holds them)",
+                "mfactl rekey -r age1ops... -r age1escrow... --no-identity-check --yes",
+            ),
+        ],
+    ),
+    ("recipients", &[("The store's public keys", "mfactl recipients")]),
+    (
+        "export",
+        &[(
+            "A backup of every secret, as CSV in a new 0600 file",
+            "mfactl export --format csv --output secrets.csv --yes",
+        )],
+    ),
+    (
+        "import",
+        &[
+            ("Check a file first, change nothing", "mfactl import users.txt --dry-run"),
+            ("CSV (user,uri) from stdin", "mfactl import --format csv - < users.csv"),
+        ],
+    ),
+    (
+        "copy-store",
+        &[(
+            "Move the local file to a shared PostgreSQL database",
+            "mfactl copy-store --to 'postgresql://mfactl@db/mfactl'",
+        )],
+    ),
+    (
+        "completions",
+        &[(
+            "Install bash completions for the current user",
+            "mfactl completions bash > ~/.local/share/bash-completion/completions/mfactl",
+        )],
+    ),
+];
+
+/// The examples of the command at `path` (`""`, `"verify"`, `"config set"`).
+pub fn examples(path: &str) -> &'static [(&'static str, &'static str)] {
+    EXAMPLES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(&[], |(_, e)| *e)
+}
+
+/// `  NAME  text` rows, the text wrapped to fit 80 columns.
+fn help_table(title: &str, rows: &[(&str, &str)]) -> String {
+    const WIDTH: usize = 80;
+    let name_width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut out = format!("{title}:\n");
+    for (name, text) in rows {
+        let indent = if name_width + 4 > 30 { 6 } else { name_width + 4 };
+        let mut line = if indent == 6 {
+            out.push_str(&format!("  {name}\n"));
+            " ".repeat(indent)
+        } else {
+            format!("  {name:name_width$}  ")
+        };
+        let mut empty = true;
+        for word in text.split_whitespace() {
+            if !empty && line.len() + 1 + word.len() > WIDTH {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(indent);
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+            empty = false;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The Examples section of `--help`.
+fn examples_help(examples: &[(&str, &str)]) -> String {
+    let mut out = String::from("Examples:\n");
+    for (i, (what, line)) in examples.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("  # {what}\n  {line}\n"));
+    }
+    out
+}
+
+/// The command line as mfactl parses it: [`Cli`] with the Examples (and, for mfactl itself,
+/// the environment, exit status and files) at the end of every `--help`.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    fn add(cmd: clap::Command, prefix: &str) -> clap::Command {
+        let mut text = String::new();
+        if prefix.is_empty() {
+            text.push_str(&help_table("Environment", ENVIRONMENT));
+            text.push('\n');
+            text.push_str(&help_table("Exit status", EXIT_STATUS));
+            text.push('\n');
+            text.push_str(&help_table("Files", FILES));
+            text.push('\n');
+        }
+        let examples = examples(prefix);
+        if !examples.is_empty() {
+            text.push_str(&examples_help(examples));
+        }
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        let mut cmd = if text.is_empty() {
+            cmd
+        } else {
+            cmd.after_help(text.trim_end().to_owned())
+        };
+        for name in names {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix} {name}")
+            };
+            cmd = cmd.mut_subcommand(name, |s| add(s, &path));
+        }
+        cmd
+    }
+    add(Cli::command(), "")
+}
 
 /// Administer TOTP multi-factor authentication over an age-encrypted store (SQLite or PostgreSQL).
 ///
@@ -29,7 +294,6 @@ Exit status:
 #[command(
     name = "mfactl",
     version,
-    after_help = ENVIRONMENT,
     arg_required_else_help = true,
     propagate_version = true
 )]
@@ -81,6 +345,27 @@ pub struct GlobalArgs {
         value_name = "NAME"
     )]
     pub actor: Option<String>,
+
+    /// When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto
+    )]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    /// Always, even when piped or with NO_COLOR
+    Always,
+    /// Never
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,14 +5,18 @@ mod commands;
 mod exit_codes;
 mod ui;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> std::process::ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cmd = cli::command().color(ui::colour_choice_from_args());
+    let cli = match cmd
+        .try_get_matches()
+        .and_then(|m| cli::Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => return ui::report_usage_error(e).into(),
     };
-    ui::init_colours();
+    ui::init_colours(cli.global.color);
     let json = cli.global.json;
     match commands::run(cli) {
         Ok(code) => code.into(),

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::cli::ColorWhen;
 use crate::exit_codes::ExitCode;
 
 /// Prompts only when a person is there: stdin and stdout both terminals.
@@ -14,11 +15,45 @@ fn no_color() -> bool {
         || std::env::var_os("TERM").is_some_and(|t| t == "dumb")
 }
 
-/// Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org).
-pub fn init_colours() {
-    let off = no_color();
-    console::set_colors_enabled(!off && std::io::stdout().is_terminal());
-    console::set_colors_enabled_stderr(!off && std::io::stderr().is_terminal());
+/// `--color`: `auto` colours only on a terminal, never with `NO_COLOR` set
+/// (https://no-color.org); `always` and `never` override both.
+pub fn init_colours(when: ColorWhen) {
+    let (out, err) = match when {
+        ColorWhen::Always => (true, true),
+        ColorWhen::Never => (false, false),
+        ColorWhen::Auto => {
+            let off = no_color();
+            (
+                !off && std::io::stdout().is_terminal(),
+                !off && std::io::stderr().is_terminal(),
+            )
+        }
+    };
+    console::set_colors_enabled(out);
+    console::set_colors_enabled_stderr(err);
+}
+
+/// `--color` as given on the command line, read before clap parses it so that clap's own
+/// help and errors follow it too (`auto` when absent or not understood: clap reports that).
+pub fn colour_choice_from_args() -> clap::ColorChoice {
+    let mut args = std::env::args_os().skip(1);
+    let mut value = None;
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--color" {
+            value = args.next();
+        } else if let Some(v) = arg.to_str().and_then(|a| a.strip_prefix("--color=")) {
+            value = Some(v.into());
+        }
+    }
+    match value.as_ref().and_then(|v| v.to_str()) {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ if no_color() => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    }
 }
 
 /// Styles for status words, honouring [`init_colours`].
@@ -123,7 +158,7 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
         // A bare `mfactl`: `arg_required_else_help` does not fire when MFACTL_* variables
         // supply global options, but the person still wants the help, not an error.
         ErrorKind::MissingSubcommand if std::env::args_os().len() <= 1 => {
-            let help = <crate::cli::Cli as clap::CommandFactory>::command().render_help();
+            let help = crate::cli::command().render_help();
             eprint!("{help}");
             ExitCode::Error
         }
