@@ -24,8 +24,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create a new store'
@@ -91,8 +91,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --force 'Show the secret of an enabled user (it is live: anyone who scans it gets codes)'
             cand --overwrite 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;verify'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -117,8 +117,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -y 'Do not ask for confirmation (required when not on a terminal)'
             cand --yes 'Do not ask for confirmation (required when not on a terminal)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;list'= {
             cand --status 'Only users in this state'
@@ -138,8 +138,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;config'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -148,8 +148,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand get 'Print one setting, or all of them'
             cand set 'Change a setting'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -161,8 +161,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;config;set'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -195,8 +195,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;recovery-codes'= {
             cand --count 'How many codes (1-100)'
@@ -206,8 +206,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;rekey'= {
             cand -r 'New recipient (age1...); repeat for several'
@@ -223,8 +223,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -y 'Do not ask for confirmation (required when not on a terminal)'
             cand --yes 'Do not ask for confirmation (required when not on a terminal)'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;recipients'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -233,8 +233,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;export'= {
             cand --status 'Only users in this state [default: pending and enabled]'
@@ -285,8 +285,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;help'= {
             cand init 'Create a new store'

@@ -27,11 +27,11 @@ end
 complete -c mfactl -n "__fish_mfactl_needs_command" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_needs_command" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_needs_command" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_needs_command" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_needs_command" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_needs_command" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_needs_command" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_needs_command" -s V -l version -d 'Print version'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "init" -d 'Create a new store'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "enroll" -d 'Enroll a user: a fresh secret, its pairing QR code and otpauth URI'
@@ -55,9 +55,9 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand init" -l issuer -d 'Issuer
 complete -c mfactl -n "__fish_mfactl_using_subcommand init" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand init" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand init" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand init" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand init" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand init" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l issuer -d 'Issuer shown in the app [default: the store\'s issuer setting]' -r
@@ -71,9 +71,9 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l svg -d 'Also wr
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Replace the secret of a user who is already pending or enabled'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l allow-similar -d 'Enroll a name that looks like an existing user\'s (e.g. `Alice` or a Cyrillic `аlice` next to `alice`): only when they really are different people'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr -d 'Print the QR code even when stdout is not a terminal'
@@ -86,19 +86,19 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l svg -d 'Also w
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l force -d 'Show the secret of an enabled user (it is live: anyone who scans it gets codes)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l overwrite -d 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l recovery -d 'The code is a one-time recovery code, not a TOTP code'
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -s q -l quiet -d 'Print nothing; the exit status is the answer'
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
@@ -107,12 +107,12 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l reason -d 'Why
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l status -d 'Only users in this state' -r -f -a "pending\t''
 enabled\t''
 disabled\t''
@@ -120,44 +120,44 @@ locked\t'Locked out by too many failed verifications'"
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -f -a "get" -d 'Print one setting, or all of them'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -f -a "set" -d 'Change a setting'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one setting, or all of them'
@@ -169,41 +169,41 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l limit -d 'At most 
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l count -d 'How many codes (1-100)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s r -l recipient -d 'New recipient (age1...); repeat for several' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l new-identity -d 'Generate a new identity file at PATH and encrypt to its key (with any --recipient)' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l check-identity -d 'An identity file whose key is among the new recipients, to prove the store stays readable (not needed with --new-identity, or when the current identity\'s key is kept)' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l no-identity-check -d 'Re-encrypt even though no identity at hand holds a new recipient\'s key (the new keys are kept elsewhere, e.g. offline)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l status -d 'Only users in this state [default: pending and enabled]' -r -f -a "pending\t''
 enabled\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Output format' -r -f -a "uri\t'One otpauth:// URI per line'
@@ -213,9 +213,9 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s o -l output -d 
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l overwrite -d 'Replace FILE if it exists (never through a symbolic link)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
@@ -227,9 +227,9 @@ enabled\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l dry-run -d 'Validate and report, change nothing'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l allow-similar -d 'Import names that look like existing users\' or each other\'s'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
@@ -238,19 +238,19 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l to -d 'The 
 complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
-always\t'Always, even when piped or with NO_COLOR'
-never\t'Never'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "init" -d 'Create a new store'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "enroll" -d 'Enroll a user: a fresh secret, its pairing QR code and otpauth URI'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "show-qr" -d 'Print a user\'s pairing QR code and otpauth URI again'

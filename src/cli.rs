@@ -360,11 +360,9 @@ pub struct GlobalArgs {
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
-    /// On a terminal, unless NO_COLOR is set
+    // Not doc comments: clap would list each value on a line of its own in `--help`.
     Auto,
-    /// Always, even when piped or with NO_COLOR
     Always,
-    /// Never
     Never,
 }
 

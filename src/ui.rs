@@ -163,6 +163,7 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
             ExitCode::Error
         }
         _ => {
+            let e = misplaced_option(e);
             // clap echoes the offending argument, which may be a private key.
             let rendered = e.render().to_string();
             if mfactl::redact::contains_private_key(&rendered) {
@@ -204,4 +205,105 @@ pub fn progress(len: usize, what: &str, json: bool) -> indicatif::ProgressBar {
     }
     bar.set_message(what.to_owned());
     bar
+}
+
+/// An unknown option that belongs to another subcommand (`verify --reason`): clap would
+/// suggest its own `--version` or `--help` by spelling alone, with a usage line that holds
+/// the suggestion (`mfactl verify --version <USER>`). Such an error names the subcommands that
+/// have the option instead, and shows the subcommand's own usage line. Other errors (an option
+/// no subcommand has, `--versio`), and suggestions of the subcommand's real options (`--recovry` for `--recovery`), stay clap's.
+fn misplaced_option(e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
+    }
+    let Some(ContextValue::String(invalid)) = e.get(ContextKind::InvalidArg) else {
+        return e;
+    };
+    let Some(long) = invalid.strip_prefix("--") else {
+        return e;
+    };
+    let long = long.split('=').next().unwrap_or(long);
+    let builtin = matches!(
+        e.get(ContextKind::SuggestedArg),
+        Some(ContextValue::String(s)) if s == "--version" || s == "--help"
+    );
+    if e.get(ContextKind::SuggestedArg).is_some() && !builtin {
+        return e;
+    }
+    let mut root = crate::cli::command();
+    root.build();
+    let mut owners = Vec::new();
+    commands_with_option(&root, long, &mut owners);
+    if owners.is_empty() {
+        return e;
+    }
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut cmd = current_subcommand(&root, &args).clone();
+    let mut fixed = clap::Error::new(ErrorKind::UnknownArgument).with_cmd(&cmd);
+    fixed.insert(
+        ContextKind::InvalidArg,
+        ContextValue::String(invalid.clone()),
+    );
+    let names = owners
+        .iter()
+        .map(|o| format!("'{o}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let tip = format!("'--{long}' is an option of {names}");
+    fixed.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+    fixed.insert(ContextKind::Usage, ContextValue::StyledStr(cmd.render_usage()));
+    fixed
+}
+
+/// The names (`mfactl disable`) of the subcommands with a long option `--long` of their own.
+fn commands_with_option(cmd: &clap::Command, long: &str, out: &mut Vec<String>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub
+            .get_arguments()
+            .any(|a| !a.is_global_set() && !a.is_hide_set() && a.get_long() == Some(long))
+        {
+            out.push(sub.get_bin_name().unwrap_or(sub.get_name()).to_owned());
+        }
+        commands_with_option(sub, long, out);
+    }
+}
+
+/// The subcommand the arguments name (skipping options and their values), as far as they go.
+fn current_subcommand<'c>(root: &'c clap::Command, args: &[String]) -> &'c clap::Command {
+    let mut cmd = root;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if arg == "--" {
+            break;
+        }
+        if let Some(long) = arg.strip_prefix("--") {
+            let takes_value = !long.contains('=')
+                && cmd
+                    .get_arguments()
+                    .any(|a| a.get_long() == Some(long) && a.get_action().takes_values());
+            if takes_value {
+                i += 1;
+            }
+        } else if let Some(short) = arg.strip_prefix('-').filter(|s| s.chars().count() == 1) {
+            let takes_value = cmd.get_arguments().any(|a| {
+                a.get_short().map(String::from).as_deref() == Some(short)
+                    && a.get_action().takes_values()
+            });
+            if takes_value {
+                i += 1;
+            }
+        } else if let Some(sub) = cmd.find_subcommand(arg) {
+            cmd = sub;
+        }
+    }
+    cmd
 }
