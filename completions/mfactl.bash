@@ -251,7 +251,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h --db --identity --json --actor --color --help"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,7 +341,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h --db --identity --json --actor --color --help"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -976,7 +976,7 @@ _mfactl() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "init enroll re-enroll confirm verify-accepted verify-rejected lock unlock disable show-qr recovery-codes export import rekey config-set copy-store" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -1249,4 +1249,41 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
     complete -F _mfactl -o nosort -o bashdefault -o default mfactl
 else
     complete -F _mfactl -o bashdefault -o default mfactl
+fi
+
+# User names from the store (`mfactl __complete-users`), where a command takes one.
+_mfactl_users() {
+    local cur=${COMP_WORDS[COMP_CWORD]} w sub= db=() name
+    local -i i npos=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        case $w in
+            --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--since|--event|--limit|--count|--new-identity|--check-identity|--format|--output|-o|--to) i+=1 ;;
+            -*) ;;
+            *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
+        esac
+    done
+    # The word is an option's value (`--db <TAB>`), or an option.
+    ((i > COMP_CWORD)) && return 1
+    [[ $cur == -* ]] && return 1
+    case "$sub:$npos" in
+        show-qr:0|verify:0|disable:0|unlock:0|log:0|recovery-codes:0) ;;
+        *) return 1 ;;
+    esac
+    COMPREPLY=()
+    while IFS= read -r name; do
+        COMPREPLY+=("$(printf '%q' "$name")")
+    done < <("${COMP_WORDS[0]}" "${db[@]}" __complete-users -- "$cur" 2>/dev/null </dev/null)
+    return 0
+}
+
+_mfactl_with_users() {
+    _mfactl_users || _mfactl "$@"
+}
+
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _mfactl_with_users -o nosort -o bashdefault -o default mfactl
+else
+    complete -F _mfactl_with_users -o bashdefault -o default mfactl
 fi

@@ -164,7 +164,22 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_su
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a setting'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l since -d 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z) or a duration ago (30m, 24h, 7d)' -r
-complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l event -d 'Only this event (enroll, verify-rejected, disable, ...)' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l event -d 'Only this event (enroll, verify-rejected, disable, ...)' -r -f -a "init\t''
+enroll\t''
+re-enroll\t''
+confirm\t''
+verify-accepted\t''
+verify-rejected\t''
+lock\t''
+unlock\t''
+disable\t''
+show-qr\t''
+recovery-codes\t''
+export\t''
+import\t''
+rekey\t''
+config-set\t''
+copy-store\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l limit -d 'At most N events' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -270,3 +285,33 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print one setting, or all of them'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Change a setting'
+
+# User names from the store (`mfactl __complete-users`), where a command takes one.
+function __fish_mfactl_users
+    set -l words (commandline -opc)
+    set -l db
+    set -l sub
+    set -l npos 0
+    set -l i 2
+    while test $i -le (count $words)
+        set -l w $words[$i]
+        if test "$w" = --db
+            set i (math $i + 1)
+            set db --db $words[$i]
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --reason --status --since --event --limit --count --new-identity --check-identity --format --output -o --to
+            set i (math $i + 1)
+        else if string match -q -- '-*' $w
+        else if test -z "$sub"
+            set sub $w
+        else
+            set npos (math $npos + 1)
+        end
+        set i (math $i + 1)
+    end
+    # The token is an option's value (`--db <TAB>`).
+    test $i -gt (math (count $words) + 1); and return
+    if test $npos -eq 0; and contains -- "$sub" show-qr verify disable unlock log recovery-codes
+        $words[1] $db __complete-users -- (commandline -ct) 2>/dev/null </dev/null
+    end
+end
+complete -c mfactl -f -n "__fish_mfactl_using_subcommand show-qr verify disable unlock log recovery-codes" -a "(__fish_mfactl_users)"

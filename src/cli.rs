@@ -7,9 +7,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The environment variables mfactl reads: `--help` and the man page's ENVIRONMENT section.
 pub const ENVIRONMENT: &[(&str, &str)] = &[
-    ("MFACTL_DB", "the store, a path or a postgres:// URL (same as --db)"),
-    ("PGPASSWORD", "the PostgreSQL password, when the URL has none"),
-    ("MFACTL_IDENTITY", "the age identity file (same as -i/--identity)"),
+    (
+        "MFACTL_DB",
+        "the store, a path or a postgres:// URL (same as --db)",
+    ),
+    (
+        "PGPASSWORD",
+        "the PostgreSQL password, when the URL has none",
+    ),
+    (
+        "MFACTL_IDENTITY",
+        "the age identity file (same as -i/--identity)",
+    ),
     (
         "MFACTL_AGE_KEY",
         "the identity itself (AGE-SECRET-KEY-1...), for CI secret stores; wins over the file",
@@ -18,10 +27,19 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "MFACTL_PASSPHRASE",
         "passphrase of a passphrase-protected identity file, for scripts",
     ),
-    ("MFACTL_ACTOR", "who is acting, for the audit log (same as --actor)"),
-    ("NO_COLOR", "disables colour when --color is auto (the default)"),
+    (
+        "MFACTL_ACTOR",
+        "who is acting, for the audit log (same as --actor)",
+    ),
+    (
+        "NO_COLOR",
+        "disables colour when --color is auto (the default)",
+    ),
     ("XDG_DATA_HOME", "where the default store lives (see Files)"),
-    ("XDG_CONFIG_HOME", "where the default identity lives (see Files)"),
+    (
+        "XDG_CONFIG_HOME",
+        "where the default identity lives (see Files)",
+    ),
 ];
 
 /// The exit policy (see `exit_codes.rs`): `--help` and the man pages' EXIT STATUS section.
@@ -54,7 +72,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "",
         &[
-            ("Enroll a user (creates the store on first use)", "mfactl enroll alice"),
+            (
+                "Enroll a user (creates the store on first use)",
+                "mfactl enroll alice",
+            ),
             (
                 "Check a code in a script (stdin keeps it out of ps)",
                 "printf '%s\\n' \"$CODE\" | mfactl verify --quiet alice",
@@ -65,7 +86,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "init",
         &[
-            ("A store encrypted to a new local identity", "mfactl init --issuer \"Acme Corp\""),
+            (
+                "A store encrypted to a new local identity",
+                "mfactl init --issuer \"Acme Corp\"",
+            ),
             (
                 "Encrypt to keys you hold elsewhere (an escrow key too)",
                 "mfactl init -r age1ops... -r age1escrow...",
@@ -75,7 +99,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "enroll",
         &[
-            ("Print the QR code and the otpauth URI", "mfactl enroll alice"),
+            (
+                "Print the QR code and the otpauth URI",
+                "mfactl enroll alice",
+            ),
             (
                 "Also write the QR code to a file, without printing it",
                 "mfactl enroll alice --no-qr --png alice.png",
@@ -90,13 +117,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "show-qr",
         &[
             ("The QR code of a pending user", "mfactl show-qr alice"),
-            ("An enabled user's (their live secret)", "mfactl show-qr alice --force"),
+            (
+                "An enabled user's (their live secret)",
+                "mfactl show-qr alice --force",
+            ),
         ],
     ),
     (
         "verify",
         &[
-            ("Prompt for the code (hidden) on a terminal", "mfactl verify alice"),
+            (
+                "Prompt for the code (hidden) on a terminal",
+                "mfactl verify alice",
+            ),
             (
                 "In a script: the code on stdin, the answer in the exit status",
                 "printf '%s\\n' \"$CODE\" | mfactl verify --quiet alice",
@@ -118,35 +151,56 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "list",
         &[
             ("Everyone", "mfactl list"),
-            ("Who is locked out, for a script", "mfactl --json list --status locked"),
+            (
+                "Who is locked out, for a script",
+                "mfactl --json list --status locked",
+            ),
         ],
     ),
-    ("unlock", &[("After too many wrong codes", "mfactl unlock alice")]),
+    (
+        "unlock",
+        &[("After too many wrong codes", "mfactl unlock alice")],
+    ),
     (
         "config",
         &[
             ("Every setting", "mfactl config get"),
-            ("The name authenticator apps show", "mfactl config set issuer \"Acme Corp\""),
+            (
+                "The name authenticator apps show",
+                "mfactl config set issuer \"Acme Corp\"",
+            ),
         ],
     ),
     ("config get", &[("One setting", "mfactl config get skew")]),
     (
         "config set",
         &[
-            ("Lock a user after 3 wrong codes", "mfactl config set max-failures 3"),
-            ("Accept only the current time step", "mfactl config set skew 0"),
+            (
+                "Lock a user after 3 wrong codes",
+                "mfactl config set max-failures 3",
+            ),
+            (
+                "Accept only the current time step",
+                "mfactl config set skew 0",
+            ),
         ],
     ),
     (
         "log",
         &[
             ("One user's last day", "mfactl log alice --since 24h"),
-            ("Rejected codes, newest 20", "mfactl log --event verify-rejected --limit 20"),
+            (
+                "Rejected codes, newest 20",
+                "mfactl log --event verify-rejected --limit 20",
+            ),
         ],
     ),
     (
         "recovery-codes",
-        &[("Five codes for an enabled user", "mfactl recovery-codes alice --count 5")],
+        &[(
+            "Five codes for an enabled user",
+            "mfactl recovery-codes alice --count 5",
+        )],
     ),
     (
         "rekey",
@@ -161,7 +215,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             ),
         ],
     ),
-    ("recipients", &[("The store's public keys", "mfactl recipients")]),
+    (
+        "recipients",
+        &[("The store's public keys", "mfactl recipients")],
+    ),
     (
         "export",
         &[(
@@ -172,8 +229,14 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "import",
         &[
-            ("Check a file first, change nothing", "mfactl import users.txt --dry-run"),
-            ("CSV (user,uri) from stdin", "mfactl import --format csv - < users.csv"),
+            (
+                "Check a file first, change nothing",
+                "mfactl import users.txt --dry-run",
+            ),
+            (
+                "CSV (user,uri) from stdin",
+                "mfactl import --format csv - < users.csv",
+            ),
         ],
     ),
     (
@@ -206,7 +269,11 @@ fn help_table(title: &str, rows: &[(&str, &str)]) -> String {
     let name_width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     let mut out = format!("{title}:\n");
     for (name, text) in rows {
-        let indent = if name_width + 4 > 30 { 6 } else { name_width + 4 };
+        let indent = if name_width + 4 > 30 {
+            6
+        } else {
+            name_width + 4
+        };
         let mut line = if indent == 6 {
             out.push_str(&format!("  {name}\n"));
             " ".repeat(indent)
@@ -439,6 +506,18 @@ pub enum Command {
     /// Write man pages and completion scripts into a directory (for packagers)
     #[command(hide = true)]
     GenerateDocs(GenerateDocsArgs),
+
+    /// Print the store's user names that start with PREFIX, one a line, for the completion
+    /// scripts; prints nothing, and exits 0, on any error
+    #[command(name = "__complete-users", hide = true)]
+    CompleteUsers(CompleteUsersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteUsersArgs {
+    /// What the user has typed so far
+    #[arg(allow_hyphen_values = true, default_value = "")]
+    pub prefix: String,
 }
 
 #[derive(Debug, Args)]
@@ -596,6 +675,7 @@ pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
         /// issuer, skew, max-failures, algorithm, digits or period
+        #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
     },
     /// Change a setting
@@ -604,12 +684,20 @@ pub enum ConfigCommand {
     /// max-failures: failed codes before a lockout (1-100, default 5); algorithm, digits,
     /// period: defaults for new enrollments.
     Set {
-        /// The setting's name
+        /// The setting's name: issuer, skew, max-failures, algorithm, digits or period
+        #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: String,
         /// Its new value
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
+}
+
+/// The names `config get`/`config set` take (completed by the shells).
+fn setting_keys() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        mfactl::settings::SettingKey::ALL.iter().map(|k| k.as_str()),
+    )
 }
 
 #[derive(Debug, Args)]
@@ -622,7 +710,14 @@ pub struct LogArgs {
     pub since: Option<String>,
 
     /// Only this event (enroll, verify-rejected, disable, ...)
-    #[arg(long, value_name = "EVENT")]
+    #[arg(
+        long,
+        value_name = "EVENT",
+        value_parser = clap::builder::PossibleValuesParser::new(
+            mfactl::audit::AuditEvent::ALL.iter().map(|e| e.as_str())
+        ),
+        hide_possible_values = true
+    )]
     pub event: Option<String>,
 
     /// At most N events

@@ -258,7 +258,10 @@ fn misplaced_option(e: clap::Error) -> clap::Error {
         ContextKind::Suggested,
         ContextValue::StyledStrs(vec![tip.into()]),
     );
-    fixed.insert(ContextKind::Usage, ContextValue::StyledStr(cmd.render_usage()));
+    fixed.insert(
+        ContextKind::Usage,
+        ContextValue::StyledStr(cmd.render_usage()),
+    );
     fixed
 }
 

@@ -14,9 +14,209 @@ use crate::cli::{self, CompletionsArgs, GenerateDocsArgs};
 use crate::exit_codes::ExitCode;
 
 pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
-    let mut cmd = completion_command();
-    clap_complete::generate(args.shell, &mut cmd, "mfactl", &mut std::io::stdout());
+    use std::io::Write as _;
+    std::io::stdout()
+        .write_all(&script(args.shell)?)
+        .context("cannot write to stdout")?;
     Ok(ExitCode::Success)
+}
+
+/// clap_complete's script for `shell`, then (bash, zsh, fish) the glue that completes user
+/// names through `mfactl __complete-users`.
+fn script(shell: Shell) -> Result<Vec<u8>> {
+    let mut cmd = completion_command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "mfactl", &mut buf);
+    let text = String::from_utf8(buf).context("completion script is not UTF-8")?;
+    let users = user_commands(&cmd);
+    let text = match shell {
+        Shell::Bash => text + &bash_glue(&cmd, &users),
+        Shell::Zsh => zsh_glue(text, &users)?,
+        Shell::Fish => text + &fish_glue(&cmd, &users),
+        _ => text,
+    };
+    Ok(text.into_bytes())
+}
+
+/// The subcommands whose first argument is an existing user's name (not `enroll`, which
+/// names a new one).
+fn user_commands(cmd: &Command) -> Vec<String> {
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "enroll")
+        .filter(|s| {
+            s.get_positionals()
+                .next()
+                .is_some_and(|a| a.get_id() == "user")
+        })
+        .map(|s| s.get_name().to_owned())
+        .collect()
+}
+
+/// Every option that takes a value (`--db`, `-i`, ...), anywhere in the command.
+fn value_options(cmd: &Command) -> Vec<String> {
+    fn walk(cmd: &Command, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.is_positional() || !a.get_action().takes_values() {
+                continue;
+            }
+            let names = a
+                .get_long()
+                .map(|l| format!("--{l}"))
+                .into_iter()
+                .chain(a.get_short().map(|s| format!("-{s}")));
+            for n in names {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+        for s in cmd.get_subcommands() {
+            walk(s, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(cmd, &mut out);
+    out
+}
+
+fn bash_glue(cmd: &Command, users: &[String]) -> String {
+    let skip = value_options(cmd)
+        .into_iter()
+        .filter(|o| o != "--db")
+        .collect::<Vec<_>>()
+        .join("|");
+    let at_user = users
+        .iter()
+        .map(|u| format!("{u}:0"))
+        .collect::<Vec<_>>()
+        .join("|");
+    format!(
+        r#"
+# User names from the store (`mfactl __complete-users`), where a command takes one.
+_mfactl_users() {{
+    local cur=${{COMP_WORDS[COMP_CWORD]}} w sub= db=() name
+    local -i i npos=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${{COMP_WORDS[i]}}
+        case $w in
+            --db) db=(--db "${{COMP_WORDS[i+1]}}"); i+=1 ;;
+            {skip}) i+=1 ;;
+            -*) ;;
+            *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
+        esac
+    done
+    # The word is an option's value (`--db <TAB>`), or an option.
+    ((i > COMP_CWORD)) && return 1
+    [[ $cur == -* ]] && return 1
+    case "$sub:$npos" in
+        {at_user}) ;;
+        *) return 1 ;;
+    esac
+    COMPREPLY=()
+    while IFS= read -r name; do
+        COMPREPLY+=("$(printf '%q' "$name")")
+    done < <("${{COMP_WORDS[0]}}" "${{db[@]}}" __complete-users -- "$cur" 2>/dev/null </dev/null)
+    return 0
+}}
+
+_mfactl_with_users() {{
+    _mfactl_users || _mfactl "$@"
+}}
+
+if [[ "${{BASH_VERSINFO[0]}}" -eq 4 && "${{BASH_VERSINFO[1]}}" -ge 4 || "${{BASH_VERSINFO[0]}}" -gt 4 ]]; then
+    complete -F _mfactl_with_users -o nosort -o bashdefault -o default mfactl
+else
+    complete -F _mfactl_with_users -o bashdefault -o default mfactl
+fi
+"#
+    )
+}
+
+/// zsh: the `user` argument of the commands in `users` completes through `_mfactl_users`
+/// (clap_complete writes `_default` there), defined before the script's last block.
+fn zsh_glue(text: String, users: &[String]) -> Result<String> {
+    const LAST: &str = "if [ \"$funcstack[1]\" = \"_mfactl\" ]; then";
+    let mut out = String::new();
+    let mut section = String::new();
+    let mut replaced = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(name) = trimmed.strip_prefix('(').and_then(|l| l.strip_suffix(')')) {
+            section = name.to_owned();
+        }
+        let is_user = trimmed.starts_with("':user -- ") || trimmed.starts_with("'::user -- ");
+        if is_user && users.contains(&section) && line.contains(":_default' ") {
+            out.push_str(&line.replacen(":_default' ", ":_mfactl_users' ", 1));
+            replaced += 1;
+        } else {
+            if line.starts_with(LAST) {
+                out.push_str(ZSH_USERS);
+            }
+            out.push_str(line);
+        }
+    }
+    anyhow::ensure!(
+        replaced == users.len() && out.contains("_mfactl_users() {"),
+        "clap_complete's zsh script changed shape: user names would not complete"
+    );
+    Ok(out)
+}
+
+const ZSH_USERS: &str = r#"# User names from the store (`mfactl __complete-users`).
+(( $+functions[_mfactl_users] )) ||
+_mfactl_users() {
+    local -a db names
+    local -i i
+    for ((i = 2; i < ${#words}; i++)); do
+        [[ ${words[i]} == --db ]] && db=(--db "${words[i+1]}")
+    done
+    names=("${(@f)$(${words[1]} "${db[@]}" __complete-users -- "$PREFIX" 2>/dev/null </dev/null)}")
+    names=(${names:#})
+    compadd -a names
+}
+
+"#;
+
+fn fish_glue(cmd: &Command, users: &[String]) -> String {
+    let skip = value_options(cmd)
+        .into_iter()
+        .filter(|o| o != "--db")
+        .collect::<Vec<_>>()
+        .join(" ");
+    let users = users.join(" ");
+    format!(
+        r#"
+# User names from the store (`mfactl __complete-users`), where a command takes one.
+function __fish_mfactl_users
+    set -l words (commandline -opc)
+    set -l db
+    set -l sub
+    set -l npos 0
+    set -l i 2
+    while test $i -le (count $words)
+        set -l w $words[$i]
+        if test "$w" = --db
+            set i (math $i + 1)
+            set db --db $words[$i]
+        else if contains -- $w {skip}
+            set i (math $i + 1)
+        else if string match -q -- '-*' $w
+        else if test -z "$sub"
+            set sub $w
+        else
+            set npos (math $npos + 1)
+        end
+        set i (math $i + 1)
+    end
+    # The token is an option's value (`--db <TAB>`).
+    test $i -gt (math (count $words) + 1); and return
+    if test $npos -eq 0; and contains -- "$sub" {users}
+        $words[1] $db __complete-users -- (commandline -ct) 2>/dev/null </dev/null
+    end
+end
+complete -c mfactl -f -n "__fish_mfactl_using_subcommand {users}" -a "(__fish_mfactl_users)"
+"#
+    )
 }
 
 /// Writes `man/*.1` and `completions/*` under `out_dir` (the repository root keeps the
@@ -35,8 +235,9 @@ pub fn generate(args: GenerateDocsArgs) -> Result<ExitCode> {
         Shell::Elvish,
         Shell::PowerShell,
     ] {
-        let mut cmd = completion_command();
-        let path = clap_complete::generate_to(shell, &mut cmd, "mfactl", &comp_dir)
+        use clap_complete::Generator as _;
+        let path = comp_dir.join(shell.file_name("mfactl"));
+        fs::write(&path, script(shell)?)
             .with_context(|| format!("cannot write {shell} completions"))?;
         eprintln!("wrote {}", path.display());
     }
@@ -68,7 +269,9 @@ fn write_man_pages(dir: &Path) -> Result<()> {
 /// The preamble every roff rendering starts with; kept once per page.
 fn without_preamble(text: String) -> String {
     let preamble = Roff::new().render();
-    text.strip_prefix(&preamble).map(str::to_owned).unwrap_or(text)
+    text.strip_prefix(&preamble)
+        .map(str::to_owned)
+        .unwrap_or(text)
 }
 
 /// `mfactl.1` and `mfactl-<sub>.1` for `cmd` and each of its visible subcommands: clap_mangen's

@@ -1,6 +1,7 @@
 //! One module per subcommand, wiring the library to the terminal. [`Context`] holds what they
 //! share: the global options, the store and identity locations, output mode.
 
+mod complete;
 mod config;
 mod copy_store;
 mod disable;
@@ -33,6 +34,10 @@ use crate::ui;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Completing never fails, never prompts, and needs no actor.
+    if let Command::CompleteUsers(args) = &cli.command {
+        return Ok(complete::users(&cli.global, args));
+    }
     // Everything but printing shell scripts may write an audit row naming the actor.
     let needs_actor = !matches!(
         cli.command,
@@ -57,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::CopyStore(args) => copy_store::run(&ctx, args),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate(args),
+        Command::CompleteUsers(args) => Ok(complete::users(&ctx.global, &args)),
     }
 }
 
