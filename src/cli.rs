@@ -317,28 +317,31 @@ fn examples_help(examples: &[(&str, &str)]) -> String {
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
     fn add(cmd: clap::Command, prefix: &str) -> clap::Command {
-        let mut text = String::new();
-        if prefix.is_empty() {
-            text.push_str(&help_table("Environment", ENVIRONMENT));
-            text.push('\n');
-            text.push_str(&help_table("Exit status", EXIT_STATUS));
-            text.push('\n');
-            text.push_str(&help_table("Files", FILES));
-            text.push('\n');
-        }
         let examples = examples(prefix);
+        let examples = if examples.is_empty() {
+            String::new()
+        } else {
+            examples_help(examples)
+        };
+        let mut cmd = cmd;
+        if prefix.is_empty() {
+            // mfactl itself: the tables only in --help; -h (and a bare `mfactl`) stays short.
+            let long = [
+                help_table("Environment", ENVIRONMENT),
+                help_table("Exit status", EXIT_STATUS),
+                help_table("Files", FILES),
+                examples.clone(),
+            ]
+            .join("\n");
+            cmd = cmd.after_long_help(long.trim_end().to_owned());
+        }
         if !examples.is_empty() {
-            text.push_str(&examples_help(examples));
+            cmd = cmd.after_help(examples.trim_end().to_owned());
         }
         let names: Vec<String> = cmd
             .get_subcommands()
             .map(|s| s.get_name().to_owned())
             .collect();
-        let mut cmd = if text.is_empty() {
-            cmd
-        } else {
-            cmd.after_help(text.trim_end().to_owned())
-        };
         for name in names {
             let path = if prefix.is_empty() {
                 name.clone()

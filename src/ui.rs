@@ -56,6 +56,12 @@ pub fn colour_choice_from_args() -> clap::ColorChoice {
     }
 }
 
+/// `1 user`, `2 users`: a count with its noun, singular for one (`many` for the rest).
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Styles for status words, honouring [`init_colours`].
 pub fn good(text: &str) -> console::StyledObject<&str> {
     console::style(text).green().bold()
@@ -93,12 +99,42 @@ pub fn confirm(prompt: &str) -> anyhow::Result<bool> {
         .interact()?)
 }
 
+/// A better hint than the library error's, for one command's situation: attached with
+/// `anyhow::Error::context`, it replaces the hint and adds nothing to the message.
+#[derive(Debug)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Hint {}
+
+/// `word` as a POSIX shell reads it back: as it is when plain, else in single quotes.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 /// Prints a failure: `error: ...` and `hint: ...` on stderr; with `--json`, also
 /// `{"error": {"kind", "message", "hint"}}` on stdout.
 pub fn report_error(e: &anyhow::Error, json: bool) {
     let lib = e.chain().find_map(|c| c.downcast_ref::<mfactl::Error>());
     let kind = lib.map_or("error", |l| l.kind());
-    let hint = lib.and_then(|l| l.hint());
+    // A context's value is reached by downcasting the error itself, not its chain.
+    let hint = e
+        .downcast_ref::<Hint>()
+        .map(|h| h.0.clone())
+        .or_else(|| lib.and_then(|l| l.hint()));
     // `{:#}` joins the context chain on one line; `{:?}` would print a backtrace.
     // Redacted here, where every error passes, whatever input it echoes.
     let message = mfactl::redact::message(&chain_text(e)).into_owned();
@@ -109,8 +145,12 @@ pub fn report_error(e: &anyhow::Error, json: bool) {
 /// the line already holds (an error that prints its source would otherwise say it twice).
 fn chain_text(e: &anyhow::Error) -> String {
     let mut text = String::new();
+    let hint = e.downcast_ref::<Hint>().map(|h| h.0.as_str());
     for cause in e.chain() {
         let part = cause.to_string();
+        if Some(part.as_str()) == hint {
+            continue;
+        }
         if text.contains(&part) {
             continue;
         }

@@ -297,3 +297,38 @@ fn bare_mfactl_prints_short_help() {
     // No store was created by asking for help.
     assert!(!env.store_exists());
 }
+
+#[test]
+fn color_flag_overrides_terminal_detection_and_no_color() {
+    let env = TestEnv::initialised();
+    let secret = env.enroll_enabled("alice");
+    let wrong = wrong_code(&secret);
+    // Piped, with NO_COLOR set: --color always still colours stdout and stderr.
+    for args in [&["unlock", "nobody"][..], &["verify", "alice", &wrong]] {
+        let out = env.cmd().arg("--color=always").args(args).output().unwrap();
+        assert!(
+            out.stdout.contains(&0x1b) || out.stderr.contains(&0x1b),
+            "{args:?}: no escapes with --color always"
+        );
+    }
+    // On a terminal, without NO_COLOR: --color never prints no escape.
+    for args in [
+        &["--color", "never", "unlock", "nobody"][..],
+        &["verify", "--color=never", "alice", &wrong],
+    ] {
+        let (plain, _) = under_pty(&env, args, false);
+        assert!(
+            !plain.contains('\x1b'),
+            "{args:?}: escapes despite --color never: {plain:?}"
+        );
+        assert!(
+            plain.contains("error:") || plain.contains("rejected"),
+            "{plain:?}"
+        );
+    }
+    // Not a value clap knows: a usage error.
+    env.cmd()
+        .args(["--color", "sometimes", "list"])
+        .assert()
+        .code(2);
+}

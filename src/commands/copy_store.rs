@@ -25,13 +25,14 @@ pub fn run(ctx: &Context, args: CopyStoreArgs) -> Result<ExitCode> {
         }))?;
     } else {
         println!("Copied {from} to {target}:");
+        use crate::ui::count;
         println!(
-            "  {} users, {} recipients, {} settings, {} recovery codes, {} audit rows",
-            counts.users,
-            counts.recipients,
-            counts.settings,
-            counts.recovery_codes,
-            counts.audit_rows
+            "  {}, {}, {}, {}, {}",
+            count(counts.users, "user", "users"),
+            count(counts.recipients, "recipient", "recipients"),
+            count(counts.settings, "setting", "settings"),
+            count(counts.recovery_codes, "recovery code", "recovery codes"),
+            count(counts.audit_rows, "audit row", "audit rows")
         );
         if target.is_server() {
             println!("Next: point MFACTL_DB (or --db) at the new store; the old one is unchanged");

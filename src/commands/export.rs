@@ -45,7 +45,10 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
     confirm_or_refuse(
         ctx,
         args.yes,
-        &format!("Print {} secrets in plaintext?", records.len()),
+        &format!(
+            "Print {} in plaintext?",
+            crate::ui::count(records.len() as u64, "secret", "secrets")
+        ),
         "exporting plaintext secrets",
     )?;
     let ids = ctx.identities()?;

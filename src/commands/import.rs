@@ -136,12 +136,15 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             "status": status,
         }))?;
     } else if args.dry_run {
+        let n = enrollments.len() as u64;
+        let are = if n == 1 { "is" } else { "are" };
         println!(
-            "{} entries are valid; nothing imported (--dry-run)",
-            enrollments.len()
+            "{} {are} valid; nothing imported (--dry-run)",
+            crate::ui::count(n, "entry", "entries")
         );
     } else {
-        println!("Imported {} users as {status}", enrollments.len());
+        let users = crate::ui::count(enrollments.len() as u64, "user", "users");
+        println!("Imported {users} as {status}");
     }
     Ok(ExitCode::Success)
 }

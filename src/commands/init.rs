@@ -77,7 +77,20 @@ pub fn bootstrap(
 }
 
 pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
-    let mut created = bootstrap(ctx, &args.recipients, args.issuer)?;
+    let issuer = args.issuer.clone();
+    let mut created = bootstrap(ctx, &args.recipients, args.issuer).map_err(|e| {
+        let exists = matches!(
+            e.downcast_ref::<mfactl::Error>(),
+            Some(mfactl::Error::StoreExists { .. })
+        );
+        match issuer {
+            Some(i) if exists => e.context(ui::Hint(format!(
+                "to change the existing store's issuer: mfactl config set issuer {}",
+                ui::shell_quote(&i)
+            ))),
+            _ => e,
+        }
+    })?;
     let settings = created.store.settings()?;
     let recipients: Vec<String> = created.recipients.iter().map(|r| r.to_string()).collect();
     if ctx.json() {

@@ -79,7 +79,7 @@ impl Context {
         let from = if given.is_some() {
             "--actor or MFACTL_ACTOR"
         } else {
-            "the OS user name ($USER)"
+            "the OS user ($USER, else the account name)"
         };
         let actor = given.or_else(os_user).unwrap_or_else(|| "unknown".into());
         let actor = if needs_actor {
@@ -207,6 +207,8 @@ impl Context {
     }
 }
 
+/// The OS user: `$USER` (`$LOGNAME`, `$USERNAME`), else the account name of the real uid in
+/// the passwd database, else `uid:N`.
 fn os_user() -> Option<String> {
     for var in ["USER", "LOGNAME", "USERNAME"] {
         if let Ok(v) = std::env::var(var) {
@@ -217,12 +219,50 @@ fn os_user() -> Option<String> {
     }
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(m) = std::fs::metadata("/proc/self") {
-            return Some(format!("uid:{}", m.uid()));
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() };
+        if let Some(name) = account_name(uid) {
+            return Some(name);
         }
+        return Some(format!("uid:{uid}"));
     }
+    #[allow(unreachable_code)]
     None
+}
+
+/// The passwd entry's name for `uid` (getpwuid_r, re-entrant; NSS as the system has it).
+#[cfg(unix)]
+fn account_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: an all-zero passwd is a valid value for getpwuid_r to fill in.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call, and buf's length is passed with it.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name points to a NUL-terminated string inside buf.
+        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+        return name
+            .to_str()
+            .ok()
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+    }
 }
 
 /// Maps `f` over `items` on every core (scoped threads over contiguous chunks), for the bulk age

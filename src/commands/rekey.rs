@@ -145,7 +145,10 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
             "scrubbed": scrubbed,
         }))?;
     } else {
-        println!("Re-encrypted {count} secrets to:");
+        println!(
+            "Re-encrypted {} to:",
+            crate::ui::count(count as u64, "secret", "secrets")
+        );
         for n in &names {
             println!("  {n}");
         }

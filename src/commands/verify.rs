@@ -80,11 +80,13 @@ pub fn print_human(user: &UserName, r: &VerifyResult) {
         Some(reason) => {
             let why = match reason {
                 RejectReason::Invalid if r.locked_now => format!(
-                    "wrong code; {user} is now locked after {} failures (mfactl unlock {user})",
-                    r.failures
+                    "wrong code; {user} is now locked after {} (mfactl unlock {user})",
+                    ui::count(r.failures, "failure", "failures")
                 ),
                 RejectReason::Invalid => {
-                    format!("wrong code ({} consecutive failures)", r.failures)
+                    let failures =
+                        crate::ui::count(r.failures, "consecutive failure", "consecutive failures");
+                    format!("wrong code ({failures})")
                 }
                 RejectReason::Replayed => {
                     "this code was already used; wait for the next one".into()
