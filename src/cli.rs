@@ -697,10 +697,39 @@ pub enum ConfigCommand {
 }
 
 /// The names `config get`/`config set` take (completed by the shells).
-fn setting_keys() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(
-        mfactl::settings::SettingKey::ALL.iter().map(|k| k.as_str()),
+fn setting_keys() -> Offered {
+    Offered(
+        mfactl::settings::SettingKey::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
     )
+}
+
+/// A string argument whose usual values the completion scripts offer, without clap refusing
+/// others: the command checks the value itself, with its own error (`invalid_input`).
+#[derive(Clone)]
+pub struct Offered(Vec<&'static str>);
+
+impl clap::builder::TypedValueParser for Offered {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -716,9 +745,7 @@ pub struct LogArgs {
     #[arg(
         long,
         value_name = "EVENT",
-        value_parser = clap::builder::PossibleValuesParser::new(
-            mfactl::audit::AuditEvent::ALL.iter().map(|e| e.as_str())
-        ),
+        value_parser = Offered(mfactl::audit::AuditEvent::ALL.iter().map(|e| e.as_str()).collect()),
         hide_possible_values = true
     )]
     pub event: Option<String>,
