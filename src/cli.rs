@@ -153,7 +153,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             ("Everyone", "mfactl list"),
             (
                 "Who is locked out, for a script",
-                "mfactl --json list --status locked",
+                "mfactl list --status locked --json",
             ),
         ],
     ),
@@ -249,8 +249,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "completions",
         &[(
-            "Install bash completions for the current user",
-            "mfactl completions bash > ~/.local/share/bash-completion/completions/mfactl",
+            "Install fish completions for the current user",
+            "mfactl completions fish > ~/.config/fish/completions/mfactl.fish",
         )],
     ),
 ];
@@ -352,7 +352,8 @@ pub fn command() -> clap::Command {
         }
         cmd
     }
-    add(Cli::command(), "")
+    // Help fits 80 columns, on a wider terminal too and when piped (clap's default is 100).
+    add(Cli::command().max_term_width(80), "")
 }
 
 /// Administer TOTP multi-factor authentication over an age-encrypted store (SQLite or PostgreSQL).
