@@ -1271,6 +1271,8 @@ _mfactl_users() {
         show-qr:0|verify:0|disable:0|unlock:0|log:0|recovery-codes:0) ;;
         *) return 1 ;;
     esac
+    # Only names here: no file names when none matches.
+    compopt +o default +o bashdefault 2>/dev/null
     COMPREPLY=()
     while IFS= read -r name; do
         COMPREPLY+=("$(printf '%q' "$name")")

@@ -112,6 +112,8 @@ _mfactl_users() {{
         {at_user}) ;;
         *) return 1 ;;
     esac
+    # Only names here: no file names when none matches.
+    compopt +o default +o bashdefault 2>/dev/null
     COMPREPLY=()
     while IFS= read -r name; do
         COMPREPLY+=("$(printf '%q' "$name")")
