@@ -63,7 +63,7 @@ fn every_help_ends_with_examples_and_fits_80_columns() {
             // Nothing after the examples but (comment, command) pairs.
             let lines: Vec<&str> = examples.lines().filter(|l| !l.is_empty()).collect();
             assert!(
-                !lines.is_empty() && lines.len() % 2 == 0,
+                !lines.is_empty() && lines.len().is_multiple_of(2),
                 "{args:?}: {examples}"
             );
             for pair in lines.chunks(2) {
