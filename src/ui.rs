@@ -58,6 +58,121 @@ pub fn confirm(prompt: &str) -> anyhow::Result<bool> {
         .interact()?)
 }
 
+/// The longest answer read from the terminal: a name (255 bytes) or a code, with room to spare.
+const MAX_ANSWER: u64 = 4096;
+
+/// Asks the operator to type a word (a user's name, `rekey`) to go on, as `gh repo delete`
+/// does: one keypress is not enough for something that cannot be undone. `explanation` says
+/// what will happen; the prompt itself is short, so that it fits 80 columns whatever the name.
+/// A whole line is read (nothing typed is left for the shell); `accept` judges it, without
+/// its line end. Callers check [`interactive`] first.
+pub fn confirm_typed(
+    explanation: &str,
+    what_to_type: &str,
+    accept: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{}", mfactl::names::escape_invisible(explanation))?;
+    write!(err, "Type {what_to_type} to confirm (Enter cancels): ")?;
+    err.flush()?;
+    drop(err);
+    let line = read_line()?;
+    let typed = line.trim_end_matches(['\r', '\n']).trim();
+    Ok(!typed.is_empty() && accept(typed))
+}
+
+/// One line from stdin (a terminal in canonical mode: the line as typed, echoed by the
+/// terminal), bounded.
+fn read_line() -> anyhow::Result<String> {
+    use std::io::{BufRead, Read};
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_ANSWER)
+        .read_until(b'\n', &mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Reads a line without echoing it (a code, a passphrase): echo is turned off before the
+/// prompt is printed, so nothing typed after the prompt shows, and nothing typed ahead is
+/// thrown away. The terminal's settings are restored afterwards. Callers check
+/// [`interactive`] first.
+#[cfg(unix)]
+pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let echo = hidden::EchoOff::new()?;
+    {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{prompt}: ")?;
+        err.flush()?;
+    }
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    let read = {
+        use std::io::{BufRead, Read};
+        std::io::stdin()
+            .lock()
+            .take(MAX_ANSWER)
+            .read_until(b'\n', &mut buf)
+    };
+    drop(echo);
+    // The Enter that ended the line was not echoed either.
+    eprintln!();
+    read?;
+    let text = std::str::from_utf8(&buf).unwrap_or_default();
+    Ok(zeroize::Zeroizing::new(
+        text.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
+#[cfg(unix)]
+mod hidden {
+    /// Echo off on stdin's terminal while this lives.
+    pub struct EchoOff {
+        saved: libc::termios,
+    }
+
+    impl EchoOff {
+        pub fn new() -> std::io::Result<Self> {
+            let mut saved = std::mem::MaybeUninit::<libc::termios>::uninit();
+            // SAFETY: tcgetattr fills the struct on success, which is checked before reading it.
+            let saved = unsafe {
+                if libc::tcgetattr(libc::STDIN_FILENO, saved.as_mut_ptr()) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                saved.assume_init()
+            };
+            let mut quiet = saved;
+            quiet.c_lflag &= !libc::ECHO;
+            // TCSANOW, not TCSAFLUSH: what was typed ahead is kept, only not echoed.
+            // SAFETY: a valid termios for stdin's terminal, from tcgetattr above.
+            if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(EchoOff { saved })
+        }
+    }
+
+    impl Drop for EchoOff {
+        fn drop(&mut self) {
+            // SAFETY: restores the settings read in `new`.
+            unsafe {
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+            }
+        }
+    }
+}
+
+/// See the Unix version; elsewhere the console's own hidden input.
+#[cfg(not(unix))]
+pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    Ok(zeroize::Zeroizing::new(
+        dialoguer::Password::new()
+            .with_prompt(prompt)
+            .allow_empty_password(true)
+            .report(false)
+            .interact()?,
+    ))
+}
+
 /// Prints a failure: `error: ...` and `hint: ...` on stderr; with `--json`, also
 /// `{"error": {"kind", "message", "hint"}}` on stdout.
 pub fn report_error(e: &anyhow::Error, json: bool) {
