@@ -72,7 +72,9 @@ pub fn confirm_typed(
     accept: &dyn Fn(&str) -> bool,
 ) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
-    writeln!(err, "{}", mfactl::names::escape_invisible(explanation))?;
+    for line in explanation.lines() {
+        writeln!(err, "{}", mfactl::names::escape_invisible(line))?;
+    }
     write!(err, "Type {what_to_type} to confirm (Enter cancels): ")?;
     err.flush()?;
     drop(err);

@@ -184,7 +184,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     if qr.is_some() {
         // Two lines of text, the code, the prompt: 24 lines for the default enrollment.
         println!(
-            "  secret: {}  (typed by hand: {}, {} digits, {} s)",
+            "  secret: {}  (by hand: {}, {} digits, {} s)",
             b32.as_str(),
             params.algorithm,
             params.digits,
