@@ -12,8 +12,11 @@ fn encode(data: &str, level: EcLevel) -> Result<QrCode> {
         .map_err(|e| Error::invalid("QR code content", e.to_string()))
 }
 
-/// Error correction of image files: M, as they may be printed and handled.
-const FILE_EC: EcLevel = EcLevel::M;
+/// Error correction of image files: M, as they may be printed and handled; L for contents too
+/// long for M (a long issuer and user name with a SHA512 secret).
+fn encode_file(data: &str) -> Result<QrCode> {
+    encode(data, EcLevel::M).or_else(|_| encode(data, EcLevel::L))
+}
 
 /// Error correction on the terminal: L. A code on a screen is not smudged or torn, and L keeps
 /// the default enrollment at version 5 (37 modules).
@@ -82,7 +85,7 @@ pub fn terminal(data: &str, shade: Shade) -> Result<Zeroizing<String>> {
 
 /// Renders `data` as an SVG document.
 pub fn svg(data: &str) -> Result<Zeroizing<String>> {
-    let code = encode(data, FILE_EC)?;
+    let code = encode_file(data)?;
     Ok(Zeroizing::new(
         code.render::<svg::Color<'_>>()
             .min_dimensions(256, 256)
@@ -93,7 +96,7 @@ pub fn svg(data: &str) -> Result<Zeroizing<String>> {
 
 /// Renders `data` as a greyscale PNG.
 pub fn png(data: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let code = encode(data, FILE_EC)?;
+    let code = encode_file(data)?;
     let img = code
         .render::<Luma<u8>>()
         .min_dimensions(256, 256)
@@ -103,4 +106,32 @@ pub fn png(data: &str) -> Result<Zeroizing<Vec<u8>>> {
     img.write_to(&mut out, ImageFormat::Png)
         .map_err(|e| Error::io("cannot encode PNG", std::io::Error::other(e.to_string())))?;
     Ok(Zeroizing::new(out.into_inner()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contents_beyond_a_version_40_code_are_refused_not_truncated() {
+        // Version 40-L holds 2953 bytes of binary data.
+        let long = "é".repeat(2000);
+        for shade in [Shade::DarkBackground, Shade::LightBackground] {
+            assert!(terminal(&long, shade).is_err());
+        }
+        assert!(png(&long).is_err() && svg(&long).is_err());
+    }
+
+    #[test]
+    fn terminal_code_is_square_with_its_quiet_zone() {
+        // Version 1 (21 modules) plus 2 quiet modules each side: 25 columns, 13 lines.
+        let text = terminal("hello", Shade::DarkBackground).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 13);
+        assert!(lines.iter().all(|l| l.chars().count() == 25));
+        // The quiet zone is drawn on a dark background, left blank on a light one.
+        assert!(lines[0].chars().all(|c| c == '█'));
+        let inverted = terminal("hello", Shade::LightBackground).unwrap();
+        assert!(inverted.lines().next().unwrap().chars().all(|c| c == ' '));
+    }
 }
