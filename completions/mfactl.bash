@@ -395,7 +395,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__disable)
-            opts="-y -i -h -V --yes --reason --db --identity --json --actor --help --version"
+            opts="-y -i -h -V --yes --dry-run --reason --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,7 +429,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-i -h -V --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --overwrite --db --identity --json --actor --help --version"
+            opts="-y -i -h -V --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1043,7 +1043,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__recovery__subcmd__codes)
-            opts="-i -h -V --count --db --identity --json --actor --help --version"
+            opts="-y -i -h -V --count --yes --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,7 +1077,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__rekey)
-            opts="-r -y -i -h -V --recipient --new-identity --check-identity --no-identity-check --yes --db --identity --json --actor --help --version"
+            opts="-r -y -i -h -V --recipient --new-identity --check-identity --no-identity-check --yes --dry-run --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,7 +1123,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__show__subcmd__qr)
-            opts="-i -h -V --force --png --svg --overwrite --db --identity --json --actor --help --version"
+            opts="-i -h -V --force --qr-invert --png --svg --overwrite --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
