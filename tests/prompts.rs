@@ -222,7 +222,7 @@ fn rekey_asks_for_the_word_rekey() {
 
     let mut p = spawn(&env, &args);
     let prompt = expect(&mut p, "Type 'rekey' to confirm (Enter cancels): ");
-    assert!(prompt.contains("re-encrypts 1 secrets"), "{prompt}");
+    assert!(prompt.contains("re-encrypts 1 secret to"), "{prompt}");
     assert_fits_80(&prompt);
     p.send_line("yes").unwrap();
     let (code, out) = finish(&mut p);

@@ -87,8 +87,9 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
         ctx,
         args.yes,
         &format!(
-            "This re-encrypts {count} secrets to the new recipients: keys not among them lose\n\
-             access to every secret."
+            "This re-encrypts {count} secret{} to the new recipients: keys not among them\n\
+             lose access to every secret.",
+            if count == 1 { "" } else { "s" }
         ),
         Typed::Word("rekey"),
         "re-keying the store",
@@ -199,8 +200,9 @@ fn dry_run(
         }))?;
     } else {
         println!(
-            "Would re-encrypt {} secrets (all decrypt with the identity at hand) to:",
-            secrets.len()
+            "Would re-encrypt {} secret{} (all decrypt with the identity at hand) to:",
+            secrets.len(),
+            if secrets.len() == 1 { "" } else { "s" }
         );
         for n in names(new) {
             println!("  {n}");
