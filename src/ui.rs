@@ -127,9 +127,39 @@ pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
 
 #[cfg(unix)]
 mod hidden {
-    /// Echo off on stdin's terminal while this lives.
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The settings to restore if a signal ends the process while echo is off (Ctrl-C at a
+    /// hidden prompt must not leave the operator's shell without echo). Written before
+    /// [`ARMED`] is set, read only while it is.
+    static mut SAVED: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUninit::uninit();
+    static ARMED: AtomicBool = AtomicBool::new(false);
+
+    /// The signals that end a process at a prompt.
+    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    extern "C" fn restore_and_die(sig: libc::c_int) {
+        // Only async-signal-safe calls: tcsetattr, signal, raise.
+        // SAFETY: SAVED was written before ARMED was set; the handler then dies of the signal
+        // with its default action, as it would have without this handler.
+        unsafe {
+            if ARMED.load(Ordering::SeqCst) {
+                libc::tcsetattr(
+                    libc::STDIN_FILENO,
+                    libc::TCSANOW,
+                    (&raw const SAVED).cast::<libc::termios>(),
+                );
+            }
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// Echo off on stdin's terminal while this lives (and restored if a signal ends the
+    /// process meanwhile).
     pub struct EchoOff {
         saved: libc::termios,
+        previous: [libc::sighandler_t; 4],
     }
 
     impl EchoOff {
@@ -142,6 +172,16 @@ mod hidden {
                 }
                 saved.assume_init()
             };
+            // SAFETY: one prompt at a time (the main thread's); the handler reads SAVED only
+            // once ARMED is set below.
+            unsafe {
+                (&raw mut SAVED).cast::<libc::termios>().write(saved);
+            }
+            ARMED.store(true, Ordering::SeqCst);
+            let handler = restore_and_die as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            // SAFETY: installs a handler that only makes async-signal-safe calls.
+            let previous = SIGNALS.map(|sig| unsafe { libc::signal(sig, handler) });
+            let echo_off = EchoOff { saved, previous };
             let mut quiet = saved;
             quiet.c_lflag &= !libc::ECHO;
             // TCSANOW, not TCSAFLUSH: what was typed ahead is kept, only not echoed.
@@ -149,15 +189,19 @@ mod hidden {
             if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) } != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            Ok(EchoOff { saved })
+            Ok(echo_off)
         }
     }
 
     impl Drop for EchoOff {
         fn drop(&mut self) {
-            // SAFETY: restores the settings read in `new`.
+            // SAFETY: restores the settings read in `new`, then the signal handlers it replaced.
             unsafe {
                 libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+                ARMED.store(false, Ordering::SeqCst);
+                for (sig, previous) in SIGNALS.iter().zip(self.previous) {
+                    libc::signal(*sig, previous);
+                }
             }
         }
     }

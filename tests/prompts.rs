@@ -467,3 +467,32 @@ fn json_on_a_terminal_never_prompts() {
     assert!(out.contains("MFACTL_PASSPHRASE"), "{out}");
     assert!(!out.contains("Passphrase for"), "{out}");
 }
+
+#[test]
+fn ctrl_c_at_a_hidden_prompt_leaves_the_terminal_echoing() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("erin");
+    // The shell survives the Ctrl-C (a trap, which mfactl does not inherit: it gets the
+    // default action) and then shows the terminal's settings.
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg("stty echo; trap ':' INT; \"$0\" \"$@\"; echo \"[exit $?]\"; stty -a; echo '[done]'")
+        .arg(assert_cmd::cargo::cargo_bin("mfactl"))
+        .args(["verify", "erin"])
+        .env_clear()
+        .envs(env.env_vars())
+        .current_dir(env.dir.path());
+    let mut p = rexpect::session::spawn_command(c, Some(TIMEOUT_MS)).unwrap();
+    expect(&mut p, "Code for erin: ");
+    p.send_control('c').unwrap();
+    expect(&mut p, "[exit ");
+    let code = expect(&mut p, "]");
+    assert_eq!(code.trim(), "130", "mfactl did not die of SIGINT");
+    let settings = expect(&mut p, "[done]");
+    let flags: Vec<&str> = settings.split_whitespace().collect();
+    assert!(
+        flags.contains(&"echo") && !flags.contains(&"-echo"),
+        "echo left off: {settings}"
+    );
+    p.exp_eof().unwrap();
+}
