@@ -413,7 +413,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__disable)
-            opts="-y -i -h --yes --reason --db --identity --json --actor --color --help"
+            opts="-y -i -h --yes --dry-run --reason --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,7 +451,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-i -h --issuer --algorithm --digits --period --force --allow-similar --qr --no-qr --png --svg --overwrite --db --identity --json --actor --color --help"
+            opts="-y -i -h --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,7 +1045,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__recovery__subcmd__codes)
-            opts="-i -h --count --db --identity --json --actor --color --help"
+            opts="-y -i -h --count --yes --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1083,7 +1083,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__rekey)
-            opts="-r -y -i -h --recipient --new-identity --check-identity --no-identity-check --yes --db --identity --json --actor --color --help"
+            opts="-r -y -i -h --recipient --new-identity --check-identity --no-identity-check --yes --dry-run --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1133,7 +1133,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__show__subcmd__qr)
-            opts="-i -h --force --png --svg --overwrite --db --identity --json --actor --color --help"
+            opts="-i -h --force --qr-invert --png --svg --overwrite --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -74,10 +74,12 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l actor -d 'Who i
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Replace the secret of a user who is already pending or enabled'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Replace the secret of a user who is already pending or enabled (on a terminal, replacing an enabled user\'s asks you to type their name)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s y -l yes -d 'With --force: do not ask on a terminal before replacing an enabled user\'s secret'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l allow-similar -d 'Enroll a name that looks like an existing user\'s (e.g. `Alice` or a Cyrillic `аlice` next to `alice`): only when they really are different people'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr -d 'Print the QR code even when stdout is not a terminal'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l no-qr -d 'Never print the QR code'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr-invert -d 'Draw the QR code for a light-background terminal (dark modules as blocks)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l overwrite -d 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -90,6 +92,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l color -d 'When
 always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l force -d 'Show the secret of an enabled user (it is live: anyone who scans it gets codes)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l qr-invert -d 'Draw the QR code for a light-background terminal (dark modules as blocks)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l overwrite -d 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -s h -l help -d 'Print help'
@@ -111,6 +114,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l color -d 'When
 always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l dry-run -d 'Print what would change and change nothing'
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l status -d 'Only users in this state' -r -f -a "pending\t''
@@ -196,6 +200,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l actor -
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s y -l yes -d 'Do not ask on a terminal before replacing the user\'s unused codes'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s r -l recipient -d 'New recipient (age1...); repeat for several' -r
@@ -209,6 +214,7 @@ always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l no-identity-check -d 'Re-encrypt even though no identity at hand holds a new recipient\'s key (the new keys are kept elsewhere, e.g. offline)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l dry-run -d 'Check that every secret decrypts and print what would change; change nothing'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand rekey" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r

@@ -593,9 +593,14 @@ pub struct EnrollArgs {
     #[arg(long, value_name = "SECONDS")]
     pub period: Option<u32>,
 
-    /// Replace the secret of a user who is already pending or enabled
+    /// Replace the secret of a user who is already pending or enabled (on a terminal,
+    /// replacing an enabled user's asks you to type their name)
     #[arg(long)]
     pub force: bool,
+
+    /// With --force: do not ask on a terminal before replacing an enabled user's secret
+    #[arg(short, long)]
+    pub yes: bool,
 
     /// Enroll a name that looks like an existing user's (e.g. `Alice` or a Cyrillic `аlice`
     /// next to `alice`): only when they really are different people
@@ -610,6 +615,10 @@ pub struct EnrollArgs {
     #[arg(long, overrides_with = "qr")]
     pub no_qr: bool,
 
+    /// Draw the QR code for a light-background terminal (dark modules as blocks)
+    #[arg(long)]
+    pub qr_invert: bool,
+
     #[command(flatten)]
     pub files: QrFileArgs,
 }
@@ -622,6 +631,10 @@ pub struct ShowQrArgs {
     /// Show the secret of an enabled user (it is live: anyone who scans it gets codes)
     #[arg(long)]
     pub force: bool,
+
+    /// Draw the QR code for a light-background terminal (dark modules as blocks)
+    #[arg(long)]
+    pub qr_invert: bool,
 
     #[command(flatten)]
     pub files: QrFileArgs,
@@ -652,6 +665,10 @@ pub struct DisableArgs {
     /// Do not ask for confirmation (required when not on a terminal)
     #[arg(short, long)]
     pub yes: bool,
+
+    /// Print what would change and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Why, for the audit log (e.g. a ticket number)
     #[arg(long, value_name = "TEXT")]
@@ -764,6 +781,10 @@ pub struct RecoveryCodesArgs {
     /// How many codes (1-100)
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub count: u32,
+
+    /// Do not ask on a terminal before replacing the user's unused codes
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -789,6 +810,10 @@ pub struct RekeyArgs {
     /// Do not ask for confirmation (required when not on a terminal)
     #[arg(short, long)]
     pub yes: bool,
+
+    /// Check that every secret decrypts and print what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -274,6 +274,36 @@ pub fn otpauth_uri(
     ))
 }
 
+/// The otpauth URI shown for pairing (enroll, show-qr): like [`otpauth_uri`], but the
+/// parameters every app assumes when they are absent (SHA1, 6 digits, 30 s) are left out, and
+/// only those that differ are written. The shorter text makes a smaller QR code: the default
+/// enrollment fits a 24-line terminal. Export keeps writing every parameter.
+pub fn pairing_uri(
+    secret: &TotpSecret,
+    params: &TotpParams,
+    issuer: &str,
+    user: &UserName,
+) -> Zeroizing<String> {
+    let issuer = utf8_percent_encode(issuer, LABEL);
+    let user = utf8_percent_encode(user.as_str(), LABEL);
+    let mut uri = Zeroizing::new(format!(
+        "otpauth://totp/{issuer}:{user}?secret={}&issuer={issuer}",
+        secret.to_base32().as_str()
+    ));
+    // The Key URI Format's defaults, which apps assume (not the store's default settings).
+    if params.algorithm != Algorithm::Sha1 {
+        uri.push_str("&algorithm=");
+        uri.push_str(params.algorithm.as_str());
+    }
+    if params.digits != 6 {
+        uri.push_str(&format!("&digits={}", params.digits));
+    }
+    if params.period != 30 {
+        uri.push_str(&format!("&period={}", params.period));
+    }
+    uri
+}
+
 /// An otpauth URI read back: what import needs to enroll a user.
 #[derive(Debug)]
 pub struct ParsedUri {
@@ -463,6 +493,35 @@ mod tests {
         assert_eq!(parsed.issuer.as_deref(), Some("Acme Corp"));
         assert_eq!(parsed.params, p);
         assert_eq!(parsed.secret.as_bytes(), SEED32);
+    }
+
+    #[test]
+    fn pairing_uri_leaves_out_default_parameters_only() {
+        let secret = TotpSecret::from_bytes(SEED20.to_vec());
+        let user = UserName::parse("alice@example.com").unwrap();
+        let b32 = data_encoding::BASE32_NOPAD.encode(SEED20);
+        let base = format!("otpauth://totp/Acme:alice%40example.com?secret={b32}&issuer=Acme");
+        for (alg, digits, period, tail) in [
+            (Algorithm::Sha1, 6, 30, ""),
+            (Algorithm::Sha256, 6, 30, "&algorithm=SHA256"),
+            (Algorithm::Sha1, 8, 30, "&digits=8"),
+            (Algorithm::Sha1, 6, 60, "&period=60"),
+            (
+                Algorithm::Sha512,
+                7,
+                45,
+                "&algorithm=SHA512&digits=7&period=45",
+            ),
+        ] {
+            let p = TotpParams::new(alg, digits, period).unwrap();
+            let uri = pairing_uri(&secret, &p, "Acme", &user);
+            assert_eq!(uri.as_str(), format!("{base}{tail}"));
+            // Read back (by totp-rs, which assumes the same defaults), it is the same key.
+            let parsed = parse_otpauth_uri(&uri).unwrap();
+            assert_eq!(parsed.params, p);
+            assert_eq!(parsed.secret.as_bytes(), SEED20);
+            assert_eq!(parsed.user, user);
+        }
     }
 
     #[test]

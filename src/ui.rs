@@ -125,6 +125,167 @@ pub fn shell_quote(word: &str) -> String {
     }
 }
 
+/// The longest answer read from the terminal: a name (255 bytes) or a code, with room to spare.
+const MAX_ANSWER: u64 = 4096;
+
+/// Asks the operator to type a word (a user's name, `rekey`) to go on, as `gh repo delete`
+/// does: one keypress is not enough for something that cannot be undone. `explanation` says
+/// what will happen; the prompt itself is short, so that it fits 80 columns whatever the name.
+/// A whole line is read (nothing typed is left for the shell); `accept` judges it, without
+/// its line end. Callers check [`interactive`] first.
+pub fn confirm_typed(
+    explanation: &str,
+    what_to_type: &str,
+    accept: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    for line in explanation.lines() {
+        writeln!(err, "{}", mfactl::names::escape_invisible(line))?;
+    }
+    write!(err, "Type {what_to_type} to confirm (Enter cancels): ")?;
+    err.flush()?;
+    drop(err);
+    let line = read_line()?;
+    let typed = line.trim_end_matches(['\r', '\n']).trim();
+    Ok(!typed.is_empty() && accept(typed))
+}
+
+/// One line from stdin (a terminal in canonical mode: the line as typed, echoed by the
+/// terminal), bounded.
+fn read_line() -> anyhow::Result<String> {
+    use std::io::{BufRead, Read};
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_ANSWER)
+        .read_until(b'\n', &mut buf)?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Reads a line without echoing it (a code, a passphrase): echo is turned off before the
+/// prompt is printed, so nothing typed after the prompt shows, and nothing typed ahead is
+/// thrown away. The terminal's settings are restored afterwards. Callers check
+/// [`interactive`] first.
+#[cfg(unix)]
+pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let echo = hidden::EchoOff::new()?;
+    {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{prompt}: ")?;
+        err.flush()?;
+    }
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    let read = {
+        use std::io::{BufRead, Read};
+        std::io::stdin()
+            .lock()
+            .take(MAX_ANSWER)
+            .read_until(b'\n', &mut buf)
+    };
+    drop(echo);
+    // The Enter that ended the line was not echoed either.
+    eprintln!();
+    read?;
+    let text = std::str::from_utf8(&buf).unwrap_or_default();
+    Ok(zeroize::Zeroizing::new(
+        text.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
+#[cfg(unix)]
+mod hidden {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The settings to restore if a signal ends the process while echo is off (Ctrl-C at a
+    /// hidden prompt must not leave the operator's shell without echo). Written before
+    /// [`ARMED`] is set, read only while it is.
+    static mut SAVED: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUninit::uninit();
+    static ARMED: AtomicBool = AtomicBool::new(false);
+
+    /// The signals that end a process at a prompt.
+    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    extern "C" fn restore_and_die(sig: libc::c_int) {
+        // Only async-signal-safe calls: tcsetattr, signal, raise.
+        // SAFETY: SAVED was written before ARMED was set; the handler then dies of the signal
+        // with its default action, as it would have without this handler.
+        unsafe {
+            if ARMED.load(Ordering::SeqCst) {
+                libc::tcsetattr(
+                    libc::STDIN_FILENO,
+                    libc::TCSANOW,
+                    (&raw const SAVED).cast::<libc::termios>(),
+                );
+            }
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// Echo off on stdin's terminal while this lives (and restored if a signal ends the
+    /// process meanwhile).
+    pub struct EchoOff {
+        saved: libc::termios,
+        previous: [libc::sighandler_t; 4],
+    }
+
+    impl EchoOff {
+        pub fn new() -> std::io::Result<Self> {
+            let mut saved = std::mem::MaybeUninit::<libc::termios>::uninit();
+            // SAFETY: tcgetattr fills the struct on success, which is checked before reading it.
+            let saved = unsafe {
+                if libc::tcgetattr(libc::STDIN_FILENO, saved.as_mut_ptr()) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                saved.assume_init()
+            };
+            // SAFETY: one prompt at a time (the main thread's); the handler reads SAVED only
+            // once ARMED is set below.
+            unsafe {
+                (&raw mut SAVED).cast::<libc::termios>().write(saved);
+            }
+            ARMED.store(true, Ordering::SeqCst);
+            let handler = restore_and_die as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            // SAFETY: installs a handler that only makes async-signal-safe calls.
+            let previous = SIGNALS.map(|sig| unsafe { libc::signal(sig, handler) });
+            let echo_off = EchoOff { saved, previous };
+            let mut quiet = saved;
+            quiet.c_lflag &= !libc::ECHO;
+            // TCSANOW, not TCSAFLUSH: what was typed ahead is kept, only not echoed.
+            // SAFETY: a valid termios for stdin's terminal, from tcgetattr above.
+            if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(echo_off)
+        }
+    }
+
+    impl Drop for EchoOff {
+        fn drop(&mut self) {
+            // SAFETY: restores the settings read in `new`, then the signal handlers it replaced.
+            unsafe {
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+                ARMED.store(false, Ordering::SeqCst);
+                for (sig, previous) in SIGNALS.iter().zip(self.previous) {
+                    libc::signal(*sig, previous);
+                }
+            }
+        }
+    }
+}
+
+/// See the Unix version; elsewhere the console's own hidden input.
+#[cfg(not(unix))]
+pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    Ok(zeroize::Zeroizing::new(
+        dialoguer::Password::new()
+            .with_prompt(prompt)
+            .allow_empty_password(true)
+            .report(false)
+            .interact()?,
+    ))
+}
+
 /// Prints a failure: `error: ...` and `hint: ...` on stderr; with `--json`, also
 /// `{"error": {"kind", "message", "hint"}}` on stdout.
 pub fn report_error(e: &anyhow::Error, json: bool) {

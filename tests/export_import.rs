@@ -48,11 +48,18 @@ fn source_store() -> (TestEnv, BTreeMap<&'static str, Known>) {
         (ERIN, &["--issuer", "Ünï Corp"], "SHA1", 6, 30),
     ] {
         let doc = env.enroll(user, args);
+        // Enrollment's pairing URI leaves out default parameters; export writes every one.
+        let pairing = doc["otpauth_uri"].as_str().unwrap();
+        let uri = if (algorithm, digits, period) == ("SHA1", 6, 30) {
+            format!("{pairing}&algorithm=SHA1&digits=6&period=30")
+        } else {
+            pairing.to_owned()
+        };
         known.insert(
             user,
             Known {
                 secret: doc["secret"].as_str().unwrap().into(),
-                uri: doc["otpauth_uri"].as_str().unwrap().into(),
+                uri,
                 algorithm,
                 digits,
                 period,

@@ -139,14 +139,19 @@ fn enroll_qr_on_stdout_decodes_to_the_uri_and_pairs() {
         .assert()
         .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let printed = text
+    // With the QR code, the text gives the secret for typing by hand (the URI is the code).
+    let secret = text
         .lines()
-        .find_map(|l| l.trim().strip_prefix("otpauth URI:"))
-        .expect("URI line")
-        .trim();
+        .find_map(|l| l.trim().strip_prefix("secret:"))
+        .expect("secret line")
+        .split_whitespace()
+        .next()
+        .unwrap();
     let scanned = decode_terminal_qr(&text);
-    assert_eq!(scanned, printed);
-    assert!(scanned.starts_with("otpauth://totp/mfactl:alice?"));
+    assert_eq!(
+        scanned,
+        format!("otpauth://totp/mfactl:alice?secret={secret}&issuer=mfactl")
+    );
     assert_pairs(&env, "alice", &scanned, 0);
 
     // Not a terminal and no --qr (or --no-qr): no QR code.
@@ -275,4 +280,192 @@ fn an_unwritable_image_path_enrolls_nothing() {
         !png.exists(),
         "the PNG written before the failure was left behind"
     );
+}
+
+/// Decodes a QR code printed for a light-background terminal (`--qr-invert`): the glyphs are
+/// the dark modules and the quiet zone is blank, so a light margin is added around the lines
+/// that hold glyphs.
+fn decode_inverted_terminal_qr(text: &str) -> String {
+    let lines: Vec<Vec<char>> = text
+        .lines()
+        .filter(|l| l.chars().any(|c| matches!(c, '█' | '▀' | '▄')))
+        .map(|l| l.chars().collect())
+        .collect();
+    assert!(!lines.is_empty(), "no QR code in output");
+    let margin = 4;
+    let width = lines.iter().map(Vec::len).max().unwrap() + 2 * margin;
+    let height = lines.len() * 2 + 2 * margin;
+    let mut dark = vec![vec![false; width]; height];
+    for (row, line) in lines.iter().enumerate() {
+        for (x, c) in line.iter().enumerate() {
+            dark[margin + row * 2][margin + x] = matches!(c, '█' | '▀');
+            dark[margin + row * 2 + 1][margin + x] = matches!(c, '█' | '▄');
+        }
+    }
+    let scale = 4;
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
+            if dark[y / scale][x / scale] {
+                0
+            } else {
+                255
+            }
+        });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "expected exactly one QR code");
+    grids[0].decode().expect("QR decodes").1
+}
+
+#[test]
+fn qr_invert_draws_dark_modules_and_decodes_to_the_same_uri() {
+    let env = TestEnv::initialised();
+    let doc = env.enroll("alice", &[]);
+    let uri = doc["otpauth_uri"].as_str().unwrap();
+    let show = |extra: &[&str]| -> String {
+        let out = env
+            .cmd()
+            .args(["show-qr", "alice"])
+            .args(extra)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let normal = show(&[]);
+    let inverted = show(&["--qr-invert"]);
+    assert_eq!(decode_terminal_qr(&normal), uri);
+    assert_eq!(decode_inverted_terminal_qr(&inverted), uri);
+    // The quiet zone: a row of blocks on top by default, blank when inverted.
+    assert!(normal.lines().next().unwrap().chars().all(|c| c == '█'));
+    assert!(inverted.lines().next().unwrap().chars().all(|c| c == ' '));
+
+    let out = env
+        .cmd()
+        .args(["enroll", "bob", "--qr", "--qr-invert"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let scanned = decode_inverted_terminal_qr(&text);
+    assert!(
+        scanned.starts_with("otpauth://totp/mfactl:bob?secret="),
+        "{scanned}"
+    );
+    assert_pairs(&env, "bob", &scanned, 0);
+}
+
+#[test]
+fn the_scanned_uri_leaves_out_default_parameters_and_keeps_the_others() {
+    let env = TestEnv::initialised();
+    for (user, args, tail) in [
+        ("d1", &[][..], ""),
+        ("d2", &["--digits", "8"][..], "&digits=8"),
+        ("d3", &["--period", "60"][..], "&period=60"),
+        (
+            "d4",
+            &["--algorithm", "sha256", "--digits", "7", "--period", "45"][..],
+            "&algorithm=SHA256&digits=7&period=45",
+        ),
+    ] {
+        let out = env
+            .cmd()
+            .args(["enroll", user, "--qr"])
+            .args(args)
+            .assert()
+            .success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let scanned = decode_terminal_qr(&text);
+        let secret = scanned
+            .split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix("secret="))
+            .unwrap();
+        assert_eq!(
+            scanned,
+            format!("otpauth://totp/mfactl:{user}?secret={secret}&issuer=mfactl{tail}"),
+            "{args:?}"
+        );
+    }
+}
+
+/// An issuer and a user name of 254 bytes each, all percent-encoded in the URI, and a SHA512
+/// secret: too long for a QR code at error correction M, which enroll used to find out only
+/// after committing the user (whose secret then could never be shown).
+const LONG: &str = "ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé";
+
+#[test]
+fn a_long_issuer_and_name_with_sha512_still_gets_a_scannable_code() {
+    assert_eq!(LONG.len(), 254);
+    let env = TestEnv::initialised();
+    let png = env.dir.path().join("long.png");
+    let out = env
+        .cmd()
+        .args([
+            "enroll",
+            LONG,
+            "--issuer",
+            LONG,
+            "--algorithm",
+            "sha512",
+            "--qr",
+        ])
+        .arg("--png")
+        .arg(&png)
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let scanned = decode_terminal_qr(&text);
+    assert!(scanned.contains("&algorithm=SHA512"), "{scanned}");
+    assert_eq!(decode_png(&png), scanned);
+    let secret = scanned
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("secret="))
+        .unwrap();
+    let code = totp_now(secret, "SHA512", 6, 30);
+    env.cmd()
+        .args(["verify", LONG])
+        .write_stdin(format!("{code}\n"))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_uri_too_long_for_any_qr_code_is_shown_as_text_with_a_note() {
+    let env = TestEnv::initialised();
+    let doc = env.enroll("alice", &["--algorithm", "sha512"]);
+    let secret = doc["secret"].as_str().unwrap().to_owned();
+    // A row written under older rules: an issuer of 3,000 bytes, beyond a version 40 code.
+    let issuer = "€".repeat(1000);
+    env.execute(&format!(
+        "UPDATE mfa_secret SET issuer = '{issuer}' WHERE %USER% = 'alice'"
+    ));
+    let before = env.snapshot();
+    let out = env.cmd().args(["show-qr", "alice"]).assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!stdout.contains('█'), "{stdout}");
+    assert!(stderr.contains("too long for"), "{stderr}");
+    assert!(stdout.contains(&format!("secret: {secret}")), "{stdout}");
+    let uri = stdout.lines().last().unwrap();
+    assert!(uri.starts_with("otpauth://totp/%E2%82%AC"), "{uri}");
+    assert!(uri.contains(&format!("secret={secret}")), "{uri}");
+    // Shown, so audited as any show-qr.
+    assert_ne!(env.snapshot(), before);
+
+    let out = env
+        .cmd()
+        .args(["--json", "show-qr", "alice"])
+        .assert()
+        .success();
+    let j: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(j["qr"], Value::Null);
+    assert_eq!(j["otpauth_uri"], uri);
+
+    // An image file cannot be made: refused before anything is written or audited.
+    let png = env.dir.path().join("a.png");
+    let before = env.snapshot();
+    env.cmd()
+        .args(["show-qr", "alice", "--png"])
+        .arg(&png)
+        .assert()
+        .code(2);
+    assert!(!png.exists());
+    assert_eq!(env.snapshot(), before);
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use mfactl::model::Status;
 use serde_json::json;
 
-use super::{confirm_or_refuse, parse_user, report_scrub, Context};
+use super::{confirm_typed_or_refuse, parse_user, report_scrub, Context, Typed};
 use crate::cli::DisableArgs;
 use crate::exit_codes::ExitCode;
 
@@ -14,15 +14,19 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
     let rec = store.require_user(&user)?;
     // The name as stored (a row older than NFC normalisation may hold another form).
     let user = rec.user.clone();
+    if args.dry_run {
+        return dry_run(ctx, &user, rec.status);
+    }
     let changed = if rec.status == Status::Disabled {
         false
     } else {
-        confirm_or_refuse(
+        confirm_typed_or_refuse(
             ctx,
             args.yes,
             &format!(
-                "Disable MFA for {user} and erase their secret? They will need to enroll again"
+                "This disables MFA for {user} and erases their secret: they must enroll again."
             ),
+            Typed::User(&user),
             &format!("disabling MFA for {user}"),
         )?;
         store.disable(&ctx.op(), &user, args.reason.as_deref())?
@@ -43,6 +47,25 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
             ),
             _ => println!("Disabled MFA for {user}; their secret is erased"),
         }
+    } else {
+        println!("MFA is already disabled for {user}; nothing to do");
+    }
+    Ok(ExitCode::Success)
+}
+
+/// `disable --dry-run`: what would change; nothing is written, not even an audit row.
+fn dry_run(ctx: &Context, user: &mfactl::model::UserName, status: Status) -> Result<ExitCode> {
+    let would_change = status != Status::Disabled;
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "user": user,
+            "status": status,
+            "would_change": would_change,
+            "dry_run": true,
+        }))?;
+    } else if would_change {
+        println!("Would disable MFA for {user} (now {status}) and erase their secret");
+        println!("Nothing changed (--dry-run)");
     } else {
         println!("MFA is already disabled for {user}; nothing to do");
     }

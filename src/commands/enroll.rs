@@ -3,7 +3,7 @@
 use anyhow::Result;
 use mfactl::model::{Status, TotpParams};
 use mfactl::store::{EnrollOutcome, Enrollment};
-use mfactl::totp::{self, TotpSecret};
+use mfactl::totp::{self, RejectReason, TotpSecret};
 use mfactl::vault;
 
 use super::{init, parse_user, show_qr, verify, Context};
@@ -88,20 +88,40 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let secret = TotpSecret::generate(params.algorithm)?;
     let recipients = store.recipients()?;
     let ciphertext = vault::encrypt_secret(&recipients, &secret)?;
-    let uri = totp::otpauth_uri(&secret, &params, &issuer, &user);
+    let uri = totp::pairing_uri(&secret, &params, &issuer, &user);
 
     // A refusal the store would give anyway comes before any file is written.
-    if !args.force {
-        if let Some(rec) = store.user(&user)? {
-            if rec.status != Status::Disabled {
-                return Err(mfactl::Error::AlreadyEnrolled {
-                    user: user.to_string(),
-                    status: rec.status.to_string(),
-                }
-                .into());
+    if let Some(rec) = store.user(&user)? {
+        if !args.force && rec.status != Status::Disabled {
+            return Err(mfactl::Error::AlreadyEnrolled {
+                user: user.to_string(),
+                status: rec.status.to_string(),
             }
+            .into());
+        }
+        if rec.status == Status::Enabled {
+            super::confirm_on_terminal(
+                ctx,
+                args.yes,
+                &format!(
+                    "{} has MFA enabled: a new secret makes their authenticator entry useless.",
+                    rec.user
+                ),
+                super::Typed::User(&rec.user),
+                &format!("replacing the secret of {}", rec.user),
+            )?;
         }
     }
+    // The terminal's QR code is drawn before anything is committed: a URI too long for any QR
+    // code (a long issuer and name, SHA512) falls back to the URI and the secret, with a note,
+    // rather than failing after the user was enrolled.
+    let show_qr = !ctx.json() && !args.no_qr && (args.qr || ctx.stdout_is_terminal());
+    let shade = if args.qr_invert {
+        mfactl::qr::Shade::LightBackground
+    } else {
+        mfactl::qr::Shade::DarkBackground
+    };
+    let qr = show_qr.then(|| mfactl::qr::terminal(&uri, shade));
     // Image files are written to temporary files first: if one cannot be written, nothing is
     // enrolled; if the enrollment fails, dropping them leaves every target as it was. They are
     // put in place only once the enrollment has committed.
@@ -149,46 +169,112 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
             "replaced the {s} secret of {user}: their old authenticator entry no longer works"
         )),
     }
-    let show_qr = !args.no_qr && (args.qr || ctx.stdout_is_terminal());
-    if show_qr {
-        print!("{}", show_qr::render_terminal(&uri)?.as_str());
-        println!();
-    }
+    let qr = match qr {
+        Some(Ok(qr)) => Some(qr),
+        Some(Err(_)) => {
+            show_qr::note_too_long(&uri);
+            None
+        }
+        None => None,
+    };
     println!(
-        "Enrolled {user} ({}), status pending",
+        "Enrolled {user}, status pending ({})",
         ui::note("not yet confirmed")
     );
-    println!("  otpauth URI: {}", uri.as_str());
-    println!("  secret:      {}  (for manual entry)", b32.as_str());
-    println!(
-        "  issuer {}, {} HMAC, {} digits, every {} s",
-        mfactl::names::display_safe(&issuer),
-        params.algorithm,
-        params.digits,
-        params.period
-    );
+    if qr.is_some() {
+        // Two lines of text, the code, the prompt: 24 lines for the default enrollment.
+        println!(
+            "  secret: {}  (by hand: {}, {} digits, {} s)",
+            b32.as_str(),
+            params.algorithm,
+            params.digits,
+            params.period
+        );
+    } else {
+        println!("  otpauth URI: {}", uri.as_str());
+        println!("  secret:      {}  (for manual entry)", b32.as_str());
+        println!(
+            "  issuer {}, {} HMAC, {} digits, every {} s",
+            mfactl::names::display_safe(&issuer),
+            params.algorithm,
+            params.digits,
+            params.period
+        );
+    }
     for path in &written {
         println!("  QR image:    {}", path.display());
     }
-
-    if ctx.interactive() {
-        let input: String = dialoguer::Input::new()
-            .with_prompt("Code from the app to confirm pairing (Enter to skip)")
-            .allow_empty(true)
-            .interact_text()?;
-        let input = zeroize::Zeroizing::new(input);
-        if !input.trim().is_empty() {
-            let ids = ctx.identities()?;
-            let result = verify::verify_totp(ctx, &mut store, &user, &input, &ids)?;
-            verify::print_human(&user, &result);
-            return Ok(ExitCode::Success);
-        }
+    if let Some(qr) = &qr {
+        // Last before the prompt, so that nothing pushes its top off a small terminal.
+        print!("{}", qr.as_str());
     }
-    println!(
-        "Next: have {user} scan the QR code (or type the secret), then confirm with:\n  mfactl verify {}",
-        shell_quote(user.as_str())
-    );
+
+    let confirmed = ctx.interactive() && offer_confirmation(ctx, &mut store, &user)?;
+    if !confirmed {
+        println!(
+            "Not confirmed yet. Once {user} has paired their app, confirm with:\n  mfactl verify {}",
+            shell_quote(user.as_str())
+        );
+    }
     Ok(ExitCode::Success)
+}
+
+/// How many codes the operator may type to confirm the pairing. Each wrong one counts as a
+/// failed verification, as `mfactl verify` would count it.
+const CONFIRM_TRIES: u32 = 3;
+
+/// Offers to check a first code right away (hidden input, like `mfactl verify`'s prompt). An
+/// empty line skips. A wrong code may be typed again, up to [`CONFIRM_TRIES`] in all. Returns
+/// whether the pairing was confirmed.
+fn offer_confirmation(
+    ctx: &Context,
+    store: &mut mfactl::store::Store,
+    user: &mfactl::model::UserName,
+) -> Result<bool> {
+    let mut ids = None;
+    for attempt in 1..=CONFIRM_TRIES {
+        let input = ui::read_hidden("Code from the app to confirm pairing (Enter to skip)")?;
+        if input.trim().is_empty() {
+            return Ok(false);
+        }
+        let ids = match &mut ids {
+            Some(ids) => ids,
+            None => ids.insert(ctx.identities()?),
+        };
+        let left = CONFIRM_TRIES - attempt;
+        match verify::verify_totp(ctx, store, user, &input, ids) {
+            Ok(result) => {
+                verify::print_human(user, &result);
+                if result.accepted() {
+                    return Ok(true);
+                }
+                let retry = result.rejected == Some(RejectReason::Invalid) && !result.locked_now;
+                if !retry || left == 0 {
+                    return Ok(false);
+                }
+            }
+            // Not a code at all (a letter, a digit too many): nothing was recorded.
+            Err(e) if is_invalid_input(&e) => {
+                println!("{}: {e:#}", ui::bad("not checked"));
+                if left == 0 {
+                    return Ok(false);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        println!(
+            "Try again ({left} {} left), or press Enter to skip",
+            if left == 1 { "try" } else { "tries" }
+        );
+    }
+    Ok(false)
+}
+
+fn is_invalid_input(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<mfactl::Error>(),
+        Some(mfactl::Error::InvalidInput { .. })
+    )
 }
 
 /// Quotes a user name for a copy-pasteable command line when it needs it. A name with invisible

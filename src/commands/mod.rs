@@ -162,14 +162,14 @@ impl Context {
                         .into(),
                 });
             }
-            let p = dialoguer::Password::new()
-                .with_prompt(format!("Passphrase for {}", source.describe()))
-                .interact()
-                .map_err(|e| mfactl::Error::Identity {
-                    source_name: source.describe(),
-                    reason: format!("cannot read the passphrase: {e}"),
+            let p =
+                ui::read_hidden(&format!("Passphrase for {}", source.describe())).map_err(|e| {
+                    mfactl::Error::Identity {
+                        source_name: source.describe(),
+                        reason: format!("cannot read the passphrase: {e:#}"),
+                    }
                 })?;
-            Ok(p.into())
+            Ok(p.as_str().to_owned().into())
         })?;
         Ok(ids)
     }
@@ -321,8 +321,73 @@ pub fn parse_user(name: &str) -> Result<mfactl::model::UserName> {
     Ok(mfactl::model::UserName::parse(name)?)
 }
 
-/// Asks before something destructive: `--yes` skips the question; without a terminal and
-/// without `--yes`, refuses.
+/// What the operator types to confirm a destructive action.
+pub enum Typed<'a> {
+    /// The user's name (as stored; the typed name is compared after NFC normalisation).
+    User(&'a mfactl::model::UserName),
+    /// A fixed word, e.g. `rekey`.
+    Word(&'a str),
+}
+
+impl Typed<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Typed::User(_) => "the user's name".to_owned(),
+            Typed::Word(w) => format!("'{w}'"),
+        }
+    }
+
+    fn accepts(&self, typed: &str) -> bool {
+        match self {
+            Typed::User(user) => {
+                typed == user.as_str()
+                    || mfactl::model::UserName::parse(typed).is_ok_and(|t| t == **user)
+            }
+            Typed::Word(w) => typed == *w,
+        }
+    }
+}
+
+/// Asks before something destructive: `--yes` skips the question; without a terminal (or
+/// with `--json`) and without `--yes`, refuses. On a terminal the operator types the user's
+/// name (or the word) to go on.
+pub fn confirm_typed_or_refuse(
+    ctx: &Context,
+    yes: bool,
+    explanation: &str,
+    typed: Typed<'_>,
+    what: &str,
+) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !ctx.interactive() {
+        return Err(mfactl::Error::ConfirmationRequired {
+            message: format!("{what} needs confirmation, and there is no terminal to ask on"),
+        }
+        .into());
+    }
+    ask(explanation, &typed, what)
+}
+
+/// Asks on a terminal only (not with `--json` or `--yes`): for actions that scripts have
+/// always been able to take by their flag alone (`enroll --force`, a new set of recovery
+/// codes), but that a person should not take by accident.
+pub fn confirm_on_terminal(
+    ctx: &Context,
+    yes: bool,
+    explanation: &str,
+    typed: Typed<'_>,
+    what: &str,
+) -> Result<()> {
+    if yes || !ctx.interactive() {
+        return Ok(());
+    }
+    ask(explanation, &typed, what)
+}
+
+/// Asks a yes/no question before something that needs consent: `--yes` skips the question;
+/// without a terminal and without `--yes`, refuses.
 pub fn confirm_or_refuse(ctx: &Context, yes: bool, question: &str, what: &str) -> Result<()> {
     if yes {
         return Ok(());
@@ -334,6 +399,17 @@ pub fn confirm_or_refuse(ctx: &Context, yes: bool, question: &str, what: &str) -
         .into());
     }
     if ui::confirm(question)? {
+        Ok(())
+    } else {
+        Err(mfactl::Error::Aborted {
+            message: format!("{what} was not confirmed; nothing changed"),
+        }
+        .into())
+    }
+}
+
+fn ask(explanation: &str, typed: &Typed<'_>, what: &str) -> Result<()> {
+    if ui::confirm_typed(explanation, &typed.describe(), &|t| typed.accepts(t))? {
         Ok(())
     } else {
         Err(mfactl::Error::Aborted {

@@ -4,7 +4,7 @@ use anyhow::Result;
 use mfactl::recovery::RecoveryCode;
 use serde_json::json;
 
-use super::{parse_user, Context};
+use super::{confirm_on_terminal, parse_user, Context, Typed};
 use crate::cli::RecoveryCodesArgs;
 use crate::exit_codes::ExitCode;
 
@@ -18,6 +18,21 @@ pub fn run(ctx: &Context, args: RecoveryCodesArgs) -> Result<ExitCode> {
         .into());
     }
     let mut store = ctx.open_store()?;
+    if let Some(rec) = store.user(&user)? {
+        if rec.recovery_codes_left > 0 {
+            let user = &rec.user;
+            confirm_on_terminal(
+                ctx,
+                args.yes,
+                &format!(
+                    "{user} has {} unused recovery codes: a new set voids them.",
+                    rec.recovery_codes_left
+                ),
+                Typed::User(user),
+                &format!("replacing the recovery codes of {user}"),
+            )?;
+        }
+    }
     let codes = (0..args.count)
         .map(|_| RecoveryCode::generate())
         .collect::<mfactl::Result<Vec<_>>>()?;

@@ -7,7 +7,7 @@ use mfactl::model::UserName;
 use mfactl::vault::{self, IdentitySource, Recipient};
 use serde_json::json;
 
-use super::{confirm_or_refuse, par_map, report_scrub, Context};
+use super::{confirm_typed_or_refuse, par_map, report_scrub, Context, Typed};
 use crate::cli::RekeyArgs;
 use crate::exit_codes::ExitCode;
 
@@ -79,12 +79,19 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
     }
     let secrets = store.secrets(mfactl::model::UserFilter::All)?;
     let count = secrets.len();
-    confirm_or_refuse(
+    if args.dry_run {
+        let current = store.recipients()?;
+        return dry_run(ctx, &args, &ids, &secrets, &current, &recipients);
+    }
+    confirm_typed_or_refuse(
         ctx,
         args.yes,
         &format!(
-            "Re-encrypt {count} secrets to the new recipients? Keys not among them lose access"
+            "This re-encrypts {count} secret{} to the new recipients: keys not among them\n\
+             lose access to every secret.",
+            if count == 1 { "" } else { "s" }
         ),
+        Typed::Word("rekey"),
         "re-keying the store",
     )?;
     let new_identity = match &args.new_identity {
@@ -158,6 +165,58 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
                 p.display()
             );
         }
+    }
+    Ok(ExitCode::Success)
+}
+
+/// `rekey --dry-run`: every secret is decrypted (as the rekey would, proving the identity at
+/// hand reads them all) and nothing is encrypted, generated or written.
+fn dry_run(
+    ctx: &Context,
+    args: &RekeyArgs,
+    ids: &vault::Identities,
+    secrets: &[mfactl::model::UserRecord],
+    current: &[Recipient],
+    new: &[Recipient],
+) -> Result<ExitCode> {
+    par_map(secrets, |rec| {
+        ids.decrypt_secret(rec.secret.as_deref().unwrap_or_default())
+            .map(drop)
+            .ok_or_else(|| mfactl::Error::Decrypt {
+                user: rec.user.to_string(),
+            })
+    })?;
+    let names =
+        |list: &[Recipient]| -> Vec<String> { list.iter().map(|r| r.to_string()).collect() };
+    let removed: Vec<String> = names(current)
+        .into_iter()
+        .filter(|r| !new.iter().any(|n| n.to_string() == *r))
+        .collect();
+    let new_identity = args.new_identity.as_ref().map(|p| p.display().to_string());
+    if ctx.json() {
+        ctx.print_json(&json!({
+            "dry_run": true,
+            "secrets": secrets.len(),
+            "recipients": names(new),
+            "removed_recipients": removed,
+            "new_identity": new_identity,
+        }))?;
+    } else {
+        println!(
+            "Would re-encrypt {} secret{} (all decrypt with the identity at hand) to:",
+            secrets.len(),
+            if secrets.len() == 1 { "" } else { "s" }
+        );
+        for n in names(new) {
+            println!("  {n}");
+        }
+        if let Some(p) = &new_identity {
+            println!("  and the key of a new identity, which the rekey would write to {p}");
+        }
+        for r in &removed {
+            println!("Would remove {r}: its key could no longer read any secret");
+        }
+        println!("Nothing changed (--dry-run)");
     }
     Ok(ExitCode::Success)
 }

@@ -20,7 +20,7 @@ struct ShowQrOutput<'a> {
     user: &'a mfactl::model::UserName,
     status: Status,
     otpauth_uri: &'a str,
-    qr: &'a str,
+    qr: Option<&'a str>,
     files: &'a [PathBuf],
 }
 
@@ -53,8 +53,14 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
         .ok_or_else(|| mfactl::Error::Decrypt {
             user: user.to_string(),
         })?;
-    let uri = totp::otpauth_uri(&secret, &rec.params, &rec.issuer, &user);
-    let qr = render_terminal(&uri)?;
+    let uri = totp::pairing_uri(&secret, &rec.params, &rec.issuer, &user);
+    let shade = if args.qr_invert {
+        mfactl::qr::Shade::LightBackground
+    } else {
+        mfactl::qr::Shade::DarkBackground
+    };
+    // A URI too long for any QR code is still shown, as text.
+    let qr = mfactl::qr::terminal(&uri, shade).ok();
     let pending = write_qr_files(&args.files, &uri)?;
     // The read is audited before the secret is shown or the files are put in place (if the
     // audit fails, dropping `pending` removes the temporary files).
@@ -70,12 +76,23 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
             user: &user,
             status: rec.status,
             otpauth_uri: &uri,
-            qr: &qr,
+            qr: qr.as_ref().map(|q| q.as_str()),
             files: &written,
         })?;
     } else {
-        print!("{}", qr.as_str());
-        println!();
+        match &qr {
+            Some(qr) => {
+                print!("{}", qr.as_str());
+                println!();
+            }
+            None => {
+                note_too_long(&uri);
+                println!(
+                    "secret: {}  (for manual entry)",
+                    secret.to_base32().as_str()
+                );
+            }
+        }
         println!("{}", uri.as_str());
         for p in &written {
             println!("QR image: {}", p.display());
@@ -84,9 +101,13 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// The terminal rendering.
-pub fn render_terminal(uri: &str) -> Result<Zeroizing<String>> {
-    Ok(mfactl::qr::terminal(uri)?)
+/// Says (on stderr) why no QR code is shown: `uri` does not fit in one.
+pub fn note_too_long(uri: &str) {
+    crate::ui::warn(&format!(
+        "no QR code: the otpauth URI ({} bytes) is too long for one (a shorter issuer or user \
+         name, or SHA1, makes it shorter); pair with the secret or the URI",
+        uri.len()
+    ));
 }
 
 type Renderer = fn(&str) -> mfactl::Result<Zeroizing<Vec<u8>>>;

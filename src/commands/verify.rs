@@ -104,10 +104,7 @@ pub fn print_human(user: &UserName, r: &VerifyResult) {
 /// Reads the code: a hidden prompt on a terminal, else one bounded line from stdin.
 fn read_code(ctx: &Context, user: &UserName) -> Result<Zeroizing<String>> {
     if std::io::stdin().is_terminal() && !ctx.json() {
-        let code = dialoguer::Password::new()
-            .with_prompt(format!("Code for {user}"))
-            .interact()?;
-        return Ok(Zeroizing::new(code));
+        return ui::read_hidden(&format!("Code for {user}"));
     }
     // One line, not to EOF: a caller that keeps its end of the pipe open must not hang us.
     let mut buf = Zeroizing::new(Vec::new());
