@@ -114,7 +114,13 @@ pub enum Command {
     Disable(DisableArgs),
 
     /// List users and their MFA state (never secrets)
+    ///
+    /// On a terminal: aligned columns fitted to its width (-o wide for every column). Piped:
+    /// tab-separated lines under a header line, for cut and awk.
     List(ListArgs),
+
+    /// Show one user at a glance: status, lockout, parameters, recent events (never the secret)
+    Show(ShowArgs),
 
     /// Clear a user's lockout and failure count
     Unlock(UserArg),
@@ -306,6 +312,44 @@ pub struct ListArgs {
     /// Only users in this state
     #[arg(long, value_enum)]
     pub status: Option<StatusFilterArg>,
+
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Every column, cells in full (lines may be wider than the terminal)
+    Wide,
+}
+
+/// How `list` and `log` lay out their table (`--json` aside).
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// wide: every column, nothing truncated
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<TableFormat>,
+
+    /// Print no header line
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+impl TableArgs {
+    /// `-o wide` was given.
+    pub fn wide(&self) -> bool {
+        self.output == Some(TableFormat::Wide)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The user's name
+    pub user: String,
+
+    /// How many of the user's latest audit events to show
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub events: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,7 +378,8 @@ pub struct LogArgs {
     /// Only this user's events
     pub user: Option<String>,
 
-    /// Only events since this time: RFC 3339 (2026-01-31T12:00:00Z) or a duration ago (30m, 24h, 7d)
+    /// Only events since this time: RFC 3339 (2026-01-31T12:00:00Z), a day (2026-01-31, from
+    /// its start, UTC) or a duration ago (30m, 24h, 7d)
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
@@ -345,6 +390,9 @@ pub struct LogArgs {
     /// At most N events
     #[arg(long, value_name = "N")]
     pub limit: Option<u32>,
+
+    #[command(flatten)]
+    pub table: TableArgs,
 }
 
 #[derive(Debug, Args)]

@@ -24,19 +24,19 @@ pub fn run(ctx: &Context, args: CopyStoreArgs) -> Result<ExitCode> {
             "audit_rows": counts.audit_rows,
         }))?;
     } else {
-        println!("Copied {from} to {target}:");
-        println!(
+        outln!("Copied {from} to {target}:")?;
+        outln!(
             "  {} users, {} recipients, {} settings, {} recovery codes, {} audit rows",
             counts.users,
             counts.recipients,
             counts.settings,
             counts.recovery_codes,
             counts.audit_rows
-        );
+        )?;
         if target.is_server() {
-            println!("Next: point MFACTL_DB (or --db) at the new store; the old one is unchanged");
+            outln!("Next: point MFACTL_DB (or --db) at the new store; the old one is unchanged")?;
         } else {
-            println!("Next: use it with --db {target}; the old store is unchanged");
+            outln!("Next: use it with --db {target}; the old store is unchanged")?;
         }
     }
     Ok(ExitCode::Success)

@@ -37,14 +37,14 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
         }))?;
     } else if changed {
         match scrubbed {
-            Some(false) => println!(
+            Some(false) => outln!(
                 "Disabled MFA for {user}; their secret is erased from the table (not yet from the \
                  write-ahead log, see the warning)"
-            ),
-            _ => println!("Disabled MFA for {user}; their secret is erased"),
+            )?,
+            _ => outln!("Disabled MFA for {user}; their secret is erased")?,
         }
     } else {
-        println!("MFA is already disabled for {user}; nothing to do");
+        outln!("MFA is already disabled for {user}; nothing to do")?;
     }
     Ok(ExitCode::Success)
 }

@@ -12,7 +12,10 @@ use crate::exit_codes::ExitCode;
 
 pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "mfactl", &mut std::io::stdout());
+    // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "mfactl", &mut script);
+    crate::out::write(&script)?;
     Ok(ExitCode::Success)
 }
 
@@ -36,7 +39,7 @@ pub fn generate(args: GenerateDocsArgs) -> Result<ExitCode> {
         let mut cmd = Cli::command();
         let path = clap_complete::generate_to(shell, &mut cmd, "mfactl", &comp_dir)
             .with_context(|| format!("cannot write {shell} completions"))?;
-        eprintln!("wrote {}", path.display());
+        errln!("wrote {}", path.display());
     }
     Ok(ExitCode::Success)
 }
@@ -45,6 +48,6 @@ fn write_man_pages(cmd: &clap::Command, dir: &Path) -> Result<()> {
     // `generate_to` writes mfactl.1 and mfactl-<sub>.1 for every visible subcommand.
     clap_mangen::generate_to(cmd.clone(), dir)
         .with_context(|| format!("cannot write man pages to {}", dir.display()))?;
-    eprintln!("wrote man pages to {}", dir.display());
+    errln!("wrote man pages to {}", dir.display());
     Ok(())
 }

@@ -151,24 +151,24 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     }
     let show_qr = !args.no_qr && (args.qr || ctx.stdout_is_terminal());
     if show_qr {
-        print!("{}", show_qr::render_terminal(&uri)?.as_str());
-        println!();
+        out!("{}", show_qr::render_terminal(&uri)?.as_str())?;
+        outln!()?;
     }
-    println!(
+    outln!(
         "Enrolled {user} ({}), status pending",
         ui::note("not yet confirmed")
-    );
-    println!("  otpauth URI: {}", uri.as_str());
-    println!("  secret:      {}  (for manual entry)", b32.as_str());
-    println!(
+    )?;
+    outln!("  otpauth URI: {}", uri.as_str())?;
+    outln!("  secret:      {}  (for manual entry)", b32.as_str())?;
+    outln!(
         "  issuer {}, {} HMAC, {} digits, every {} s",
         mfactl::names::display_safe(&issuer),
         params.algorithm,
         params.digits,
         params.period
-    );
+    )?;
     for path in &written {
-        println!("  QR image:    {}", path.display());
+        outln!("  QR image:    {}", path.display())?;
     }
 
     if ctx.interactive() {
@@ -180,14 +180,14 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         if !input.trim().is_empty() {
             let ids = ctx.identities()?;
             let result = verify::verify_totp(ctx, &mut store, &user, &input, &ids)?;
-            verify::print_human(&user, &result);
+            verify::print_human(&user, &result)?;
             return Ok(ExitCode::Success);
         }
     }
-    println!(
+    outln!(
         "Next: have {user} scan the QR code (or type the secret), then confirm with:\n  mfactl verify {}",
         shell_quote(user.as_str())
-    );
+    )?;
     Ok(ExitCode::Success)
 }
 

@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         problems.sort_by_key(|(line, _)| *line);
         for (line, msg) in &problems {
             // A line may quote the input, and the input may hold a private key.
-            eprintln!("line {line}: {}", mfactl::redact::message(msg));
+            errln!("line {line}: {}", mfactl::redact::message(msg));
         }
         return Err(mfactl::Error::invalid(
             "import",
@@ -136,12 +136,12 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             "status": status,
         }))?;
     } else if args.dry_run {
-        println!(
+        outln!(
             "{} entries are valid; nothing imported (--dry-run)",
             enrollments.len()
-        );
+        )?;
     } else {
-        println!("Imported {} users as {status}", enrollments.len());
+        outln!("Imported {} users as {status}", enrollments.len())?;
     }
     Ok(ExitCode::Success)
 }

@@ -22,7 +22,7 @@ pub fn list_recipients(ctx: &Context) -> Result<ExitCode> {
         ctx.print_json(&recipients)?;
     } else {
         for r in recipients {
-            println!("{r}");
+            outln!("{r}")?;
         }
     }
     Ok(ExitCode::Success)
@@ -145,15 +145,15 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
             "scrubbed": scrubbed,
         }))?;
     } else {
-        println!("Re-encrypted {count} secrets to:");
+        outln!("Re-encrypted {count} secrets to:")?;
         for n in &names {
-            println!("  {n}");
+            outln!("  {n}")?;
         }
         if let Some(p) = &new_identity {
-            println!(
+            outln!(
                 "New identity: {} (back it up; use it with -i or MFACTL_IDENTITY)",
                 p.display()
-            );
+            )?;
         }
     }
     Ok(ExitCode::Success)

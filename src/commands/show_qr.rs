@@ -74,11 +74,11 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
             files: &written,
         })?;
     } else {
-        print!("{}", qr.as_str());
-        println!();
-        println!("{}", uri.as_str());
+        out!("{}", qr.as_str())?;
+        outln!()?;
+        outln!("{}", uri.as_str())?;
         for p in &written {
-            println!("QR image: {}", p.display());
+            outln!("QR image: {}", p.display())?;
         }
     }
     Ok(ExitCode::Success)
