@@ -61,6 +61,9 @@ _mfactl() {
             mfactl,rekey)
                 cmd="mfactl__subcmd__rekey"
                 ;;
+            mfactl,show)
+                cmd="mfactl__subcmd__show"
+                ;;
             mfactl,show-qr)
                 cmd="mfactl__subcmd__show__subcmd__qr"
                 ;;
@@ -133,6 +136,9 @@ _mfactl() {
             mfactl__subcmd__help,rekey)
                 cmd="mfactl__subcmd__help__subcmd__rekey"
                 ;;
+            mfactl__subcmd__help,show)
+                cmd="mfactl__subcmd__help__subcmd__show"
+                ;;
             mfactl__subcmd__help,show-qr)
                 cmd="mfactl__subcmd__help__subcmd__show__subcmd__qr"
                 ;;
@@ -155,7 +161,7 @@ _mfactl() {
 
     case "${cmd}" in
         mfactl)
-            opts="-i -h -V --db --identity --json --actor --help --version init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
+            opts="-i -h -V --db --identity --json --actor --help --version init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,7 +569,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help)
-            opts="init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
+            opts="init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -814,6 +820,20 @@ _mfactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfactl__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfactl__subcmd__help__subcmd__show__subcmd__qr)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -937,7 +957,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__list)
-            opts="-i -h -V --status --db --identity --json --actor --help --version"
+            opts="-o -i -h -V --status --output --no-headers --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -945,6 +965,14 @@ _mfactl() {
             case "${prev}" in
                 --status)
                     COMPREPLY=($(compgen -W "pending enabled disabled locked" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -971,7 +999,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__log)
-            opts="-i -h -V --since --event --limit --db --identity --json --actor --help --version"
+            opts="-o -i -h -V --since --event --limit --output --no-headers --db --identity --json --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +1015,14 @@ _mfactl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1096,6 +1132,40 @@ _mfactl() {
                     return 0
                     ;;
                 --check-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfactl__subcmd__show)
+            opts="-i -h -V --events --db --identity --json --actor --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --events)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -119,7 +119,7 @@ pub enum Command {
     /// tab-separated lines under a header line, for cut and awk.
     List(ListArgs),
 
-    /// Show one user at a glance: status, lockout, parameters, recent events (never the secret)
+    /// Show one user: status, lockout, parameters, latest events (never the secret)
     Show(ShowArgs),
 
     /// Clear a user's lockout and failure count
@@ -319,14 +319,13 @@ pub struct ListArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TableFormat {
-    /// Every column, cells in full (lines may be wider than the terminal)
     Wide,
 }
 
 /// How `list` and `log` lay out their table (`--json` aside).
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// wide: every column, nothing truncated
+    /// wide: every column, nothing cut short (lines may be wider than the terminal)
     #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
     pub output: Option<TableFormat>,
 

@@ -334,7 +334,10 @@ mod tests {
         assert_eq!(suggestions("BOB", &existing), ["bob", "Rob"]);
         assert_eq!(suggestions("bobb", &existing), ["bob", "bobby"]);
         assert_eq!(suggestions("alice", &existing), ["alice@example.com"]);
-        assert_eq!(suggestions("alice@exmaple.com", &existing), ["alice@example.com"]);
+        assert_eq!(
+            suggestions("alice@exmaple.com", &existing),
+            ["alice@example.com"]
+        );
         assert_eq!(suggestions("karol", &existing), ["carol"]);
         // Nothing close: nothing suggested.
         assert!(suggestions("zed", &existing).is_empty());

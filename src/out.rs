@@ -30,7 +30,9 @@ pub fn write_fmt(args: std::fmt::Arguments<'_>) -> Result<()> {
     write_with(|out| out.write_fmt(args))
 }
 
-fn write_with(f: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>) -> Result<()> {
+fn write_with(
+    f: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> Result<()> {
     if closed() {
         return Ok(());
     }

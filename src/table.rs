@@ -214,7 +214,11 @@ mod tests {
             "2026-11-25T15:05:24Z".into(),
             "{\"reason\":\"lost phone, ticket 1147, escalated twice\"}".into(),
         ]);
-        t.row(vec!["bob".into(), "2026-11-25T15:06:01Z".into(), "{}".into()]);
+        t.row(vec![
+            "bob".into(),
+            "2026-11-25T15:06:01Z".into(),
+            "{}".into(),
+        ]);
         t
     }
 

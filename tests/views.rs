@@ -128,8 +128,18 @@ fn list_wide_shows_every_column_in_full() {
     assert_eq!(rc, 0, "{lines:?}");
     assert_eq!(lines.len(), 4, "{lines:#?}");
     for h in [
-        "USER", "STATUS", "ISSUER", "ALG", "DIGITS", "PERIOD", "CREATED", "UPDATED", "ENABLED",
-        "LAST USED", "FAILURES", "RECOVERY",
+        "USER",
+        "STATUS",
+        "ISSUER",
+        "ALG",
+        "DIGITS",
+        "PERIOD",
+        "CREATED",
+        "UPDATED",
+        "ENABLED",
+        "LAST USED",
+        "FAILURES",
+        "RECOVERY",
     ] {
         assert!(lines[0].contains(h), "{h}: {}", lines[0]);
     }
@@ -174,7 +184,12 @@ fn log_on_an_80_column_terminal_never_splits_a_timestamp() {
 // list and log piped
 
 fn log_json(env: &TestEnv, extra: &[&str]) -> Vec<Value> {
-    let out = env.cmd().args(["--json", "log"]).args(extra).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--json", "log"])
+        .args(extra)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_slice::<Value>(&out.stdout)
         .unwrap()
@@ -184,7 +199,7 @@ fn log_json(env: &TestEnv, extra: &[&str]) -> Vec<Value> {
 }
 
 fn tsv(out: &std::process::Output) -> Vec<Vec<String>> {
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.status.success(), "{}", stderr(out));
     stdout(out)
         .lines()
         .map(|l| l.split('\t').map(str::to_owned).collect())
@@ -220,8 +235,18 @@ fn list_piped_is_tab_separated_with_a_header() {
     assert_eq!(
         wide[0],
         [
-            "USER", "STATUS", "ISSUER", "ALG", "DIGITS", "PERIOD", "CREATED", "UPDATED",
-            "ENABLED", "LAST USED", "FAILURES", "RECOVERY"
+            "USER",
+            "STATUS",
+            "ISSUER",
+            "ALG",
+            "DIGITS",
+            "PERIOD",
+            "CREATED",
+            "UPDATED",
+            "ENABLED",
+            "LAST USED",
+            "FAILURES",
+            "RECOVERY"
         ]
     );
     let long = wide.iter().find(|r| r[0] == LONG).unwrap();
@@ -236,7 +261,10 @@ fn list_piped_is_tab_separated_with_a_header() {
 fn an_empty_list_piped_is_a_header_alone() {
     let env = TestEnv::initialised();
     let out = env.cmd().arg("list").output().unwrap();
-    assert_eq!(tsv(&out), [["USER", "STATUS", "LAST USED", "FAILURES", "RECOVERY"]]);
+    assert_eq!(
+        tsv(&out),
+        [["USER", "STATUS", "LAST USED", "FAILURES", "RECOVERY"]]
+    );
     assert!(stderr(&out).contains("No users"), "{}", stderr(&out));
     let out = env.cmd().args(["list", "--no-headers"]).output().unwrap();
     assert!(out.stdout.is_empty());
@@ -254,7 +282,10 @@ fn log_piped_is_tab_separated_with_a_header() {
         assert_eq!(row[1], e["event"].as_str().unwrap());
         assert_eq!(row[2], e["user"].as_str().unwrap_or("-"));
         assert_eq!(row[3], e["actor"].as_str().unwrap());
-        assert_eq!(serde_json::from_str::<Value>(&row[4]).unwrap(), e["details"]);
+        assert_eq!(
+            serde_json::from_str::<Value>(&row[4]).unwrap(),
+            e["details"]
+        );
     }
     let bare = tsv(&env.cmd().args(["log", "--no-headers"]).output().unwrap());
     assert_eq!(bare, rows[1..]);
@@ -304,7 +335,10 @@ fn a_closed_stdout_ends_each_command_quietly_with_its_status() {
     // An error still exits 2, with its message on stderr (and its JSON lost quietly).
     let (code, err) = with_closed_stdout(&env, &["--json", "show", "nobody"]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("no user") && !err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("no user") && !err.contains("panicked"),
+        "{err}"
+    );
     // verify's status is still its verdict.
     let (code, err) = with_closed_stdout(&env, &["verify", "carol", "000000"]);
     assert!(code == Some(1) || code == Some(0), "{code:?} {err}");
@@ -361,7 +395,12 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
     let out = env.cmd().args(["--json", "show", "bob"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
@@ -393,7 +432,10 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
     assert_eq!(doc["failures"], 1);
     assert_eq!(doc["max_failures"], 1);
     assert_eq!(doc["recovery_codes_left"], 3);
-    assert_eq!((doc["digits"].clone(), doc["period"].clone()), (6.into(), 30.into()));
+    assert_eq!(
+        (doc["digits"].clone(), doc["period"].clone()),
+        (6.into(), 30.into())
+    );
     // The same rows as `log bob --limit 5`, newest first.
     assert_eq!(
         doc["recent_events"].as_array().unwrap(),
@@ -418,8 +460,13 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
         assert!(!text.contains("age-encryption"), "the ciphertext: {text}");
     }
     for want in [
-        "Status:", "enabled", "locked since", "unlock with: mfactl unlock bob", "SHA1, 6 digits, every 30 s",
-        "3 left", "verify-rejected",
+        "Status:",
+        "enabled",
+        "locked since",
+        "unlock with: mfactl unlock bob",
+        "SHA1, 6 digits, every 30 s",
+        "3 left",
+        "verify-rejected",
     ] {
         assert!(human.contains(want), "{want}: {human}");
     }
@@ -433,7 +480,11 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
     assert!(lines.iter().any(|l| l.contains("pending")));
     let piped = env.cmd().args(["show", LONG]).output().unwrap();
     assert!(piped.status.success());
-    assert!(stdout(&piped).lines().all(|l| width(l) <= 80), "{}", stdout(&piped));
+    assert!(
+        stdout(&piped).lines().all(|l| width(l) <= 80),
+        "{}",
+        stdout(&piped)
+    );
 }
 
 /// A well-formed code that is none of the codes valid now or one step either side.
@@ -473,14 +524,23 @@ fn a_mistyped_name_gets_did_you_mean() {
         &["log", "bbo"],
     ] {
         let (err, doc) = error_of(&env, args);
-        assert!(err.contains(r#"no user "bbo" in the store"#), "{args:?}: {err}");
-        assert!(err.contains(r#"hint: did you mean "bob"?"#), "{args:?}: {err}");
+        assert!(
+            err.contains(r#"no user "bbo" in the store"#),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains(r#"hint: did you mean "bob"?"#),
+            "{args:?}: {err}"
+        );
         assert_eq!(doc["kind"], "unknown_user", "{args:?}");
         assert!(doc["hint"].as_str().unwrap().contains(r#""bob""#), "{doc}");
     }
     // Nothing close: the plain hint.
     let (err, _) = error_of(&env, &["unlock", "mallory"]);
-    assert!(err.contains("run 'mfactl list'") && !err.contains("did you mean"), "{err}");
+    assert!(
+        err.contains("run 'mfactl list'") && !err.contains("did you mean"),
+        "{err}"
+    );
     assert_eq!(env.snapshot(), before);
 }
 
@@ -496,7 +556,10 @@ fn verify_never_suggests_other_users() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("no user"), "{err}");
-    assert!(!err.contains("bob") && !err.contains("did you mean"), "{err}");
+    assert!(
+        !err.contains("bob") && !err.contains("did you mean"),
+        "{err}"
+    );
     let (_, doc) = error_of(&env, &["verify", "bbo", "123456"]);
     assert!(!doc.to_string().contains("bob"), "{doc}");
 }
@@ -518,7 +581,11 @@ fn log_of_an_unknown_name_is_an_error_unless_the_log_knows_it() {
     assert_eq!(events[0]["user"], "ghost");
 
     // A known user whose filters match nothing is not an error.
-    let out = env.cmd().args(["log", "carol", "--event", "export"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["log", "carol", "--event", "export"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -528,7 +595,11 @@ fn log_of_an_unknown_name_is_an_error_unless_the_log_knows_it() {
 #[test]
 fn since_a_bare_day_starts_at_its_midnight_utc() {
     let env = store_with_long_names();
-    for at in ["2026-01-30T23:59:59Z", "2026-01-31T00:00:00Z", "2026-01-31T12:00:00Z"] {
+    for at in [
+        "2026-01-30T23:59:59Z",
+        "2026-01-31T00:00:00Z",
+        "2026-01-31T12:00:00Z",
+    ] {
         env.execute(&format!(
             "INSERT INTO audit_log (at, event, %USER%, actor, details) \
              VALUES ('{at}', 'unlock', 'carol', 'op', '{{}}')"

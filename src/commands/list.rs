@@ -86,7 +86,11 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         );
         // Piped, stdout holds only the (empty) table: a script counts rows, not sentences.
         if layout == Layout::Tsv {
-            out::write(table(&[], args.table.wide()).render(layout, !args.table.no_headers).as_bytes())?;
+            out::write(
+                table(&[], args.table.wide())
+                    .render(layout, !args.table.no_headers)
+                    .as_bytes(),
+            )?;
             ui::info(&message);
         } else {
             outln!("{}", mfactl::names::escape_invisible(&message))?;

@@ -126,7 +126,9 @@ fn parse_since(s: &str, now: Timestamp) -> mfactl::Result<Timestamp> {
     // A bare day means its start, UTC.
     let day = time::macros::format_description!("[year]-[month]-[day]");
     if let Ok(date) = time::Date::parse(s, day) {
-        return Ok(Timestamp::from_unix(date.midnight().assume_utc().unix_timestamp()));
+        return Ok(Timestamp::from_unix(
+            date.midnight().assume_utc().unix_timestamp(),
+        ));
     }
     Timestamp::parse(s).map_err(|_| {
         mfactl::Error::invalid(
@@ -147,9 +149,21 @@ mod tests {
         assert_eq!(parse_since("30m", now).unwrap().unix(), 1_000_000 - 1_800);
         assert_eq!(parse_since("1970-01-01T00:00:10Z", now).unwrap().unix(), 10);
         // A day: its start, UTC (2026-11-25T00:00:00Z is 1795564800 s after the epoch).
-        assert_eq!(parse_since("2026-11-25", now).unwrap().unix(), 1_795_564_800);
+        assert_eq!(
+            parse_since("2026-11-25", now).unwrap().unix(),
+            1_795_564_800
+        );
         assert_eq!(parse_since("1970-01-02", now).unwrap().unix(), 86_400);
-        for bad in ["", "h", "-5m", "5y", "yesterday", "2026-11-31", "2026-1-5", "20261125"] {
+        for bad in [
+            "",
+            "h",
+            "-5m",
+            "5y",
+            "yesterday",
+            "2026-11-31",
+            "2026-1-5",
+            "20261125",
+        ] {
             assert!(parse_since(bad, now).is_err(), "{bad:?}");
         }
     }

@@ -93,7 +93,8 @@ fn render(
     asked: u32,
     width: usize,
 ) -> String {
-    let opt = |t: Option<Timestamp>, none: &str| t.map_or_else(|| none.to_owned(), |t| t.to_string());
+    let opt =
+        |t: Option<Timestamp>, none: &str| t.map_or_else(|| none.to_owned(), |t| t.to_string());
     let status = match rec.status {
         Status::Enabled => ui::good("enabled").to_string(),
         Status::Pending => format!("pending {}", ui::note("(pairing not yet confirmed)")),
@@ -159,11 +160,16 @@ fn render(
         out.push_str("No audit events for this user.\n");
     } else {
         let shown = events.len();
-        out.push_str(&if shown as u32 == asked {
-            format!("Latest {shown} events, newest first (all: mfactl log {}):\n", rec.user)
+        let title = if u32::try_from(shown).is_ok_and(|n| n == asked) {
+            format!(
+                "Latest {shown} events, newest first (all: mfactl log {}):",
+                rec.user
+            )
         } else {
-            format!("Audit events, newest first:\n")
-        });
+            "Audit events, newest first:".to_owned()
+        };
+        out.push_str(console::truncate_str(&title, width, "…").as_ref());
+        out.push('\n');
         let table = super::log::events_table(events, false);
         out.push_str(&table.render(Layout::Aligned { width: Some(width) }, true));
     }
