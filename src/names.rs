@@ -207,7 +207,14 @@ const MAX_SUGGESTIONS: usize = 3;
 /// characters and never more than three), or the same as an existing name's part before `@`
 /// (`alice` for `alice@example.com`).
 pub fn suggestions(typed: &str, existing: &[String]) -> Vec<String> {
-    let fold = |s: &str| -> String { s.nfkc().flat_map(char::to_lowercase).collect() };
+    // ASCII (most names) is its own NFKC form: lower-casing is all there is to do.
+    let fold = |s: &str| -> String {
+        if s.is_ascii() {
+            s.to_ascii_lowercase()
+        } else {
+            s.nfkc().flat_map(char::to_lowercase).collect()
+        }
+    };
     let typed = fold(typed);
     let len = typed.chars().count();
     let limit = (len / 3).clamp(1, 3);

@@ -194,7 +194,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
 /// Quotes a user name for a copy-pasteable command line when it needs it. A name with invisible
 /// characters (only a store older than the rule against them holds one) is written as a
 /// `$'...'` string with `\u` escapes, which bash, zsh and ksh read, and a terminal shows as text.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     if s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"@._+-".contains(&b))
     {

@@ -7,6 +7,7 @@ use mfactl::model::{Status, Timestamp, UserRecord};
 use mfactl::names::display_safe;
 use serde::Serialize;
 
+use super::enroll::shell_quote;
 use super::{parse_user, Context};
 use crate::cli::ShowArgs;
 use crate::exit_codes::ExitCode;
@@ -122,7 +123,13 @@ fn render(
         ("Lockout", lockout),
     ];
     if rec.is_locked() {
-        lines.push(("", format!("unlock with: mfactl unlock {}", rec.user)));
+        lines.push((
+            "",
+            format!(
+                "unlock with: mfactl unlock {}",
+                shell_quote(rec.user.as_str())
+            ),
+        ));
     }
     lines.extend([
         ("Issuer", display_safe(&rec.issuer).into_owned()),
@@ -163,7 +170,7 @@ fn render(
         let title = if u32::try_from(shown).is_ok_and(|n| n == asked) {
             format!(
                 "Latest {shown} events, newest first (all: mfactl log {}):",
-                rec.user
+                shell_quote(rec.user.as_str())
             )
         } else {
             "Audit events, newest first:".to_owned()
