@@ -258,14 +258,26 @@ fn list_piped_is_tab_separated_with_a_header() {
 }
 
 #[test]
-fn an_empty_list_piped_is_a_header_alone() {
+fn an_empty_list_is_a_sentence_on_a_terminal_and_a_header_alone_piped() {
     let env = TestEnv::initialised();
+    let (lines, rc) = on_terminal(&env, &["list"], 80);
+    assert_eq!(rc, 0);
+    assert!(lines[0].starts_with("No users in "), "{lines:?}");
+    let (lines, _) = on_terminal(&env, &["log", "--event", "export"], 80);
+    assert_eq!(lines, ["No audit events match."]);
+    let out = env
+        .cmd()
+        .args(["log", "--event", "export"])
+        .output()
+        .unwrap();
+    assert_eq!(tsv(&out), [["TIME", "EVENT", "USER", "ACTOR", "DETAILS"]]);
+
     let out = env.cmd().arg("list").output().unwrap();
     assert_eq!(
         tsv(&out),
         [["USER", "STATUS", "LAST USED", "FAILURES", "RECOVERY"]]
     );
-    assert!(stderr(&out).contains("No users"), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
     let out = env.cmd().args(["list", "--no-headers"]).output().unwrap();
     assert!(out.stdout.is_empty());
 }

@@ -74,27 +74,21 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     let layout = Layout::for_stdout(args.table.wide());
-    if users.is_empty() {
-        let message = format!(
-            "No users{} in {}. Enroll one with: mfactl enroll <USER>",
-            if filter == UserFilter::All {
-                ""
-            } else {
-                " match"
-            },
-            store.location()
-        );
-        // Piped, stdout holds only the (empty) table: a script counts rows, not sentences.
-        if layout == Layout::Tsv {
-            out::write(
-                table(&[], args.table.wide())
-                    .render(layout, !args.table.no_headers)
-                    .as_bytes(),
-            )?;
-            ui::info(&message);
-        } else {
-            outln!("{}", mfactl::names::escape_invisible(&message))?;
-        }
+    // Piped, stdout holds only the table (a header alone when there is nobody): a script counts
+    // rows, not sentences, and stderr stays for warnings.
+    if users.is_empty() && layout != Layout::Tsv {
+        outln!(
+            "{}",
+            mfactl::names::escape_invisible(&format!(
+                "No users{} in {}. Enroll one with: mfactl enroll <USER>",
+                if filter == UserFilter::All {
+                    ""
+                } else {
+                    " match"
+                },
+                store.location()
+            ))
+        )?;
         return Ok(ExitCode::Success);
     }
     let text = table(&users, args.table.wide()).render(layout, !args.table.no_headers);

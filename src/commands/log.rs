@@ -9,7 +9,6 @@ use super::{parse_user, Context};
 use crate::cli::LogArgs;
 use crate::exit_codes::ExitCode;
 use crate::table::{Column, Layout, Table};
-use crate::ui;
 
 pub fn run(ctx: &Context, args: LogArgs) -> Result<ExitCode> {
     let now = ctx.op().now;
@@ -56,11 +55,9 @@ pub fn run(ctx: &Context, args: LogArgs) -> Result<ExitCode> {
         outln!("No audit events match.")?;
         return Ok(ExitCode::Success);
     }
+    // Piped: the table alone, a header without rows when nothing matches.
     let text = events_table(&entries, true).render(layout, !args.table.no_headers);
     crate::out::write(text.as_bytes())?;
-    if entries.is_empty() {
-        ui::info("No audit events match.");
-    }
     Ok(ExitCode::Success)
 }
 
