@@ -58,6 +58,9 @@ _mfactl() {
             mfactl,rekey)
                 cmd="mfactl__subcmd__rekey"
                 ;;
+            mfactl,show)
+                cmd="mfactl__subcmd__show"
+                ;;
             mfactl,show-qr)
                 cmd="mfactl__subcmd__show__subcmd__qr"
                 ;;
@@ -127,6 +130,9 @@ _mfactl() {
             mfactl__subcmd__help,rekey)
                 cmd="mfactl__subcmd__help__subcmd__rekey"
                 ;;
+            mfactl__subcmd__help,show)
+                cmd="mfactl__subcmd__help__subcmd__show"
+                ;;
             mfactl__subcmd__help,show-qr)
                 cmd="mfactl__subcmd__help__subcmd__show__subcmd__qr"
                 ;;
@@ -149,7 +155,7 @@ _mfactl() {
 
     case "${cmd}" in
         mfactl)
-            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help"
+            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,7 +565,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help)
-            opts="init enroll show-qr verify disable list unlock config log recovery-codes rekey recipients export import copy-store completions help"
+            opts="init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -796,6 +802,20 @@ _mfactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfactl__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfactl__subcmd__help__subcmd__show__subcmd__qr)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -927,7 +947,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__list)
-            opts="-i -h --status --db --identity --json --actor --color --help"
+            opts="-o -i -h --status --output --no-headers --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -935,6 +955,14 @@ _mfactl() {
             case "${prev}" in
                 --status)
                     COMPREPLY=($(compgen -W "pending enabled disabled locked" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -965,7 +993,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__log)
-            opts="-i -h --since --event --limit --db --identity --json --actor --color --help"
+            opts="-o -i -h --since --event --limit --output --no-headers --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -981,6 +1009,14 @@ _mfactl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "wide" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1102,6 +1138,44 @@ _mfactl() {
                     return 0
                     ;;
                 --check-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfactl__subcmd__show)
+            opts="-i -h --events --db --identity --json --actor --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --events)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1259,7 +1333,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--since|--event|--limit|--count|--new-identity|--check-identity|--format|--output|-o|--to) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--output|-o|--events|--since|--event|--limit|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac
@@ -1268,7 +1342,7 @@ _mfactl_users() {
     ((i > COMP_CWORD)) && return 1
     [[ $cur == -* ]] && return 1
     case "$sub:$npos" in
-        show-qr:0|verify:0|disable:0|unlock:0|log:0|recovery-codes:0) ;;
+        show-qr:0|verify:0|disable:0|show:0|unlock:0|log:0|recovery-codes:0) ;;
         *) return 1 ;;
     esac
     # Only names here: no file names when none matches.

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
             cand disable 'Disable MFA for a user and erase their secret'
             cand list 'List users and their MFA state (never secrets)'
+            cand show 'Show one user: status, lockout, parameters, latest events (never the secret)'
             cand unlock 'Clear a user''s lockout and failure count'
             cand config 'Show or change the store''s settings'
             cand log 'Show the audit log, newest first'
@@ -127,14 +128,28 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;list'= {
             cand --status 'Only users in this state'
+            cand -o 'wide: every column, nothing cut short (lines may be wider than the terminal)'
+            cand --output 'wide: every column, nothing cut short (lines may be wider than the terminal)'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand --no-headers 'Print no header line'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mfactl;show'= {
+            cand --events 'How many of the user''s latest audit events to show'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'mfactl;unlock'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -191,14 +206,17 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;config;help;help'= {
         }
         &'mfactl;log'= {
-            cand --since 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z) or a duration ago (30m, 24h, 7d)'
+            cand --since 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z), a day (2026-01-31, from its start, UTC) or a duration ago (30m, 24h, 7d)'
             cand --event 'Only this event (enroll, verify-rejected, disable, ...)'
             cand --limit 'At most N events'
+            cand -o 'wide: every column, nothing cut short (lines may be wider than the terminal)'
+            cand --output 'wide: every column, nothing cut short (lines may be wider than the terminal)'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand --no-headers 'Print no header line'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -303,6 +321,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
             cand disable 'Disable MFA for a user and erase their secret'
             cand list 'List users and their MFA state (never secrets)'
+            cand show 'Show one user: status, lockout, parameters, latest events (never the secret)'
             cand unlock 'Clear a user''s lockout and failure count'
             cand config 'Show or change the store''s settings'
             cand log 'Show the audit log, newest first'
@@ -326,6 +345,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;help;disable'= {
         }
         &'mfactl;help;list'= {
+        }
+        &'mfactl;help;show'= {
         }
         &'mfactl;help;unlock'= {
         }

@@ -99,9 +99,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "enroll",
         &[
+            ("Print the secret and the QR code", "mfactl enroll alice"),
             (
-                "Print the QR code and the otpauth URI",
-                "mfactl enroll alice",
+                "On a terminal with a light background",
+                "mfactl enroll alice --qr-invert",
             ),
             (
                 "Also write the QR code to a file, without printing it",
@@ -110,6 +111,16 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "Replace the secret of a user who lost their phone",
                 "mfactl enroll alice --force",
+            ),
+        ],
+    ),
+    (
+        "show",
+        &[
+            ("One user at a glance, for a ticket", "mfactl show alice"),
+            (
+                "The same with the last 20 events, for a script",
+                "mfactl show alice --events 20 --json",
             ),
         ],
     ),
@@ -142,18 +153,29 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "disable",
-        &[(
-            "Without a question, with a reason for the audit log",
-            "mfactl disable alice --yes --reason \"ticket 4711: lost phone\"",
-        )],
+        &[
+            (
+                "What would change, with nothing written",
+                "mfactl disable alice --dry-run",
+            ),
+            (
+                "Without a question, with a reason for the audit log",
+                "mfactl disable alice --yes --reason \"ticket 4711: lost phone\"",
+            ),
+        ],
     ),
     (
         "list",
         &[
             ("Everyone", "mfactl list"),
+            ("Every column, in full", "mfactl list -o wide"),
             (
                 "Who is locked out, for a script",
                 "mfactl list --status locked --json",
+            ),
+            (
+                "User names only, from the tab-separated form",
+                "mfactl list --no-headers | cut -f1",
             ),
         ],
     ),
@@ -205,6 +227,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "rekey",
         &[
+            (
+                "What a rekey would do, with nothing written",
+                "mfactl rekey -r age1ops... --check-identity ops.key --dry-run",
+            ),
             (
                 "Move to a new identity file",
                 "mfactl rekey --new-identity ~/.config/mfactl/new.txt --yes",
@@ -468,7 +494,13 @@ pub enum Command {
     Disable(DisableArgs),
 
     /// List users and their MFA state (never secrets)
+    ///
+    /// On a terminal: aligned columns fitted to its width (-o wide for every column). Piped:
+    /// tab-separated lines under a header line, for cut and awk.
     List(ListArgs),
+
+    /// Show one user: status, lockout, parameters, latest events (never the secret)
+    Show(ShowArgs),
 
     /// Clear a user's lockout and failure count
     Unlock(UserArg),
@@ -689,6 +721,43 @@ pub struct ListArgs {
     /// Only users in this state
     #[arg(long, value_enum)]
     pub status: Option<StatusFilterArg>,
+
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Wide,
+}
+
+/// How `list` and `log` lay out their table (`--json` aside).
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// wide: every column, nothing cut short (lines may be wider than the terminal)
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<TableFormat>,
+
+    /// Print no header line
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+impl TableArgs {
+    /// `-o wide` was given.
+    pub fn wide(&self) -> bool {
+        self.output == Some(TableFormat::Wide)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The user's name
+    pub user: String,
+
+    /// How many of the user's latest audit events to show
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub events: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -755,7 +824,8 @@ pub struct LogArgs {
     /// Only this user's events
     pub user: Option<String>,
 
-    /// Only events since this time: RFC 3339 (2026-01-31T12:00:00Z) or a duration ago (30m, 24h, 7d)
+    /// Only events since this time: RFC 3339 (2026-01-31T12:00:00Z), a day (2026-01-31, from
+    /// its start, UTC) or a duration ago (30m, 24h, 7d)
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 
@@ -771,6 +841,9 @@ pub struct LogArgs {
     /// At most N events
     #[arg(long, value_name = "N")]
     pub limit: Option<u32>,
+
+    #[command(flatten)]
+    pub table: TableArgs,
 }
 
 #[derive(Debug, Args)]

@@ -86,6 +86,9 @@ pub enum Error {
     UnknownUser {
         /// The name asked for.
         user: String,
+        /// Existing names close to it, for the hint ("did you mean ...?"); filled in by the
+        /// caller where naming other users is acceptable ([`crate::names::suggestions`]).
+        suggestions: Vec<String>,
     },
 
     /// The user already has MFA pending or enabled.
@@ -269,6 +272,14 @@ impl Error {
             Error::StoreUnavailable { .. } => {
                 "check that the server is running and reachable, and the user name and password (PGPASSWORD); connect_timeout=SECONDS in the URL waits longer".into()
             }
+            Error::UnknownUser { suggestions, .. } if !suggestions.is_empty() => {
+                let names: Vec<String> =
+                    suggestions.iter().map(|n| crate::names::quoted(n)).collect();
+                format!(
+                    "did you mean {}? ('mfactl list' shows every user)",
+                    or_list(&names)
+                )
+            }
             Error::UnknownUser { .. } => "run 'mfactl list' to see enrolled users".into(),
             Error::AlreadyEnrolled { .. } => {
                 "pass --force to replace the secret (the user must pair their app again)".into()
@@ -288,5 +299,14 @@ impl Error {
             }
             _ => return None,
         })
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }

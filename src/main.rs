@@ -1,8 +1,11 @@
 //! The `mfactl` binary: parse, dispatch, map the outcome to an exit code.
 
+#[macro_use]
+mod out;
 mod cli;
 mod commands;
 mod exit_codes;
+mod table;
 mod ui;
 
 use clap::FromArgMatches;

@@ -198,6 +198,49 @@ pub fn find_lookalikes(new: &[&str], existing: &[String]) -> Vec<(usize, Lookali
     NameIndex::new(existing).lookalikes(new)
 }
 
+/// At most this many names are suggested.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// Names in `existing` close to `typed`, a name that is not in the store, best first (at most
+/// three): for "did you mean ...?" after a typo. Close means a few edits apart (insertions,
+/// deletions, substitutions or swaps of neighbours, ignoring case, at most one per three
+/// characters and never more than three), or the same as an existing name's part before `@`
+/// (`alice` for `alice@example.com`).
+pub fn suggestions(typed: &str, existing: &[String]) -> Vec<String> {
+    // ASCII (most names) is its own NFKC form: lower-casing is all there is to do.
+    let fold = |s: &str| -> String {
+        if s.is_ascii() {
+            s.to_ascii_lowercase()
+        } else {
+            s.nfkc().flat_map(char::to_lowercase).collect()
+        }
+    };
+    let typed = fold(typed);
+    let len = typed.chars().count();
+    let limit = (len / 3).clamp(1, 3);
+    let mut found: Vec<(usize, &String)> = existing
+        .iter()
+        .filter_map(|name| {
+            let folded = fold(name);
+            if folded.split('@').next() == Some(typed.as_str()) && folded.contains('@') {
+                return Some((0, name));
+            }
+            // Cheap bound first: the distance is at least the difference in length.
+            if folded.chars().count().abs_diff(len) > limit {
+                return None;
+            }
+            let d = strsim::osa_distance(&typed, &folded);
+            (d <= limit).then_some((d, name))
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, n)| n.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +319,39 @@ mod tests {
                 (5, Lookalike::Earlier(4)),
             ]
         );
+    }
+
+    #[test]
+    fn suggestions_are_close_names_best_first() {
+        let existing: Vec<String> = [
+            "bob",
+            "bobby",
+            "Rob",
+            "alice@example.com",
+            "carol",
+            "dave",
+            "eve",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        // A swap of neighbours is one edit.
+        assert_eq!(suggestions("bbo", &existing), ["bob"]);
+        // Case is ignored; the nearest come first, ties by name.
+        assert_eq!(suggestions("BOB", &existing), ["bob", "Rob"]);
+        assert_eq!(suggestions("bobb", &existing), ["bob", "bobby"]);
+        assert_eq!(suggestions("alice", &existing), ["alice@example.com"]);
+        assert_eq!(
+            suggestions("alice@exmaple.com", &existing),
+            ["alice@example.com"]
+        );
+        assert_eq!(suggestions("karol", &existing), ["carol"]);
+        // Nothing close: nothing suggested.
+        assert!(suggestions("zed", &existing).is_empty());
+        assert!(suggestions("mallory", &existing).is_empty());
+        assert!(suggestions("", &existing).is_empty());
+        // At most three.
+        let many: Vec<String> = (0..10).map(|i| format!("user{i}")).collect();
+        assert_eq!(suggestions("user", &many).len(), 3);
     }
 }

@@ -80,7 +80,7 @@ pub fn note(text: &str) -> console::StyledObject<&str> {
 /// A warning on stderr (invisible and control characters escaped, as in every human line).
 pub fn warn(message: &str) {
     let message = mfactl::names::escape_invisible(message);
-    eprintln!(
+    errln!(
         "{} {message}",
         console::style("warning:").for_stderr().yellow().bold()
     );
@@ -88,7 +88,7 @@ pub fn warn(message: &str) {
 
 /// An informational line on stderr (keeps stdout for the command's output).
 pub fn info(message: &str) {
-    eprintln!("{}", mfactl::names::escape_invisible(message));
+    errln!("{}", mfactl::names::escape_invisible(message));
 }
 
 /// Asks a yes/no question on the terminal; callers check [`interactive`] first.
@@ -184,7 +184,7 @@ pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
     };
     drop(echo);
     // The Enter that ended the line was not echoed either.
-    eprintln!();
+    errln!();
     read?;
     let text = std::str::from_utf8(&buf).unwrap_or_default();
     Ok(zeroize::Zeroizing::new(
@@ -344,7 +344,8 @@ fn print_error(kind: &str, message: &str, hint: Option<&str>, json: bool) {
     if json {
         let doc =
             serde_json::json!({ "error": { "kind": kind, "message": message, "hint": hint } });
-        println!("{doc}");
+        // A closed stdout loses the document; the exit status still says what happened.
+        let _ = crate::out::write(format!("{doc}\n").as_bytes());
     }
 }
 
@@ -360,7 +361,7 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
         // supply global options, but the person still wants the help, not an error.
         ErrorKind::MissingSubcommand if std::env::args_os().len() <= 1 => {
             let help = crate::cli::command().render_help();
-            eprint!("{help}");
+            let _ = write!(std::io::stderr(), "{help}");
             ExitCode::Error
         }
         _ => {
@@ -368,7 +369,7 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
             // clap echoes the offending argument, which may be a private key.
             let rendered = e.render().to_string();
             if mfactl::redact::contains_private_key(&rendered) {
-                eprint!("{}", mfactl::redact::message(&rendered));
+                let _ = write!(std::io::stderr(), "{}", mfactl::redact::message(&rendered));
             } else {
                 let _ = e.print();
             }
@@ -385,7 +386,7 @@ pub fn report_usage_error(e: clap::Error) -> ExitCode {
                 let text = mfactl::redact::message(&text);
                 let text = text.strip_prefix("error: ").unwrap_or(&text);
                 let doc = serde_json::json!({ "error": { "kind": "usage", "message": text, "hint": "run 'mfactl --help'" } });
-                println!("{doc}");
+                let _ = crate::out::write(format!("{doc}\n").as_bytes());
             }
             ExitCode::Error
         }

@@ -6,5 +6,6 @@ fn cli_transcripts() {
     trycmd::TestCases::new()
         .env("NO_COLOR", "1")
         .env("MFACTL_DB", "/nonexistent/mfactl-test.db")
-        .case("tests/cmd/*.toml");
+        .case("tests/cmd/*.toml")
+        .case("tests/cmd/*.trycmd");
 }

@@ -147,7 +147,7 @@ fn log_and_list_escape_what_older_versions_stored() {
         "the bidi override is shown visibly: {shown}"
     );
 
-    let list = env.cmd().arg("list").output().unwrap();
+    let list = env.cmd().args(["list", "-o", "wide"]).output().unwrap();
     assert!(list.status.success(), "{}", text(&list.stderr));
     assert_clean_output("list", &list);
     let shown = text(&list.stdout);

@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
                 (Some(k), true) => {
                     ctx.print_json(&json!({ "key": k.as_str(), "value": settings.get(k) }))?
                 }
-                (Some(k), false) => println!("{}", display_safe(&settings.get(k))),
+                (Some(k), false) => outln!("{}", display_safe(&settings.get(k)))?,
                 (None, true) => ctx.print_json(&settings)?,
                 (None, false) => {
                     let mut t = Table::new();
@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
                             display_safe(&settings.get(k)).into_owned(),
                         ]);
                     }
-                    println!("{t}");
+                    outln!("{t}")?;
                 }
             }
         }
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
             if ctx.json() {
                 ctx.print_json(&json!({ "key": key.as_str(), "value": new, "previous": old }))?;
             } else {
-                println!("{key}: {} -> {}", display_safe(&old), display_safe(&new));
+                outln!("{key}: {} -> {}", display_safe(&old), display_safe(&new))?;
             }
         }
     }

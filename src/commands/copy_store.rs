@@ -24,20 +24,20 @@ pub fn run(ctx: &Context, args: CopyStoreArgs) -> Result<ExitCode> {
             "audit_rows": counts.audit_rows,
         }))?;
     } else {
-        println!("Copied {from} to {target}:");
+        outln!("Copied {from} to {target}:")?;
         use crate::ui::count;
-        println!(
+        outln!(
             "  {}, {}, {}, {}, {}",
             count(counts.users, "user", "users"),
             count(counts.recipients, "recipient", "recipients"),
             count(counts.settings, "setting", "settings"),
             count(counts.recovery_codes, "recovery code", "recovery codes"),
             count(counts.audit_rows, "audit row", "audit rows")
-        );
+        )?;
         if target.is_server() {
-            println!("Next: point MFACTL_DB (or --db) at the new store; the old one is unchanged");
+            outln!("Next: point MFACTL_DB (or --db) at the new store; the old one is unchanged")?;
         } else {
-            println!("Next: use it with --db {target}; the old store is unchanged");
+            outln!("Next: use it with --db {target}; the old store is unchanged")?;
         }
     }
     Ok(ExitCode::Success)

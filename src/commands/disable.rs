@@ -41,14 +41,14 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
         }))?;
     } else if changed {
         match scrubbed {
-            Some(false) => println!(
+            Some(false) => outln!(
                 "Disabled MFA for {user}; their secret is erased from the table (not yet from the \
                  write-ahead log, see the warning)"
-            ),
-            _ => println!("Disabled MFA for {user}; their secret is erased"),
+            )?,
+            _ => outln!("Disabled MFA for {user}; their secret is erased")?,
         }
     } else {
-        println!("MFA is already disabled for {user}; nothing to do");
+        outln!("MFA is already disabled for {user}; nothing to do")?;
     }
     Ok(ExitCode::Success)
 }
@@ -64,10 +64,10 @@ fn dry_run(ctx: &Context, user: &mfactl::model::UserName, status: Status) -> Res
             "dry_run": true,
         }))?;
     } else if would_change {
-        println!("Would disable MFA for {user} (now {status}) and erase their secret");
-        println!("Nothing changed (--dry-run)");
+        outln!("Would disable MFA for {user} (now {status}) and erase their secret")?;
+        outln!("Nothing changed (--dry-run)")?;
     } else {
-        println!("MFA is already disabled for {user}; nothing to do");
+        outln!("MFA is already disabled for {user}; nothing to do")?;
     }
     Ok(ExitCode::Success)
 }

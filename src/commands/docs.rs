@@ -14,10 +14,7 @@ use crate::cli::{self, CompletionsArgs, GenerateDocsArgs};
 use crate::exit_codes::ExitCode;
 
 pub fn completions(args: CompletionsArgs) -> Result<ExitCode> {
-    use std::io::Write as _;
-    std::io::stdout()
-        .write_all(&script(args.shell)?)
-        .context("cannot write to stdout")?;
+    crate::out::write(&script(args.shell)?)?;
     Ok(ExitCode::Success)
 }
 
@@ -241,7 +238,7 @@ pub fn generate(args: GenerateDocsArgs) -> Result<ExitCode> {
         let path = comp_dir.join(shell.file_name("mfactl"));
         fs::write(&path, script(shell)?)
             .with_context(|| format!("cannot write {shell} completions"))?;
-        eprintln!("wrote {}", path.display());
+        errln!("wrote {}", path.display());
     }
     Ok(ExitCode::Success)
 }
@@ -264,7 +261,7 @@ fn write_man_pages(dir: &Path) -> Result<()> {
     cmd.build();
     write_page(&cmd, "", dir)
         .with_context(|| format!("cannot write man pages to {}", dir.display()))?;
-    eprintln!("wrote man pages to {}", dir.display());
+    errln!("wrote man pages to {}", dir.display());
     Ok(())
 }
 

@@ -177,44 +177,44 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    println!(
+    outln!(
         "Enrolled {user}, status pending ({})",
         ui::note("not yet confirmed")
-    );
+    )?;
     if qr.is_some() {
         // Two lines of text, the code, the prompt: 24 lines for the default enrollment.
-        println!(
+        outln!(
             "  secret: {}  (by hand: {}, {} digits, {} s)",
             b32.as_str(),
             params.algorithm,
             params.digits,
             params.period
-        );
+        )?;
     } else {
-        println!("  otpauth URI: {}", uri.as_str());
-        println!("  secret:      {}  (for manual entry)", b32.as_str());
-        println!(
+        outln!("  otpauth URI: {}", uri.as_str())?;
+        outln!("  secret:      {}  (for manual entry)", b32.as_str())?;
+        outln!(
             "  issuer {}, {} HMAC, {} digits, every {} s",
             mfactl::names::display_safe(&issuer),
             params.algorithm,
             params.digits,
             params.period
-        );
+        )?;
     }
     for path in &written {
-        println!("  QR image:    {}", path.display());
+        outln!("  QR image:    {}", path.display())?;
     }
     if let Some(qr) = &qr {
         // Last before the prompt, so that nothing pushes its top off a small terminal.
-        print!("{}", qr.as_str());
+        out!("{}", qr.as_str())?;
     }
 
     let confirmed = ctx.interactive() && offer_confirmation(ctx, &mut store, &user)?;
     if !confirmed {
-        println!(
+        outln!(
             "Not confirmed yet. Once {user} has paired their app, confirm with:\n  mfactl verify {}",
             shell_quote(user.as_str())
-        );
+        )?;
     }
     Ok(ExitCode::Success)
 }
@@ -244,7 +244,7 @@ fn offer_confirmation(
         let left = CONFIRM_TRIES - attempt;
         match verify::verify_totp(ctx, store, user, &input, ids) {
             Ok(result) => {
-                verify::print_human(user, &result);
+                verify::print_human(user, &result)?;
                 if result.accepted() {
                     return Ok(true);
                 }
@@ -255,17 +255,17 @@ fn offer_confirmation(
             }
             // Not a code at all (a letter, a digit too many): nothing was recorded.
             Err(e) if is_invalid_input(&e) => {
-                println!("{}: {e:#}", ui::bad("not checked"));
+                outln!("{}: {e:#}", ui::bad("not checked"))?;
                 if left == 0 {
                     return Ok(false);
                 }
             }
             Err(e) => return Err(e),
         }
-        println!(
+        outln!(
             "Try again ({left} {} left), or press Enter to skip",
             if left == 1 { "try" } else { "tries" }
-        );
+        )?;
     }
     Ok(false)
 }
@@ -280,7 +280,7 @@ fn is_invalid_input(e: &anyhow::Error) -> bool {
 /// Quotes a user name for a copy-pasteable command line when it needs it. A name with invisible
 /// characters (only a store older than the rule against them holds one) is written as a
 /// `$'...'` string with `\u` escapes, which bash, zsh and ksh read, and a terminal shows as text.
-fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     if s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"@._+-".contains(&b))
     {

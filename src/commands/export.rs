@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         }
     };
     match &args.output {
-        None => print!("{}", out.as_str()),
+        None => crate::out::write(out.as_bytes())?,
         Some(path) => {
             let written = mfactl::files::write_private_new(path, out.as_bytes(), args.overwrite)?;
             if ctx.json() {

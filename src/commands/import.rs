@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         problems.sort_by_key(|(line, _)| *line);
         for (line, msg) in &problems {
             // A line may quote the input, and the input may hold a private key.
-            eprintln!("line {line}: {}", mfactl::redact::message(msg));
+            errln!("line {line}: {}", mfactl::redact::message(msg));
         }
         return Err(mfactl::Error::invalid(
             "import",
@@ -138,13 +138,13 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     } else if args.dry_run {
         let n = enrollments.len() as u64;
         let are = if n == 1 { "is" } else { "are" };
-        println!(
+        outln!(
             "{} {are} valid; nothing imported (--dry-run)",
             crate::ui::count(n, "entry", "entries")
-        );
+        )?;
     } else {
         let users = crate::ui::count(enrollments.len() as u64, "user", "users");
-        println!("Imported {users} as {status}");
+        outln!("Imported {users} as {status}")?;
     }
     Ok(ExitCode::Success)
 }

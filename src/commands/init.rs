@@ -101,11 +101,11 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
             "identity_created": created.identity_created.as_ref().map(|p| p.display().to_string()),
         }))?;
     } else {
-        println!("Created store {}", created.store.location());
+        outln!("Created store {}", created.store.location())?;
         for r in &recipients {
-            println!("  encrypting secrets to {r}");
+            outln!("  encrypting secrets to {r}")?;
         }
-        println!("Next: mfactl enroll <USER>");
+        outln!("Next: mfactl enroll <USER>")?;
     }
     Ok(ExitCode::Success)
 }

@@ -1,7 +1,6 @@
 //! `mfactl list`: who has what. Reads no secret and decrypts nothing.
 
 use anyhow::Result;
-use comfy_table::{presets, Cell, ContentArrangement, Table};
 use mfactl::model::{Status, Timestamp, UserFilter, UserRecord};
 use mfactl::names::display_safe;
 use serde::Serialize;
@@ -9,6 +8,9 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::{ListArgs, StatusFilterArg};
 use crate::exit_codes::ExitCode;
+use crate::out;
+use crate::table::{Column, Layout, Table};
+use crate::ui;
 
 /// One user in `list --json`.
 #[derive(Serialize)]
@@ -65,76 +67,109 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let users = store.users(filter)?;
     if ctx.json() {
         let rows: Vec<Row<'_>> = users.iter().map(Row::from).collect();
-        // Buffered: stdout is line-buffered, and 100,000 users are over a million lines.
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        use std::io::Write;
-        writeln!(out)?;
-        out.flush()?;
+        // One write: 100,000 users are over a million lines.
+        let mut buf = serde_json::to_vec_pretty(&rows)?;
+        buf.push(b'\n');
+        crate::out::write(&buf)?;
         return Ok(ExitCode::Success);
     }
-    if users.is_empty() {
-        println!(
-            "No users{} in {}. Enroll one with: mfactl enroll <USER>",
-            if filter == UserFilter::All {
-                ""
-            } else {
-                " match"
-            },
-            store.location()
-        );
+    let layout = Layout::for_stdout(args.table.wide());
+    // Piped, stdout holds only the table (a header alone when there is nobody): a script counts
+    // rows, not sentences, and stderr stays for warnings.
+    if users.is_empty() && layout != Layout::Tsv {
+        outln!(
+            "{}",
+            mfactl::names::escape_invisible(&format!(
+                "No users{} in {}. Enroll one with: mfactl enroll <USER>",
+                if filter == UserFilter::All {
+                    ""
+                } else {
+                    " match"
+                },
+                store.location()
+            ))
+        )?;
         return Ok(ExitCode::Success);
     }
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
-            "USER",
-            "STATUS",
-            "ISSUER",
-            "ALG",
-            "DIGITS",
-            "PERIOD",
-            "CREATED",
-            "UPDATED",
-            "ENABLED",
-            "LAST USED",
-            "FAILURES",
-            "RECOVERY",
-        ]);
+    let text = table(&users, args.table.wide()).render(layout, !args.table.no_headers);
+    out::write(text.as_bytes())?;
+    if users.iter().any(|r| r.recovery_codes_legacy) {
+        let note = "(legacy): recovery codes of the older kind, weaker against a stolen store;\n\
+                    issue a new set with: mfactl recovery-codes <USER>";
+        if layout == Layout::Tsv {
+            ui::info(note);
+        } else {
+            outln!("{note}")?;
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+/// The users as a table: the columns that matter on a ticket, or every column when `wide`.
+fn table(users: &[UserRecord], wide: bool) -> Table {
+    let columns: &[Column] = if wide {
+        &[
+            Column::shrink("USER"),
+            Column::fixed("STATUS"),
+            Column::shrink("ISSUER"),
+            Column::fixed("ALG"),
+            Column::fixed("DIGITS"),
+            Column::fixed("PERIOD"),
+            Column::fixed("CREATED"),
+            Column::fixed("UPDATED"),
+            Column::fixed("ENABLED"),
+            Column::fixed("LAST USED"),
+            Column::fixed("FAILURES"),
+            Column::fixed("RECOVERY"),
+        ]
+    } else {
+        &[
+            Column::shrink("USER"),
+            Column::fixed("STATUS"),
+            Column::fixed("LAST USED"),
+            Column::fixed("FAILURES"),
+            Column::fixed("RECOVERY"),
+        ]
+    };
+    let mut table = Table::new(columns);
     let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
-    for r in &users {
+    for r in users {
         let status = if r.is_locked() {
             format!("{} (locked)", r.status)
         } else {
             r.status.to_string()
         };
-        table.add_row([
-            Cell::new(&r.user),
-            Cell::new(status),
-            Cell::new(display_safe(&r.issuer)),
-            Cell::new(r.params.algorithm),
-            Cell::new(r.params.digits),
-            Cell::new(format!("{}s", r.params.period)),
-            Cell::new(r.created_at),
-            Cell::new(r.updated_at),
-            Cell::new(opt(r.enabled_at)),
-            Cell::new(opt(r.last_used_at)),
-            Cell::new(r.failures),
-            Cell::new(if r.recovery_codes_legacy {
-                format!("{} (legacy)", r.recovery_codes_left)
-            } else {
-                r.recovery_codes_left.to_string()
-            }),
-        ]);
+        let recovery = if r.recovery_codes_legacy {
+            format!("{} (legacy)", r.recovery_codes_left)
+        } else {
+            r.recovery_codes_left.to_string()
+        };
+        let user = display_safe(r.user.as_str()).into_owned();
+        let cells = if wide {
+            vec![
+                user,
+                status,
+                display_safe(&r.issuer).into_owned(),
+                r.params.algorithm.to_string(),
+                r.params.digits.to_string(),
+                format!("{}s", r.params.period),
+                r.created_at.to_string(),
+                r.updated_at.to_string(),
+                opt(r.enabled_at),
+                opt(r.last_used_at),
+                r.failures.to_string(),
+                recovery,
+            ]
+        } else {
+            vec![
+                user,
+                status,
+                opt(r.last_used_at),
+                r.failures.to_string(),
+                recovery,
+            ]
+        };
+        table.row(cells);
     }
-    println!("{table}");
-    if users.iter().any(|r| r.recovery_codes_legacy) {
-        println!(
-            "(legacy): recovery codes of the older kind, weaker against a stolen store; \
-             issue a new set with: mfactl recovery-codes <USER>"
-        );
-    }
-    Ok(ExitCode::Success)
+    table
 }

@@ -14,11 +14,12 @@ mod list;
 mod log;
 mod recovery_codes;
 mod rekey;
+mod show;
 mod show_qr;
 mod unlock;
 mod verify;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -43,23 +44,56 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         cli.command,
         Command::Completions(_) | Command::GenerateDocs(_)
     );
+    // "Did you mean ...?" names other users, so it is given to operators only, never on
+    // `verify`: scripts run verify on names that come from a login form, and may pass its
+    // stderr on to whoever typed the name; suggestions there would let anyone probing names
+    // enumerate the users close to each guess. (verify's exit status already tells a known name
+    // from an unknown one; its output adds no other user's name.)
+    let suggest = !matches!(cli.command, Command::Verify(_));
     let ctx = Context::new(cli.global, needs_actor)?;
-    match cli.command {
-        Command::Init(args) => init::run(&ctx, args),
-        Command::Enroll(args) => enroll::run(&ctx, args),
-        Command::ShowQr(args) => show_qr::run(&ctx, args),
-        Command::Verify(args) => verify::run(&ctx, args),
-        Command::Disable(args) => disable::run(&ctx, args),
-        Command::List(args) => list::run(&ctx, args),
-        Command::Unlock(args) => unlock::run(&ctx, args),
-        Command::Config(cmd) => config::run(&ctx, cmd),
-        Command::Log(args) => log::run(&ctx, args),
-        Command::RecoveryCodes(args) => recovery_codes::run(&ctx, args),
-        Command::Rekey(args) => rekey::run(&ctx, args),
-        Command::Recipients => rekey::list_recipients(&ctx),
-        Command::Export(args) => export::run(&ctx, args),
-        Command::Import(args) => import::run(&ctx, args),
-        Command::CopyStore(args) => copy_store::run(&ctx, args),
+    let result = dispatch(&ctx, cli.command);
+    match result {
+        Err(e) if suggest => Err(with_suggestions(&ctx, e)),
+        other => other,
+    }
+}
+
+/// An [`mfactl::Error::UnknownUser`] with the existing names close to the one typed, for its
+/// hint; any other error as it is. A store that cannot be read again just gets no suggestions.
+fn with_suggestions(ctx: &Context, mut e: anyhow::Error) -> anyhow::Error {
+    if let Some(mfactl::Error::UnknownUser { user, suggestions }) =
+        e.downcast_mut::<mfactl::Error>()
+    {
+        let names = ctx
+            .location()
+            .ok()
+            .and_then(|l| Store::open(&l).ok())
+            .and_then(|mut store| store.user_names().ok());
+        if let Some(names) = names {
+            *suggestions = mfactl::names::suggestions(user, &names);
+        }
+    }
+    e
+}
+
+fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Init(args) => init::run(ctx, args),
+        Command::Enroll(args) => enroll::run(ctx, args),
+        Command::ShowQr(args) => show_qr::run(ctx, args),
+        Command::Verify(args) => verify::run(ctx, args),
+        Command::Disable(args) => disable::run(ctx, args),
+        Command::List(args) => list::run(ctx, args),
+        Command::Show(args) => show::run(ctx, args),
+        Command::Unlock(args) => unlock::run(ctx, args),
+        Command::Config(cmd) => config::run(ctx, cmd),
+        Command::Log(args) => log::run(ctx, args),
+        Command::RecoveryCodes(args) => recovery_codes::run(ctx, args),
+        Command::Rekey(args) => rekey::run(ctx, args),
+        Command::Recipients => rekey::list_recipients(ctx),
+        Command::Export(args) => export::run(ctx, args),
+        Command::Import(args) => import::run(ctx, args),
+        Command::CopyStore(args) => copy_store::run(ctx, args),
         Command::Completions(args) => docs::completions(args),
         Command::GenerateDocs(args) => docs::generate(args),
         Command::CompleteUsers(args) => Ok(complete::users(&ctx.global, &args)),
@@ -201,9 +235,7 @@ impl Context {
         let mut buf = Zeroizing::new(Vec::new());
         serde_json::to_writer_pretty(&mut *buf, value).context("cannot encode JSON output")?;
         buf.push(b'\n');
-        std::io::stdout()
-            .write_all(&buf)
-            .context("cannot write to stdout")
+        crate::out::write(&buf)
     }
 }
 

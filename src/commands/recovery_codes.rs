@@ -45,10 +45,10 @@ pub fn run(ctx: &Context, args: RecoveryCodesArgs) -> Result<ExitCode> {
         let list: Vec<&str> = codes.iter().map(RecoveryCode::as_str).collect();
         ctx.print_json(&json!({ "user": user, "codes": list }))?;
     } else {
-        println!("Recovery codes for {user}. Each works once, in place of a TOTP code");
-        println!("(mfactl verify --recovery). They are shown only now; any older set is void.\n");
+        outln!("Recovery codes for {user}. Each works once, in place of a TOTP code")?;
+        outln!("(mfactl verify --recovery). They are shown only now; any older set is void.\n")?;
         for c in &codes {
-            println!("  {}", c.as_str());
+            outln!("  {}", c.as_str())?;
         }
     }
     Ok(ExitCode::Success)

@@ -22,7 +22,7 @@ pub fn list_recipients(ctx: &Context) -> Result<ExitCode> {
         ctx.print_json(&recipients)?;
     } else {
         for r in recipients {
-            println!("{r}");
+            outln!("{r}")?;
         }
     }
     Ok(ExitCode::Success)
@@ -152,18 +152,18 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
             "scrubbed": scrubbed,
         }))?;
     } else {
-        println!(
+        outln!(
             "Re-encrypted {} to:",
             crate::ui::count(count as u64, "secret", "secrets")
-        );
+        )?;
         for n in &names {
-            println!("  {n}");
+            outln!("  {n}")?;
         }
         if let Some(p) = &new_identity {
-            println!(
+            outln!(
                 "New identity: {} (back it up; use it with -i or MFACTL_IDENTITY)",
                 p.display()
-            );
+            )?;
         }
     }
     Ok(ExitCode::Success)
@@ -202,21 +202,21 @@ fn dry_run(
             "new_identity": new_identity,
         }))?;
     } else {
-        println!(
+        outln!(
             "Would re-encrypt {} secret{} (all decrypt with the identity at hand) to:",
             secrets.len(),
             if secrets.len() == 1 { "" } else { "s" }
-        );
+        )?;
         for n in names(new) {
-            println!("  {n}");
+            outln!("  {n}")?;
         }
         if let Some(p) = &new_identity {
-            println!("  and the key of a new identity, which the rekey would write to {p}");
+            outln!("  and the key of a new identity, which the rekey would write to {p}")?;
         }
         for r in &removed {
-            println!("Would remove {r}: its key could no longer read any secret");
+            outln!("Would remove {r}: its key could no longer read any secret")?;
         }
-        println!("Nothing changed (--dry-run)");
+        outln!("Nothing changed (--dry-run)")?;
     }
     Ok(ExitCode::Success)
 }

@@ -82,20 +82,20 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     } else {
         match &qr {
             Some(qr) => {
-                print!("{}", qr.as_str());
-                println!();
+                out!("{}", qr.as_str())?;
+                outln!()?;
             }
             None => {
                 note_too_long(&uri);
-                println!(
+                outln!(
                     "secret: {}  (for manual entry)",
                     secret.to_base32().as_str()
-                );
+                )?;
             }
         }
-        println!("{}", uri.as_str());
+        outln!("{}", uri.as_str())?;
         for p in &written {
-            println!("QR image: {}", p.display());
+            outln!("QR image: {}", p.display())?;
         }
     }
     Ok(ExitCode::Success)

@@ -14,9 +14,9 @@ pub fn run(ctx: &Context, args: UserArg) -> Result<ExitCode> {
     if ctx.json() {
         ctx.print_json(&json!({ "user": user, "locked": false, "changed": changed }))?;
     } else if changed {
-        println!("Unlocked {user}; failure count reset");
+        outln!("Unlocked {user}; failure count reset")?;
     } else {
-        println!("{user} is not locked; nothing to do");
+        outln!("{user} is not locked; nothing to do")?;
     }
     Ok(ExitCode::Success)
 }

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
             "status": result.status,
         }))?;
     } else {
-        print_human(&user, &result);
+        print_human(&user, &result)?;
     }
     Ok(if result.accepted() {
         ExitCode::Success
@@ -70,13 +70,13 @@ pub fn verify_totp(
 }
 
 /// One line for a person.
-pub fn print_human(user: &UserName, r: &VerifyResult) {
+pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
     match r.rejected {
-        None if r.confirmed => println!(
+        None if r.confirmed => outln!(
             "{}: code valid for {user}; pairing confirmed, MFA is now enabled",
             ui::good("accepted")
-        ),
-        None => println!("{}: code valid for {user}", ui::good("accepted")),
+        )?,
+        None => outln!("{}: code valid for {user}", ui::good("accepted"))?,
         Some(reason) => {
             let why = match reason {
                 RejectReason::Invalid if r.locked_now => format!(
@@ -96,9 +96,10 @@ pub fn print_human(user: &UserName, r: &VerifyResult) {
                     format!("{user} is locked after too many failures (mfactl unlock {user})")
                 }
             };
-            println!("{}: {why}", ui::bad("rejected"));
+            outln!("{}: {why}", ui::bad("rejected"))?;
         }
     }
+    Ok(())
 }
 
 /// Reads the code: a hidden prompt on a terminal, else one bounded line from stdin.

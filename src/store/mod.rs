@@ -377,6 +377,7 @@ fn refuse_lookalikes(names: &[&str], index: &crate::names::NameIndex) -> Result<
 fn require_user(rows: &mut dyn Rows, user: &UserName, for_update: bool) -> Result<UserRecord> {
     find_user(rows, user, for_update)?.ok_or_else(|| Error::UnknownUser {
         user: user.as_str().to_owned(),
+        suggestions: Vec::new(),
     })
 }
 
@@ -626,6 +627,13 @@ impl Store {
         // The import that follows reuses these keys instead of computing them again.
         self.name_index = Some(index);
         Ok(found)
+    }
+
+    /// Every user's name exactly as stored, sorted (for suggesting a name that was mistyped).
+    pub fn user_names(&mut self) -> Result<Vec<String>> {
+        let mut names = self.read(|rows| rows.user_names())?;
+        names.sort();
+        Ok(names)
     }
 
     /// One user, or [`Error::UnknownUser`].

@@ -1,0 +1,184 @@
+//! `mfactl show USER`: one user at a glance, for support staff on a ticket. Reads no secret,
+//! decrypts nothing, and is not audited (like `list`).
+
+use anyhow::Result;
+use mfactl::audit::{AuditEntry, AuditQuery};
+use mfactl::model::{Status, Timestamp, UserRecord};
+use mfactl::names::display_safe;
+use serde::Serialize;
+
+use super::enroll::shell_quote;
+use super::{parse_user, Context};
+use crate::cli::ShowArgs;
+use crate::exit_codes::ExitCode;
+use crate::table::{terminal_width, Layout};
+use crate::ui;
+
+/// `show --json`: a stable object. Every field of `list --json`, the lockout threshold, the
+/// lock time, and the latest audit events; never the secret or its ciphertext.
+#[derive(Serialize)]
+struct ShowOutput<'a> {
+    user: &'a str,
+    status: Status,
+    locked: bool,
+    locked_at: Option<Timestamp>,
+    failures: u32,
+    max_failures: u32,
+    issuer: &'a str,
+    algorithm: mfactl::model::Algorithm,
+    digits: u8,
+    period: u32,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    enabled_at: Option<Timestamp>,
+    disabled_at: Option<Timestamp>,
+    last_used_at: Option<Timestamp>,
+    recovery_codes_left: u32,
+    recovery_codes_legacy: bool,
+    /// The user's latest audit events, newest first.
+    recent_events: &'a [AuditEntry],
+}
+
+pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
+    let user = parse_user(&args.user)?;
+    let mut store = ctx.open_store()?;
+    let mut rec = store.require_user(&user)?;
+    // Not needed here, and not to be printed by any later change: dropped at once.
+    rec.secret = None;
+    let max_failures = store.settings()?.max_failures;
+    let events = store.audit_log(&AuditQuery {
+        user: Some(rec.user.clone()),
+        limit: Some(args.events),
+        ..AuditQuery::default()
+    })?;
+    if ctx.json() {
+        ctx.print_json(&ShowOutput {
+            user: rec.user.as_str(),
+            status: rec.status,
+            locked: rec.is_locked(),
+            locked_at: rec.locked_at,
+            failures: rec.failures,
+            max_failures,
+            issuer: &rec.issuer,
+            algorithm: rec.params.algorithm,
+            digits: rec.params.digits,
+            period: rec.params.period,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+            enabled_at: rec.enabled_at,
+            disabled_at: rec.disabled_at,
+            last_used_at: rec.last_used_at,
+            recovery_codes_left: rec.recovery_codes_left,
+            recovery_codes_legacy: rec.recovery_codes_legacy,
+            recent_events: &events,
+        })?;
+        return Ok(ExitCode::Success);
+    }
+    // The terminal's width, or 80 columns when the text goes elsewhere.
+    let width = if ctx.stdout_is_terminal() {
+        terminal_width()
+    } else {
+        80
+    };
+    let text = render(&rec, max_failures, &events, args.events, width);
+    crate::out::write(text.as_bytes())?;
+    Ok(ExitCode::Success)
+}
+
+/// The human view: one `Label: value` line per fact (each cut to `width` with an ellipsis),
+/// then the latest events as a table fitted to `width`.
+fn render(
+    rec: &UserRecord,
+    max_failures: u32,
+    events: &[AuditEntry],
+    asked: u32,
+    width: usize,
+) -> String {
+    let opt =
+        |t: Option<Timestamp>, none: &str| t.map_or_else(|| none.to_owned(), |t| t.to_string());
+    let status = match rec.status {
+        Status::Enabled => ui::good("enabled").to_string(),
+        Status::Pending => format!("pending {}", ui::note("(pairing not yet confirmed)")),
+        Status::Disabled => ui::bad("disabled").to_string(),
+    };
+    let lockout = match rec.locked_at {
+        Some(at) => format!(
+            "{} since {at}, after {} failed codes",
+            ui::bad("locked"),
+            rec.failures
+        ),
+        None => format!(
+            "not locked; {} failed codes in a row (locks at {max_failures})",
+            rec.failures
+        ),
+    };
+    let recovery = match (rec.recovery_codes_left, rec.recovery_codes_legacy) {
+        (0, _) => "none left".to_owned(),
+        (n, false) => format!("{n} left"),
+        (n, true) => format!("{n} left, of the older kind: issue a new set"),
+    };
+    let mut lines: Vec<(&str, String)> = vec![
+        ("User", display_safe(rec.user.as_str()).into_owned()),
+        ("Status", status),
+        ("Lockout", lockout),
+    ];
+    if rec.is_locked() {
+        lines.push((
+            "",
+            format!(
+                "unlock with: mfactl unlock {}",
+                shell_quote(rec.user.as_str())
+            ),
+        ));
+    }
+    lines.extend([
+        ("Issuer", display_safe(&rec.issuer).into_owned()),
+        (
+            "Parameters",
+            format!(
+                "{}, {} digits, every {} s",
+                rec.params.algorithm, rec.params.digits, rec.params.period
+            ),
+        ),
+        ("Created", rec.created_at.to_string()),
+        ("Enabled", opt(rec.enabled_at, "-")),
+        ("Last used", opt(rec.last_used_at, "never")),
+    ]);
+    if rec.status == Status::Disabled {
+        lines.push(("Disabled", opt(rec.disabled_at, "-")));
+    }
+    lines.extend([
+        ("Updated", rec.updated_at.to_string()),
+        ("Recovery codes", recovery),
+    ]);
+    let mut out = String::new();
+    for (label, value) in lines {
+        let label = if label.is_empty() {
+            String::new()
+        } else {
+            format!("{label}:")
+        };
+        let line = format!("{label:<16}{value}");
+        out.push_str(console::truncate_str(&line, width, "…").trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    if events.is_empty() {
+        out.push_str("No audit events for this user.\n");
+    } else {
+        let shown = events.len();
+        let title = if u32::try_from(shown).is_ok_and(|n| n == asked) {
+            format!(
+                "Latest {shown} events, newest first (all: mfactl log {}):",
+                shell_quote(rec.user.as_str())
+            )
+        } else {
+            "Audit events, newest first:".to_owned()
+        };
+        out.push_str(console::truncate_str(&title, width, "…").as_ref());
+        out.push('\n');
+        let table = super::log::events_table(events, false);
+        out.push_str(&table.render(Layout::Aligned { width: Some(width) }, true));
+    }
+    out
+}
