@@ -425,8 +425,13 @@ pub struct ExportArgs {
 pub enum ImportFormat {
     /// One otpauth:// URI per line
     Uri,
-    /// CSV with `user` and `uri` columns
+    /// CSV with a `uri` column (and `user`, `status`), or Authelia's
+    /// issuer,username,algorithm,digits,period,secret
     Csv,
+    /// The array `export --format json` writes
+    Json,
+    /// Authelia's `storage user totp export` YAML (totp_configurations)
+    Yaml,
 }
 
 #[derive(Debug, Args)]
@@ -438,9 +443,10 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value_t = ImportFormat::Uri)]
     pub format: ImportFormat,
 
-    /// Status of imported users (enabled: already paired elsewhere)
-    #[arg(long, value_enum, default_value_t = ExportStatus::Enabled)]
-    pub status: ExportStatus,
+    /// Status of every imported user [default: the status in the input (export writes it),
+    /// else enabled: already paired elsewhere]
+    #[arg(long, value_enum)]
+    pub status: Option<ExportStatus>,
 
     /// Validate and report, change nothing
     #[arg(long)]
@@ -449,6 +455,10 @@ pub struct ImportArgs {
     /// Import names that look like existing users' or each other's
     #[arg(long)]
     pub allow_similar: bool,
+
+    /// Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users
+    #[arg(long)]
+    pub allow_short_secrets: bool,
 }
 
 #[derive(Debug, Args)]

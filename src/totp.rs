@@ -464,6 +464,45 @@ pub fn parse_otpauth_uri(uri: &str) -> Result<ParsedUri> {
     })
 }
 
+impl ParsedUri {
+    /// An entry given field by field (CSV columns, JSON or YAML keys), as Authelia's and
+    /// mfactl's own exports write them: the same rules as a URI's parameters, the secret
+    /// through [`TotpSecret::ingest`]. Missing parameters take the Key URI Format's defaults
+    /// (SHA1, 6 digits, 30 s); an empty issuer is none.
+    pub fn from_fields(
+        user: &str,
+        issuer: Option<&str>,
+        algorithm: Option<&str>,
+        digits: Option<u64>,
+        period: Option<u64>,
+        secret: &str,
+    ) -> Result<ParsedUri> {
+        let secret = TotpSecret::ingest(secret)?;
+        let algorithm = match algorithm.map(str::trim).filter(|a| !a.is_empty()) {
+            None => Algorithm::Sha1,
+            Some(a) => a.parse()?,
+        };
+        let digits = u8::try_from(digits.unwrap_or(6))
+            .map_err(|_| Error::invalid("digits", "expected 6 to 8"))?;
+        let period = u32::try_from(period.unwrap_or(30))
+            .map_err(|_| Error::invalid("period", "expected 10 to 300 seconds"))?;
+        let params = TotpParams::new(algorithm, digits, period)?;
+        let issuer = match issuer.filter(|i| !i.is_empty()) {
+            Some(i) => {
+                crate::model::validate_issuer(i)?;
+                Some(i.to_owned())
+            }
+            None => None,
+        };
+        Ok(ParsedUri {
+            user: UserName::parse(user)?,
+            issuer,
+            params,
+            secret,
+        })
+    }
+}
+
 /// Splits a label at its first `:` (or `%3A`) into issuer and account name, still encoded.
 fn split_label(label: &str) -> (Option<&str>, &str) {
     let colon = label.find(':');

@@ -68,16 +68,17 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         json!({ "count": rows.len(), "format": format!("{format:?}").to_lowercase(), "users": records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>() }),
     )?;
     let out: Zeroizing<String> = match format {
+        // The status rides along as a `status` parameter, which apps ignore and import reads.
         ExportFormat::Uri => Zeroizing::new(
             rows.iter()
-                .map(|(_, _, uri)| format!("{}\n", uri.as_str()))
+                .map(|(rec, _, uri)| format!("{}&status={}\n", uri.as_str(), rec.status))
                 .collect(),
         ),
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(["user", "uri"])?;
+            w.write_record(["user", "status", "uri"])?;
             for (rec, _, uri) in &rows {
-                w.write_record([rec.user.as_str(), uri.as_str()])?;
+                w.write_record([rec.user.as_str(), rec.status.as_str(), uri.as_str()])?;
             }
             let bytes = Zeroizing::new(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
             Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())

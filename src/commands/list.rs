@@ -1,5 +1,7 @@
 //! `mfactl list`: who has what. Reads no secret and decrypts nothing.
 
+use std::collections::HashSet;
+
 use anyhow::Result;
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 use mfactl::model::{Status, Timestamp, UserFilter, UserRecord};
@@ -29,10 +31,13 @@ struct Row<'a> {
     recovery_codes_left: u32,
     /// Some unused recovery code is of the older, weaker kind: issue a new set.
     recovery_codes_legacy: bool,
+    /// The secret is shorter than 128 bits (a legacy one, imported with
+    /// `--allow-short-secrets`): enroll the user again when possible.
+    short_secret: bool,
 }
 
-impl<'a> From<&'a UserRecord> for Row<'a> {
-    fn from(r: &'a UserRecord) -> Self {
+impl<'a> Row<'a> {
+    fn new(r: &'a UserRecord, short: &HashSet<&str>) -> Self {
         Row {
             user: r.user.as_str(),
             status: r.status,
@@ -49,6 +54,7 @@ impl<'a> From<&'a UserRecord> for Row<'a> {
             last_used_at: r.last_used_at,
             recovery_codes_left: r.recovery_codes_left,
             recovery_codes_legacy: r.recovery_codes_legacy,
+            short_secret: short.contains(r.user.as_str()),
         }
     }
 }
@@ -63,8 +69,20 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     };
     let mut store = ctx.open_store()?;
     let users = store.users(filter)?;
+    // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
+    let sealed = store.secrets(filter)?;
+    let short: HashSet<&str> = sealed
+        .iter()
+        .filter(|r| {
+            r.secret
+                .as_deref()
+                .and_then(mfactl::vault::sealed_secret_bits)
+                .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8)
+        })
+        .map(|r| r.user.as_str())
+        .collect();
     if ctx.json() {
-        let rows: Vec<Row<'_>> = users.iter().map(Row::from).collect();
+        let rows: Vec<Row<'_>> = users.iter().map(|r| Row::new(r, &short)).collect();
         // Buffered: stdout is line-buffered, and 100,000 users are over a million lines.
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -105,11 +123,14 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         ]);
     let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
     for r in &users {
-        let status = if r.is_locked() {
+        let mut status = if r.is_locked() {
             format!("{} (locked)", r.status)
         } else {
             r.status.to_string()
         };
+        if short.contains(r.user.as_str()) {
+            status.push_str(" (short)");
+        }
         table.add_row([
             Cell::new(&r.user),
             Cell::new(status),
@@ -130,6 +151,12 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         ]);
     }
     println!("{table}");
+    if !short.is_empty() {
+        println!(
+            "(short): a legacy secret shorter than 128 bits, imported with \
+             --allow-short-secrets; enroll the user again when you can"
+        );
+    }
     if users.iter().any(|r| r.recovery_codes_legacy) {
         println!(
             "(legacy): recovery codes of the older kind, weaker against a stolen store; \
