@@ -62,7 +62,13 @@ pub fn confirm(prompt: &str) -> anyhow::Result<bool> {
 /// `{"error": {"kind", "message", "hint"}}` on stdout.
 pub fn report_error(e: &anyhow::Error, json: bool) {
     let lib = e.chain().find_map(|c| c.downcast_ref::<mfactl::Error>());
-    let kind = lib.map_or("error", |l| l.kind());
+    // Everything mfactl expects to fail is a library error; what is left is the output or
+    // input failing under us (io), or a bug (internal). Never anything undocumented.
+    let kind = match lib {
+        Some(l) => l.kind(),
+        None if e.chain().any(|c| c.is::<std::io::Error>()) => "io",
+        None => "internal",
+    };
     let hint = lib.and_then(|l| l.hint());
     // `{:#}` joins the context chain on one line; `{:?}` would print a backtrace.
     // Redacted here, where every error passes, whatever input it echoes.

@@ -76,11 +76,13 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         ),
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(["user", "status", "uri"])?;
+            w.write_record(["user", "status", "uri"])
+                .map_err(std::io::Error::from)?;
             for (rec, _, uri) in &rows {
-                w.write_record([rec.user.as_str(), rec.status.as_str(), uri.as_str()])?;
+                w.write_record([rec.user.as_str(), rec.status.as_str(), uri.as_str()])
+                    .map_err(std::io::Error::from)?;
             }
-            let bytes = Zeroizing::new(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
+            let bytes = Zeroizing::new(w.into_inner().map_err(|e| e.into_error())?);
             Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
         }
         ExportFormat::Json => {
@@ -98,7 +100,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
                 })
                 .collect();
             let mut buf = Zeroizing::new(Vec::new());
-            serde_json::to_writer_pretty(&mut *buf, &list)?;
+            serde_json::to_writer_pretty(&mut *buf, &list).map_err(std::io::Error::from)?;
             buf.push(b'\n');
             Zeroizing::new(String::from_utf8_lossy(&buf).into_owned())
         }

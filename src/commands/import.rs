@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use mfactl::model::{Status, UserName};
 use mfactl::names::{quoted, Lookalike};
 use mfactl::store::Enrollment;
@@ -224,7 +224,7 @@ fn read_input(file: &str) -> Result<Zeroizing<String>> {
     } else {
         std::fs::File::open(file).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
     };
-    read.with_context(|| format!("cannot read {name}"))?;
+    read.map_err(|e| mfactl::Error::io(format!("cannot read {name}"), e))?;
     if bytes.len() as u64 > MAX_INPUT {
         return Err(mfactl::Error::invalid(
             "import",
@@ -288,7 +288,7 @@ fn parse_csv(text: &str) -> Result<Parsed> {
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .context("cannot read the CSV header")?
+        .map_err(|_| mfactl::Error::invalid("import", "cannot read the CSV header"))?
         .clone();
     let col = |name: &str| {
         headers

@@ -85,7 +85,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         let rows: Vec<Row<'_>> = users.iter().map(|r| Row::new(r, &short)).collect();
         // Buffered: stdout is line-buffered, and 100,000 users are over a million lines.
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &rows)?;
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
         use std::io::Write;
         writeln!(out)?;
         out.flush()?;
