@@ -138,7 +138,7 @@ pub enum Command {
     /// Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)
     Export(ExportArgs),
 
-    /// Import users from otpauth URIs (one per line) or CSV (user,uri)
+    /// Import users from otpauth URIs, CSV, export's JSON or Authelia's YAML
     Import(ImportArgs),
 
     /// Copy the whole store into a new, empty store (a file or a PostgreSQL database)
@@ -404,9 +404,9 @@ pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub status: Option<ExportStatus>,
 
-    /// Output format
-    #[arg(long, value_enum, default_value_t = ExportFormat::Uri)]
-    pub format: ExportFormat,
+    /// Output format [default: uri; json with --json]
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
 
     /// Write the export to FILE (a new file, mode 0600) instead of stdout
     #[arg(short, long, value_name = "FILE")]
@@ -473,4 +473,28 @@ pub struct GenerateDocsArgs {
     /// Directory to write `man/` and `completions/` into
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
+}
+
+impl Cli {
+    /// `--json` promises one JSON document on stdout: with a command or format that prints
+    /// something else there (a shell script, CSV, URIs), it is a usage error, not ignored.
+    pub fn check_json(&self) -> Result<(), clap::Error> {
+        if !self.global.json {
+            return Ok(());
+        }
+        let why = match &self.command {
+            Command::Completions(_) => "completions prints a shell script",
+            Command::GenerateDocs(_) => "generate-docs writes files and prints no JSON",
+            Command::Export(a) if a.output.is_none() => match a.format {
+                Some(ExportFormat::Uri) => "export --format uri prints URIs (use -o FILE)",
+                Some(ExportFormat::Csv) => "export --format csv prints CSV (use -o FILE)",
+                Some(ExportFormat::Json) | None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        Err(<Cli as clap::CommandFactory>::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("--json cannot be used here: {why}"),
+        ))
+    }
 }

@@ -31,10 +31,11 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         Some(ExportStatus::Enabled) => UserFilter::Status(Status::Enabled),
     };
     // With --output, --json is about what stdout says; the file gets the --format asked for.
-    let format = if ctx.json() && args.output.is_none() {
-        ExportFormat::Json
-    } else {
-        args.format
+    // (`--json` with another --format and no --output is refused as a usage error.)
+    let format = match args.format {
+        _ if ctx.json() && args.output.is_none() => ExportFormat::Json,
+        Some(f) => f,
+        None => ExportFormat::Uri,
     };
     // An output file that cannot be created is refused before anything is read or asked.
     if let Some(path) = &args.output {
