@@ -384,9 +384,9 @@ pub struct RekeyArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
-    /// One otpauth:// URI per line
+    /// One otpauth:// URI per line, with the user's status as a `status` parameter
     Uri,
-    /// user,uri with a header line
+    /// user,status,uri with a header line
     Csv,
     /// A JSON array of objects
     Json,
