@@ -671,7 +671,16 @@ mod tests {
     #[test]
     fn uris_as_exporters_write_them() {
         let lower_spaced = "gezd%20gnbv%20gy3t%20qojq%20gezd%20gnbv%20gy3t%20qojq";
-        let cases: Vec<(&str, String, &str, Option<&str>, Algorithm, u8, u32)> = vec![
+        type Case = (
+            &'static str,
+            String,
+            &'static str,
+            Option<&'static str>,
+            Algorithm,
+            u8,
+            u32,
+        );
+        let cases: Vec<Case> = vec![
             // Google Authenticator (its plain Key URI form): spaces as %20, every parameter.
             (
                 "Google Authenticator",
