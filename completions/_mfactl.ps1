@@ -45,7 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to a new set of recipients')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List the public keys the store encrypts secrets to')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from otpauth URIs (one per line) or CSV (user,uri)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from otpauth URIs, CSV, export''s JSON or Authelia''s YAML')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -287,7 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
         }
         'mfactl;export' {
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only users in this state [default: pending and enabled]')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: uri; json with --json]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the export to FILE (a new file, mode 0600) instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the export to FILE (a new file, mode 0600) instead of stdout')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
@@ -305,7 +305,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
         }
         'mfactl;import' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format')
-            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of imported users (enabled: already paired elsewhere)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Status of every imported user [default: the status in the input (export writes it), else enabled: already paired elsewhere]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
@@ -313,6 +313,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Validate and report, change nothing')
             [CompletionResult]::new('--allow-similar', '--allow-similar', [CompletionResultType]::ParameterName, 'Import names that look like existing users'' or each other''s')
+            [CompletionResult]::new('--allow-short-secrets', '--allow-short-secrets', [CompletionResultType]::ParameterName, 'Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -356,7 +357,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to a new set of recipients')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List the public keys the store encrypts secrets to')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from otpauth URIs (one per line) or CSV (user,uri)')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import users from otpauth URIs, CSV, export''s JSON or Authelia''s YAML')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')

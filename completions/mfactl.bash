@@ -859,14 +859,14 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__import)
-            opts="-i -h --format --status --dry-run --allow-similar --db --identity --json --actor --color --help"
+            opts="-i -h --format --status --dry-run --allow-similar --allow-short-secrets --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "uri csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "uri csv json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --status)

@@ -42,7 +42,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand rekey 'Re-encrypt every secret to a new set of recipients'
             cand recipients 'List the public keys the store encrypts secrets to'
             cand export 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
-            cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+            cand import 'Import users from otpauth URIs, CSV, export''s JSON or Authelia''s YAML'
             cand copy-store 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -264,7 +264,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;export'= {
             cand --status 'Only users in this state [default: pending and enabled]'
-            cand --format 'Output format'
+            cand --format 'Output format [default: uri; json with --json]'
             cand -o 'Write the export to FILE (a new file, mode 0600) instead of stdout'
             cand --output 'Write the export to FILE (a new file, mode 0600) instead of stdout'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -281,7 +281,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;import'= {
             cand --format 'Input format'
-            cand --status 'Status of imported users (enabled: already paired elsewhere)'
+            cand --status 'Status of every imported user [default: the status in the input (export writes it), else enabled: already paired elsewhere]'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
@@ -289,6 +289,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --dry-run 'Validate and report, change nothing'
             cand --allow-similar 'Import names that look like existing users'' or each other''s'
+            cand --allow-short-secrets 'Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -329,7 +330,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand rekey 'Re-encrypt every secret to a new set of recipients'
             cand recipients 'List the public keys the store encrypts secrets to'
             cand export 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
-            cand import 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+            cand import 'Import users from otpauth URIs, CSV, export''s JSON or Authelia''s YAML'
             cand copy-store 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'

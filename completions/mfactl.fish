@@ -47,7 +47,7 @@ complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "recovery-codes" -d 'I
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "export" -d 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
-complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "import" -d 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "import" -d 'Import users from otpauth URIs, CSV, export\'s JSON or Authelia\'s YAML'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "copy-store" -d 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -241,8 +241,8 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l json -d 'Pr
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l status -d 'Only users in this state [default: pending and enabled]' -r -f -a "pending\t''
 enabled\t''"
-complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Output format' -r -f -a "uri\t'One otpauth:// URI per line'
-csv\t'user,uri with a header line'
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Output format [default: uri; json with --json]' -r -f -a "uri\t'One otpauth:// URI per line, with the user\'s status as a `status` parameter'
+csv\t'user,status,uri with a header line'
 json\t'A JSON array of objects'"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s o -l output -d 'Write the export to FILE (a new file, mode 0600) instead of stdout' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
@@ -256,8 +256,10 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s y -l yes -d 'Do
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l format -d 'Input format' -r -f -a "uri\t'One otpauth:// URI per line'
-csv\t'CSV with `user` and `uri` columns'"
-complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l status -d 'Status of imported users (enabled: already paired elsewhere)' -r -f -a "pending\t''
+csv\t'CSV with a `uri` column (and `user`, `status`), or Authelia\'s issuer,username,algorithm,digits,period,secret'
+json\t'The array `export --format json` writes'
+yaml\t'Authelia\'s `storage user totp export` YAML (totp_configurations)'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l status -d 'Status of every imported user [default: the status in the input (export writes it), else enabled: already paired elsewhere]' -r -f -a "pending\t''
 enabled\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -267,6 +269,7 @@ always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l dry-run -d 'Validate and report, change nothing'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l allow-similar -d 'Import names that look like existing users\' or each other\'s'
+complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l allow-short-secrets -d 'Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand copy-store" -l to -d 'The new store: a file path that does not exist yet, or a postgres:// URL of a database without mfactl\'s schema' -r
@@ -300,7 +303,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "export" -d 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "import" -d 'Import users from otpauth URIs (one per line) or CSV (user,uri)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "import" -d 'Import users from otpauth URIs, CSV, export\'s JSON or Authelia\'s YAML'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "copy-store" -d 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "completions" -d 'Print a shell completion script'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

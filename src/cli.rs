@@ -524,7 +524,7 @@ pub enum Command {
     /// Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)
     Export(ExportArgs),
 
-    /// Import users from otpauth URIs (one per line) or CSV (user,uri)
+    /// Import users from otpauth URIs, CSV, export's JSON or Authelia's YAML
     Import(ImportArgs),
 
     /// Copy the whole store into a new, empty store (a file or a PostgreSQL database)
@@ -891,9 +891,9 @@ pub struct RekeyArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
-    /// One otpauth:// URI per line
+    /// One otpauth:// URI per line, with the user's status as a `status` parameter
     Uri,
-    /// user,uri with a header line
+    /// user,status,uri with a header line
     Csv,
     /// A JSON array of objects
     Json,
@@ -911,9 +911,9 @@ pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub status: Option<ExportStatus>,
 
-    /// Output format
-    #[arg(long, value_enum, default_value_t = ExportFormat::Uri)]
-    pub format: ExportFormat,
+    /// Output format [default: uri; json with --json]
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
 
     /// Write the export to FILE (a new file, mode 0600) instead of stdout
     #[arg(short, long, value_name = "FILE")]
@@ -932,8 +932,13 @@ pub struct ExportArgs {
 pub enum ImportFormat {
     /// One otpauth:// URI per line
     Uri,
-    /// CSV with `user` and `uri` columns
+    /// CSV with a `uri` column (and `user`, `status`), or Authelia's
+    /// issuer,username,algorithm,digits,period,secret
     Csv,
+    /// The array `export --format json` writes
+    Json,
+    /// Authelia's `storage user totp export` YAML (totp_configurations)
+    Yaml,
 }
 
 #[derive(Debug, Args)]
@@ -945,9 +950,10 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value_t = ImportFormat::Uri)]
     pub format: ImportFormat,
 
-    /// Status of imported users (enabled: already paired elsewhere)
-    #[arg(long, value_enum, default_value_t = ExportStatus::Enabled)]
-    pub status: ExportStatus,
+    /// Status of every imported user [default: the status in the input (export writes it),
+    /// else enabled: already paired elsewhere]
+    #[arg(long, value_enum)]
+    pub status: Option<ExportStatus>,
 
     /// Validate and report, change nothing
     #[arg(long)]
@@ -956,6 +962,10 @@ pub struct ImportArgs {
     /// Import names that look like existing users' or each other's
     #[arg(long)]
     pub allow_similar: bool,
+
+    /// Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users
+    #[arg(long)]
+    pub allow_short_secrets: bool,
 }
 
 #[derive(Debug, Args)]
@@ -970,4 +980,28 @@ pub struct GenerateDocsArgs {
     /// Directory to write `man/` and `completions/` into
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
+}
+
+impl Cli {
+    /// `--json` promises one JSON document on stdout: with a command or format that prints
+    /// something else there (a shell script, CSV, URIs), it is a usage error, not ignored.
+    pub fn check_json(&self) -> Result<(), clap::Error> {
+        if !self.global.json {
+            return Ok(());
+        }
+        let why = match &self.command {
+            Command::Completions(_) => "completions prints a shell script",
+            Command::GenerateDocs(_) => "generate-docs writes files and prints no JSON",
+            Command::Export(a) if a.output.is_none() => match a.format {
+                Some(ExportFormat::Uri) => "export --format uri prints URIs (use -o FILE)",
+                Some(ExportFormat::Csv) => "export --format csv prints CSV (use -o FILE)",
+                Some(ExportFormat::Json) | None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        Err(<Cli as clap::CommandFactory>::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("--json cannot be used here: {why}"),
+        ))
+    }
 }

@@ -310,3 +310,137 @@ fn or_list(items: &[String]) -> String {
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every variant. The match in [`index`] has no wildcard: a new variant does
+    /// not compile until it is listed there, and the count below fails until it is here too.
+    fn samples() -> Vec<Error> {
+        let s = || String::from("x");
+        vec![
+            Error::invalid("code", "x"),
+            Error::StoreMissing { location: s() },
+            Error::StoreExists { location: s() },
+            Error::NotAStore {
+                location: s(),
+                reason: s(),
+            },
+            Error::SchemaTooNew {
+                location: s(),
+                found: 2,
+                supported: 1,
+            },
+            Error::ReadOnly {
+                location: s(),
+                reason: s(),
+            },
+            Error::UnsafeLocation {
+                location: s(),
+                reason: s(),
+            },
+            Error::StoreUnavailable {
+                location: s(),
+                reason: s(),
+            },
+            Error::UnknownUser {
+                user: s(),
+                suggestions: Vec::new(),
+            },
+            Error::AlreadyEnrolled {
+                user: s(),
+                status: s(),
+            },
+            Error::SimilarUser {
+                user: s(),
+                existing: s(),
+            },
+            Error::UserDisabled { user: s() },
+            Error::NeedsForce { message: s() },
+            Error::InvalidState { message: s() },
+            Error::Identity {
+                source_name: s(),
+                reason: s(),
+            },
+            Error::Decrypt { user: s() },
+            Error::InvalidRecipient { recipient: s() },
+            Error::ConfirmationRequired { message: s() },
+            Error::Aborted { message: s() },
+            Error::Encrypt(s()),
+            Error::Store {
+                message: s(),
+                source: None,
+            },
+            Error::io("x", std::io::Error::other("x")),
+        ]
+    }
+
+    fn index(e: &Error) -> usize {
+        match e {
+            Error::InvalidInput { .. } => 0,
+            Error::StoreMissing { .. } => 1,
+            Error::StoreExists { .. } => 2,
+            Error::NotAStore { .. } => 3,
+            Error::SchemaTooNew { .. } => 4,
+            Error::ReadOnly { .. } => 5,
+            Error::UnsafeLocation { .. } => 6,
+            Error::StoreUnavailable { .. } => 7,
+            Error::UnknownUser { .. } => 8,
+            Error::AlreadyEnrolled { .. } => 9,
+            Error::SimilarUser { .. } => 10,
+            Error::UserDisabled { .. } => 11,
+            Error::NeedsForce { .. } => 12,
+            Error::InvalidState { .. } => 13,
+            Error::Identity { .. } => 14,
+            Error::Decrypt { .. } => 15,
+            Error::InvalidRecipient { .. } => 16,
+            Error::ConfirmationRequired { .. } => 17,
+            Error::Aborted { .. } => 18,
+            Error::Encrypt(_) => 19,
+            Error::Store { .. } => 20,
+            Error::Io { .. } => 21,
+        }
+    }
+
+    /// The kinds the README's "JSON output" section lists after "Error kinds".
+    fn documented_kinds() -> Vec<String> {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("Error kinds,")
+            .expect("README lists the error kinds");
+        let end = start + readme[start..].find("\n\n").expect("end of the paragraph");
+        readme[start..end]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_error_kind_is_documented_and_every_documented_kind_exists() {
+        let samples = samples();
+        let indices: Vec<usize> = samples.iter().map(index).collect();
+        assert_eq!(
+            indices,
+            (0..22).collect::<Vec<_>>(),
+            "one sample per variant"
+        );
+        let mut kinds: Vec<&str> = samples.iter().map(Error::kind).collect();
+        // Made outside the library: a command-line usage error, and the binary's fallbacks
+        // for an error without a library kind (an I/O failure is "io"; anything else is a bug).
+        kinds.extend(["usage", "internal"]);
+        kinds.sort();
+        let mut documented = documented_kinds();
+        documented.sort();
+        assert_eq!(kinds, documented, "README's list of kinds");
+        assert!(!kinds.contains(&"error"));
+        for k in &kinds {
+            assert!(
+                k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "kind {k} is not snake_case"
+            );
+        }
+    }
+}

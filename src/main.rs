@@ -19,6 +19,9 @@ fn main() -> std::process::ExitCode {
         Ok(cli) => cli,
         Err(e) => return ui::report_usage_error(e).into(),
     };
+    if let Err(e) = cli.check_json() {
+        return ui::report_usage_error(e).into();
+    }
     ui::init_colours(cli.global.color);
     let json = cli.global.json;
     match commands::run(cli) {

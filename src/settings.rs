@@ -36,7 +36,15 @@ impl SettingKey {
         SettingKey::Period,
     ];
 
-    /// The key's name.
+    /// The key's name in JSON output and audit details: snake_case, as every JSON key.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            SettingKey::MaxFailures => "max_failures",
+            other => other.as_str(),
+        }
+    }
+
+    /// The key's name on the command line and in the store's `setting` table.
     pub fn as_str(self) -> &'static str {
         match self {
             SettingKey::Issuer => "issuer",
@@ -60,7 +68,8 @@ impl FromStr for SettingKey {
     fn from_str(s: &str) -> Result<Self> {
         SettingKey::ALL
             .into_iter()
-            .find(|k| k.as_str() == s)
+            // The command line's name, or the JSON one (max_failures).
+            .find(|k| k.as_str() == s || k.json_name() == s)
             .ok_or_else(|| {
                 Error::invalid(
                     "setting",
@@ -75,7 +84,6 @@ impl FromStr for SettingKey {
 
 /// All settings, with defaults for the ones never set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub struct Settings {
     /// Issuer shown in authenticator apps.
     pub issuer: String,
@@ -115,6 +123,19 @@ impl Settings {
             SettingKey::Algorithm => self.algorithm.as_str().to_owned(),
             SettingKey::Digits => self.digits.to_string(),
             SettingKey::Period => self.period.to_string(),
+        }
+    }
+
+    /// The value of `key` for JSON output and audit details: a number for the numeric
+    /// settings, a string for the others.
+    pub fn json_value(&self, key: SettingKey) -> serde_json::Value {
+        match key {
+            SettingKey::Issuer => self.issuer.clone().into(),
+            SettingKey::Skew => self.skew.into(),
+            SettingKey::MaxFailures => self.max_failures.into(),
+            SettingKey::Algorithm => self.algorithm.as_str().into(),
+            SettingKey::Digits => self.digits.into(),
+            SettingKey::Period => self.period.into(),
         }
     }
 
@@ -205,6 +226,8 @@ mod tests {
     fn keys_round_trip_and_unknown_is_refused() {
         for k in SettingKey::ALL {
             assert_eq!(k.as_str().parse::<SettingKey>().unwrap(), k);
+            assert_eq!(k.json_name().parse::<SettingKey>().unwrap(), k);
+            assert!(!k.json_name().contains('-'), "{k}");
         }
         let e = "colour".parse::<SettingKey>().unwrap_err().to_string();
         assert!(e.contains("max-failures"), "{e}");

@@ -24,8 +24,14 @@ impl fmt::Debug for TotpSecret {
 }
 
 impl TotpSecret {
-    /// Shortest secret accepted (RFC 4226 §4: at least 128 bits).
+    /// Shortest secret accepted for new secrets and, by default, imports (RFC 4226 §4: at least
+    /// 128 bits).
     pub const MIN_LEN: usize = 16;
+
+    /// Shortest legacy secret `import --allow-short-secrets` accepts, and a stored secret may
+    /// have: 80 bits, the 16-character base32 secrets older systems (and Google Authenticator's
+    /// early examples) used. Anything shorter is refused outright.
+    pub const LEGACY_MIN_LEN: usize = 10;
 
     /// A fresh random secret of the algorithm's natural length, from the OS CSPRNG.
     pub fn generate(algorithm: Algorithm) -> Result<Self> {
@@ -40,23 +46,11 @@ impl TotpSecret {
         TotpSecret(Zeroizing::new(bytes))
     }
 
-    /// Decodes base32 (RFC 4648). Case, spaces and trailing `=` padding are tolerated, as
-    /// authenticator apps and exports write secrets in all of those ways.
+    /// Decodes base32 (RFC 4648) of at least [`TotpSecret::MIN_LEN`] bytes, through
+    /// [`TotpSecret::ingest`].
     pub fn from_base32(text: &str) -> Result<Self> {
-        let mut clean: Zeroizing<String> = Zeroizing::new(
-            text.chars()
-                .filter(|c| !c.is_whitespace())
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
-        );
-        while clean.ends_with('=') {
-            clean.pop();
-        }
-        let bytes = BASE32_NOPAD
-            .decode(clean.as_bytes())
-            .map_err(|_| Error::invalid("secret", "not valid base32 (RFC 4648)"))?;
-        let secret = TotpSecret(Zeroizing::new(bytes));
-        if secret.0.len() < Self::MIN_LEN {
+        let secret = Self::ingest(text)?;
+        if secret.is_short() {
             return Err(Error::invalid(
                 "secret",
                 format!(
@@ -67,6 +61,51 @@ impl TotpSecret {
             ));
         }
         Ok(secret)
+    }
+
+    /// The one way secret text from outside becomes a secret: otpauth URIs, CSV, YAML and JSON
+    /// imports, and the store's own plaintexts. Base32 (RFC 4648) in the forms authenticator
+    /// apps and exports write it: any case, spaces between groups, trailing `=` padding. At least [`TotpSecret::LEGACY_MIN_LEN`] bytes; callers that want the full
+    /// 128 bits check [`TotpSecret::is_short`]. Errors never echo the text.
+    pub fn ingest(text: &str) -> Result<Self> {
+        let mut clean: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        );
+        while clean.ends_with('=') {
+            clean.pop();
+        }
+        if clean.is_empty() {
+            return Err(Error::invalid("secret", "empty"));
+        }
+        let bytes = BASE32_NOPAD
+            .decode(clean.as_bytes())
+            .map_err(|_| Error::invalid("secret", "not valid base32 (RFC 4648)"))?;
+        let secret = TotpSecret(Zeroizing::new(bytes));
+        if secret.0.len() < Self::LEGACY_MIN_LEN {
+            return Err(Error::invalid(
+                "secret",
+                format!(
+                    "{} bits is too short (at least {} bits)",
+                    secret.0.len() * 8,
+                    Self::MIN_LEN * 8
+                ),
+            ));
+        }
+        Ok(secret)
+    }
+
+    /// Shorter than 128 bits: a legacy secret, accepted only on import with
+    /// `--allow-short-secrets` and flagged by `list`.
+    pub fn is_short(&self) -> bool {
+        self.0.len() < Self::MIN_LEN
+    }
+
+    /// The secret's length in bits.
+    pub fn bits(&self) -> usize {
+        self.0.len() * 8
     }
 
     /// Base32, uppercase, no padding: the form apps accept and the store encrypts.
@@ -80,12 +119,24 @@ impl TotpSecret {
     }
 
     fn totp(&self, params: &TotpParams) -> Result<totp_rs::Totp> {
-        totp_rs::Builder::new()
+        let builder = totp_rs::Builder::new()
             .with_algorithm(params.algorithm.to_totp_rs())
             .with_digits(params.digits)
             .with_step_duration(u64::from(params.period))
             .with_skew(0)
-            .with_secret(totp_rs::Secret::new(self.0.to_vec().into_boxed_slice()))
+            .with_secret(totp_rs::Secret::new(self.0.to_vec().into_boxed_slice()));
+        if self.is_short() {
+            // totp-rs refuses secrets under 128 bits; legacy ones (at least 80) were accepted
+            // on purpose, and `params` is already validated (digits 6-8, period 10-300).
+            if self.0.len() < Self::LEGACY_MIN_LEN {
+                return Err(Error::invalid(
+                    "secret",
+                    format!("{} bits is too short", self.0.len() * 8),
+                ));
+            }
+            return Ok(builder.build_noncompliant());
+        }
+        builder
             .build()
             .map_err(|e| Error::invalid("secret", totp_error_text(&e)))
     }
@@ -317,64 +368,200 @@ pub struct ParsedUri {
     pub secret: TotpSecret,
 }
 
-/// Parses an `otpauth://totp/...` URI with totp-rs and validates it against mfactl's rules.
-/// Errors never echo the URI (it holds a secret).
+/// Parses an `otpauth://totp/...` URI (Google's Key URI Format) and validates it against
+/// mfactl's rules. Errors never echo the URI (it holds a secret).
+///
+/// Lenient where real exporters differ, strict where it matters:
+/// - the secret goes through [`TotpSecret::ingest`] (any case, `%20`/`+` spaces, `=` padding),
+///   so it may be a legacy short one: callers check [`TotpSecret::is_short`];
+/// - label and parameters are percent-decoded (RFC 3986) exactly once; `+` stays a literal
+///   `+` (as in `alice+tag@example.com`), except that an issuer given both in the label and
+///   the `issuer` parameter may differ by `+` standing for a space in one of them (form
+///   encoding, as some exporters write), and then the spelled-out space wins;
+/// - an issuer in the label and a different `issuer` parameter are refused, as is a parameter
+///   given twice; unknown parameters (`image`, `color`, ...) are ignored.
 pub fn parse_otpauth_uri(uri: &str) -> Result<ParsedUri> {
+    let bad = |reason: &str| Error::invalid("otpauth URI", reason.to_owned());
     let uri = uri.trim();
-    if !uri.starts_with("otpauth://") {
-        return Err(Error::invalid(
-            "otpauth URI",
-            "does not start with otpauth://",
-        ));
-    }
-    let totp = totp_rs::Totp::from_url(uri).map_err(|e| {
-        let reason = match &e {
-            totp_rs::TotpError::InvalidSecret => "the secret is not valid base32".to_owned(),
-            totp_rs::TotpError::SecretTooShort { bits } => {
-                format!("the secret is {bits} bits, at least 128 are required")
-            }
-            totp_rs::TotpError::SecretNotSet => "no secret parameter".to_owned(),
-            totp_rs::TotpError::InvalidHost { .. } => {
-                "only otpauth://totp/ is supported".to_owned()
-            }
-            totp_rs::TotpError::UrlParse(_) => "not a valid URL".to_owned(),
-            totp_rs::TotpError::InvalidDigits { digits } => {
-                format!("{digits} digits (expected 6-8)")
-            }
-            totp_rs::TotpError::InvalidAlgorithm { .. } => {
-                "unknown algorithm (expected SHA1, SHA256 or SHA512)".to_owned()
-            }
-            totp_rs::TotpError::DigitsParse { .. } => "digits is not a number".to_owned(),
-            totp_rs::TotpError::StepParse { .. } => "period is not a number".to_owned(),
-            // Remaining variants name only labels and issuers, never the secret.
-            other => other.to_string(),
-        };
-        Error::invalid("otpauth URI", reason)
-    })?;
-    let algorithm = match totp.algorithm() {
-        totp_rs::Algorithm::SHA1 => Algorithm::Sha1,
-        totp_rs::Algorithm::SHA256 => Algorithm::Sha256,
-        totp_rs::Algorithm::SHA512 => Algorithm::Sha512,
-        _ => return Err(Error::invalid("otpauth URI", "unsupported algorithm")),
+    let scheme = "otpauth://";
+    let rest = match uri.get(..scheme.len()) {
+        Some(s) if s.eq_ignore_ascii_case(scheme) => &uri[scheme.len()..],
+        _ => return Err(bad("does not start with otpauth://")),
     };
-    let period = u32::try_from(totp.step())
-        .map_err(|_| Error::invalid("otpauth URI", "period out of range"))?;
-    let params = TotpParams::new(algorithm, totp.digits(), period)?;
-    let user = UserName::parse(totp.account_name())?;
-    let issuer = match totp.issuer() {
+    // No fragment in a Key URI; drop one rather than read it as part of a parameter.
+    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+    let (kind, rest) = rest
+        .split_once('/')
+        .ok_or_else(|| bad("no label (expected otpauth://totp/ISSUER:USER?secret=...)"))?;
+    if !kind.eq_ignore_ascii_case("totp") {
+        return Err(bad("only otpauth://totp/ is supported"));
+    }
+    let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
+
+    // ISSUER:ACCOUNT, the colon literal or encoded; spaces may follow it.
+    let (label_issuer, account) = match split_label(label) {
+        (Some(i), a) => (Some(decode_component(i, "issuer")?), a),
+        (None, a) => (None, a),
+    };
+    let account = decode_component(account, "account name")?;
+    let account = account.trim_start();
+    if account.is_empty() {
+        return Err(bad("no account name in the label"));
+    }
+
+    let mut secret = None;
+    let mut issuer_param = None;
+    let mut algorithm = None;
+    let mut digits = None;
+    let mut period = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode_component(key, "parameter name")?;
+        let slot = match key.to_ascii_lowercase().as_str() {
+            "secret" => {
+                // Base32 has no '+': one is a form-encoded space between groups.
+                let value = Zeroizing::new(value.replace('+', " "));
+                let text = Zeroizing::new(decode_component(&value, "secret")?);
+                if secret.is_some() {
+                    return Err(bad("the secret parameter is given twice"));
+                }
+                secret = Some(
+                    TotpSecret::ingest(&text)
+                        .map_err(|e| bad(&format!("the secret: {}", error_reason(&e))))?,
+                );
+                continue;
+            }
+            "issuer" => &mut issuer_param,
+            "algorithm" => &mut algorithm,
+            "digits" => &mut digits,
+            "period" => &mut period,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(bad(&format!("the {key} parameter is given twice")));
+        }
+        *slot = Some(decode_component(value, "parameter")?);
+    }
+    let secret = secret.ok_or_else(|| bad("no secret parameter"))?;
+    let algorithm = match algorithm {
+        None => Algorithm::Sha1,
+        Some(a) => a
+            .parse()
+            .map_err(|_| bad("unknown algorithm (expected SHA1, SHA256 or SHA512)"))?,
+    };
+    let digits = match digits {
+        None => 6,
+        Some(d) => d
+            .trim()
+            .parse::<u8>()
+            .map_err(|_| bad("digits is not a number from 6 to 8"))?,
+    };
+    let period = match period {
+        None => 30,
+        Some(p) => p
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| bad("period is not a number of seconds from 10 to 300"))?,
+    };
+    let params = TotpParams::new(algorithm, digits, period)?;
+    let issuer = match (label_issuer, issuer_param) {
+        (None, None) => None,
+        (Some(i), None) | (None, Some(i)) => Some(i),
+        (Some(l), Some(p)) if l == p => Some(p),
+        (Some(l), Some(p)) if l.replace('+', " ") == p.replace('+', " ") => {
+            // One of them wrote spaces as '+': the spelled-out space is what was meant.
+            Some(if l.contains(' ') { l } else { p })
+        }
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "the issuer in the label differs from the issuer parameter",
+            ))
+        }
+    };
+    let issuer = match issuer {
         Some(i) if !i.is_empty() => {
-            crate::model::validate_issuer(i)?;
-            Some(i.to_owned())
+            crate::model::validate_issuer(&i)?;
+            Some(i)
         }
         _ => None,
     };
-    let secret = TotpSecret::from_bytes(totp.secret().as_bytes().to_vec());
+    let user = UserName::parse(account)?;
     Ok(ParsedUri {
         user,
         issuer,
         params,
         secret,
     })
+}
+
+impl ParsedUri {
+    /// An entry given field by field (CSV columns, JSON or YAML keys), as Authelia's and
+    /// mfactl's own exports write them: the same rules as a URI's parameters, the secret
+    /// through [`TotpSecret::ingest`]. Missing parameters take the Key URI Format's defaults
+    /// (SHA1, 6 digits, 30 s); an empty issuer is none.
+    pub fn from_fields(
+        user: &str,
+        issuer: Option<&str>,
+        algorithm: Option<&str>,
+        digits: Option<u64>,
+        period: Option<u64>,
+        secret: &str,
+    ) -> Result<ParsedUri> {
+        let secret = TotpSecret::ingest(secret)?;
+        let algorithm = match algorithm.map(str::trim).filter(|a| !a.is_empty()) {
+            None => Algorithm::Sha1,
+            Some(a) => a.parse()?,
+        };
+        let digits = u8::try_from(digits.unwrap_or(6))
+            .map_err(|_| Error::invalid("digits", "expected 6 to 8"))?;
+        let period = u32::try_from(period.unwrap_or(30))
+            .map_err(|_| Error::invalid("period", "expected 10 to 300 seconds"))?;
+        let params = TotpParams::new(algorithm, digits, period)?;
+        let issuer = match issuer.filter(|i| !i.is_empty()) {
+            Some(i) => {
+                crate::model::validate_issuer(i)?;
+                Some(i.to_owned())
+            }
+            None => None,
+        };
+        Ok(ParsedUri {
+            user: UserName::parse(user)?,
+            issuer,
+            params,
+            secret,
+        })
+    }
+}
+
+/// Splits a label at its first `:` (or `%3A`) into issuer and account name, still encoded.
+fn split_label(label: &str) -> (Option<&str>, &str) {
+    let colon = label.find(':');
+    let encoded = label
+        .as_bytes()
+        .windows(3)
+        .position(|w| w.eq_ignore_ascii_case(b"%3a"));
+    match (colon, encoded) {
+        (Some(c), Some(e)) if e < c => (Some(&label[..e]), &label[e + 3..]),
+        (Some(c), _) => (Some(&label[..c]), &label[c + 1..]),
+        (None, Some(e)) => (Some(&label[..e]), &label[e + 3..]),
+        (None, None) => (None, label),
+    }
+}
+
+/// Percent-decodes one component once (RFC 3986: `+` is a `+`), as UTF-8.
+fn decode_component(text: &str, what: &str) -> Result<String> {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| Error::invalid("otpauth URI", format!("the {what} is not UTF-8")))
+}
+
+/// The reason of an [`Error::InvalidInput`], without its "invalid secret: " prefix.
+fn error_reason(e: &Error) -> String {
+    match e {
+        Error::InvalidInput { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -533,6 +720,151 @@ mod tests {
             "40-bit secret accepted"
         );
         assert!(TotpSecret::from_base32("not base32!").is_err());
+    }
+
+    /// SEED20 in base32, as the fixtures below write it.
+    const B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+    /// URIs in the shapes authenticator apps and password managers export (issue 17), each
+    /// with what it must read as: (app, URI, user, issuer, algorithm, digits, period).
+    #[test]
+    fn uris_as_exporters_write_them() {
+        let lower_spaced = "gezd%20gnbv%20gy3t%20qojq%20gezd%20gnbv%20gy3t%20qojq";
+        type Case = (
+            &'static str,
+            String,
+            &'static str,
+            Option<&'static str>,
+            Algorithm,
+            u8,
+            u32,
+        );
+        let cases: Vec<Case> = vec![
+            // Google Authenticator (its plain Key URI form): spaces as %20, every parameter.
+            (
+                "Google Authenticator",
+                format!("otpauth://totp/Example%20Co:alice%40example.com?secret={B32}&issuer=Example%20Co&algorithm=SHA1&digits=6&period=30"),
+                "alice@example.com", Some("Example Co"), Algorithm::Sha1, 6, 30,
+            ),
+            // Authy (as export tools write its tokens): no issuer, 7 digits every 10 s,
+            // a literal '@' in the label.
+            (
+                "Authy",
+                format!("otpauth://totp/alice@example.com?secret={B32}&digits=7&period=10"),
+                "alice@example.com", None, Algorithm::Sha1, 7, 10,
+            ),
+            // 1Password: the secret as the user typed it, lowercase in groups of four.
+            (
+                "1Password",
+                format!("otpauth://totp/Acme%20Corp:alice%40example.com?secret={lower_spaced}&issuer=Acme%20Corp"),
+                "alice@example.com", Some("Acme Corp"), Algorithm::Sha1, 6, 30,
+            ),
+            // Bitwarden: '+' in label and issuer alike; a '+' in the user name stays one.
+            (
+                "Bitwarden",
+                format!("otpauth://totp/Acme+Corp:alice+tag@example.com?secret={B32}&issuer=Acme+Corp&algorithm=SHA1&digits=6&period=30"),
+                "alice+tag@example.com", Some("Acme+Corp"), Algorithm::Sha1, 6, 30,
+            ),
+            // Aegis: parameters in its own order, the secret padded, SHA256.
+            (
+                "Aegis",
+                format!("otpauth://totp/Acme%20Corp:alice%40example.com?period=30&digits=8&algorithm=SHA256&secret={B32}%3D%3D%3D%3D&issuer=Acme%20Corp"),
+                "alice@example.com", Some("Acme Corp"), Algorithm::Sha256, 8, 30,
+            ),
+            // Form encoding in the parameter only: the %20 label says what '+' meant.
+            (
+                "form-encoded issuer",
+                format!("otpauth://totp/Acme%20Corp:bob?secret={B32}====&issuer=Acme+Corp"),
+                "bob", Some("Acme Corp"), Algorithm::Sha1, 6, 30,
+            ),
+            // The Key URI Format's encoded colon followed by an encoded space.
+            (
+                "encoded colon",
+                format!("otpauth://totp/Example%3A%20carol?secret={}", B32.to_lowercase()),
+                "carol", Some("Example"), Algorithm::Sha1, 6, 30,
+            ),
+        ];
+        for (app, uri, user, issuer, algorithm, digits, period) in cases {
+            let p = parse_otpauth_uri(&uri).unwrap_or_else(|e| panic!("{app}: {e}"));
+            assert_eq!(p.user.as_str(), user, "{app}");
+            assert_eq!(p.issuer.as_deref(), issuer, "{app}");
+            assert_eq!(
+                p.params,
+                TotpParams::new(algorithm, digits, period).unwrap(),
+                "{app}"
+            );
+            assert_eq!(p.secret.as_bytes(), SEED20, "{app}");
+            assert!(!p.secret.is_short(), "{app}");
+        }
+    }
+
+    #[test]
+    fn uris_that_are_refused_say_why_without_the_secret() {
+        for (uri, why) in [
+            (
+                format!("otpauth://hotp/a?secret={B32}&counter=1"),
+                "only otpauth://totp/",
+            ),
+            (
+                format!("otpauth://totp/A:alice?secret={B32}&issuer=B"),
+                "differs",
+            ),
+            (
+                format!("otpauth://totp/alice?secret={B32}&secret={B32}"),
+                "twice",
+            ),
+            ("otpauth://totp/alice?issuer=A".to_owned(), "no secret"),
+            (format!("otpauth://totp/alice?secret={B32}1"), "base32"),
+            (
+                format!("otpauth://totp/alice?secret={B32}&digits=9"),
+                "digits",
+            ),
+            (
+                format!("otpauth://totp/alice?secret={B32}&period=x"),
+                "period",
+            ),
+            (
+                format!("otpauth://totp/alice?secret={B32}&algorithm=MD5"),
+                "algorithm",
+            ),
+            (format!("otpauth://totp/A:?secret={B32}"), "account name"),
+            (format!("https://totp/alice?secret={B32}"), "otpauth://"),
+            (
+                "otpauth://totp/alice?secret=GEZDGNBV".to_owned(),
+                "too short",
+            ),
+        ] {
+            let e = parse_otpauth_uri(&uri).unwrap_err().to_string();
+            assert!(e.contains(why), "{uri}: {e}");
+            assert!(!e.contains("GEZDGNBV"), "{e}");
+        }
+    }
+
+    #[test]
+    fn legacy_80_bit_secrets_are_read_but_flagged_short() {
+        // The 16-character secret of Google's Key URI Format example.
+        let p = parse_otpauth_uri("otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert!(p.secret.is_short());
+        assert_eq!(p.secret.bits(), 80);
+        assert_eq!(p.secret.as_bytes(), b"Hello!\xde\xad\xbe\xef");
+        assert!(TotpSecret::from_base32("JBSWY3DPEHPK3PXP").is_err());
+        // It still makes codes: HOTP(K, 1) by hand, RFC 4226 §5.3, as the oracle.
+        let code = code_for_step(&p.secret, &TotpParams::default(), 1).unwrap();
+        assert_eq!(code.as_str(), hotp_sha1(b"Hello!\xde\xad\xbe\xef", 1));
+    }
+
+    /// RFC 4226 §5.3 with SHA-1 and 6 digits, written out independently of totp-rs.
+    fn hotp_sha1(key: &[u8], counter: u64) -> String {
+        use hmac::Mac;
+        let mut h = hmac::Hmac::<sha1::Sha1>::new_from_slice(key).unwrap();
+        h.update(&counter.to_be_bytes());
+        let mac = h.finalize().into_bytes();
+        let off = usize::from(mac[19] & 0x0f);
+        let bin = (u32::from(mac[off]) & 0x7f) << 24
+            | u32::from(mac[off + 1]) << 16
+            | u32::from(mac[off + 2]) << 8
+            | u32::from(mac[off + 3]);
+        format!("{:06}", bin % 1_000_000)
     }
 
     #[test]

@@ -290,7 +290,13 @@ pub fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
 /// `{"error": {"kind", "message", "hint"}}` on stdout.
 pub fn report_error(e: &anyhow::Error, json: bool) {
     let lib = e.chain().find_map(|c| c.downcast_ref::<mfactl::Error>());
-    let kind = lib.map_or("error", |l| l.kind());
+    // Everything mfactl expects to fail is a library error; what is left is the output or
+    // input failing under us (io), or a bug (internal). Never anything undocumented.
+    let kind = match lib {
+        Some(l) => l.kind(),
+        None if e.chain().any(|c| c.is::<std::io::Error>()) => "io",
+        None => "internal",
+    };
     // A context's value is reached by downcasting the error itself, not its chain.
     let hint = e
         .downcast_ref::<Hint>()

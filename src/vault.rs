@@ -79,6 +79,23 @@ pub fn encrypt_secret(recipients: &[Recipient], secret: &TotpSecret) -> Result<V
     Ok(out)
 }
 
+/// The length in bits of the secret sealed in `ciphertext`, read from the age file's layout
+/// without decrypting it (age v1, https://age-encryption.org/v1: the header ends with a
+/// `--- MAC` line; the payload is a 16-byte nonce, then the plaintext in 64 KiB chunks each
+/// followed by a 16-byte tag). The plaintext is the secret's unpadded base32 text, so its length
+/// gives the secret's. `None` for anything that is not such a file. Ciphertext lengths are no
+/// secret: anyone who can read the store sees them.
+pub fn sealed_secret_bits(ciphertext: &[u8]) -> Option<usize> {
+    const FOOTER: &[u8] = b"\n--- ";
+    let at = ciphertext.windows(FOOTER.len()).position(|w| w == FOOTER)?;
+    let mac_line_end = at + 1 + ciphertext[at + 1..].iter().position(|&b| b == b'\n')?;
+    let payload = ciphertext.len().checked_sub(mac_line_end + 1)?;
+    // One chunk: a secret's base32 text is far below 64 KiB.
+    let text_len = payload.checked_sub(16 + 16)?;
+    // Unpadded base32: 8 characters carry 5 bytes; a partial group carries whole bytes only.
+    Some(text_len * 5 / 8 * 8)
+}
+
 /// Identity files are a few lines; anything larger is not one.
 const MAX_IDENTITY_FILE: u64 = 64 * 1024;
 
@@ -210,7 +227,8 @@ impl Identities {
         let mut plain = Zeroizing::new(Vec::new());
         reader.read_to_end(&mut plain).ok()?;
         let text = std::str::from_utf8(&plain).ok()?;
-        TotpSecret::from_base32(text).ok()
+        // A stored secret may be a legacy short one, imported with --allow-short-secrets.
+        TotpSecret::ingest(text).ok()
     }
 }
 
@@ -318,6 +336,29 @@ pub fn passphrase_from_env() -> Option<SecretString> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secret_bits_reads_the_length_without_decrypting() {
+        let keys: Vec<Recipient> = (0..3)
+            .map(|_| Recipient(x25519::Identity::generate().to_public()))
+            .collect();
+        for len in [10, 15, 16, 20, 32, 64] {
+            for n in [1, 3] {
+                let secret = TotpSecret::from_bytes(vec![7u8; len]);
+                // The age crate adds random "grease" stanzas to some headers: try several.
+                for _ in 0..8 {
+                    let ct = encrypt_secret(&keys[..n], &secret).unwrap();
+                    assert_eq!(
+                        sealed_secret_bits(&ct),
+                        Some(len * 8),
+                        "{len} bytes, {n} keys"
+                    );
+                }
+            }
+        }
+        assert_eq!(sealed_secret_bits(b"not age"), None);
+        assert_eq!(sealed_secret_bits(b""), None);
+    }
 
     #[test]
     fn encrypt_then_decrypt_with_each_recipient() {

@@ -143,7 +143,7 @@ fn whole_lifecycle_is_audited_and_no_row_holds_a_secret_or_code() {
         .assert()
         .success();
     let cfg = tail.expect(&env, "config set", &["config-set"], None);
-    assert_eq!(cfg["config-set"][0].details()["key"], "max-failures");
+    assert_eq!(cfg["config-set"][0].details()["key"], "max_failures");
 
     let first = env.enroll("alice", &[]);
     tail.expect(&env, "enroll", &["enroll"], Some("alice"));

@@ -36,26 +36,32 @@ fn get_shows_the_documented_defaults() {
     assert_eq!(
         all,
         serde_json::json!({
-            "issuer": "mfactl", "skew": 1, "max-failures": 5,
+            "issuer": "mfactl", "skew": 1, "max_failures": 5,
             "algorithm": "SHA1", "digits": 6, "period": 30,
         })
     );
-    for (key, value) in [
-        ("issuer", "mfactl"),
-        ("skew", "1"),
-        ("max-failures", "5"),
-        ("algorithm", "SHA1"),
-        ("digits", "6"),
-        ("period", "30"),
+    // JSON: snake_case key names, numbers as numbers.
+    for (key, value, json_key, json_value) in [
+        ("issuer", "mfactl", "issuer", serde_json::json!("mfactl")),
+        ("skew", "1", "skew", serde_json::json!(1)),
+        ("max-failures", "5", "max_failures", serde_json::json!(5)),
+        ("algorithm", "SHA1", "algorithm", serde_json::json!("SHA1")),
+        ("digits", "6", "digits", serde_json::json!(6)),
+        ("period", "30", "period", serde_json::json!(30)),
     ] {
         assert_eq!(get(&env, key), value, "{key}");
-        let out = env
-            .cmd()
-            .args(["--json", "config", "get", key])
-            .assert()
-            .success();
-        let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-        assert_eq!(doc, serde_json::json!({ "key": key, "value": value }));
+        for asked in [key, json_key] {
+            let out = env
+                .cmd()
+                .args(["--json", "config", "get", asked])
+                .assert()
+                .success();
+            let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+            assert_eq!(
+                doc,
+                serde_json::json!({ "key": json_key, "value": json_value })
+            );
+        }
     }
     // The table lists every key.
     let out = env.cmd().args(["config", "get"]).assert().success();
@@ -95,10 +101,19 @@ fn set_changes_each_setting_persistently_and_audits_it() {
             .assert()
             .success();
         let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
-        assert_eq!(
-            doc,
-            serde_json::json!({ "key": key, "value": shown, "previous": before })
+        // Numbers as numbers, the key in snake_case: the same document as the audit row's.
+        let typed = |text: &str| match text.parse::<u64>() {
+            Ok(n) if key != "issuer" => serde_json::json!(n),
+            _ => serde_json::json!(text),
+        };
+        let json_key = key.replace('-', "_");
+        let expected = serde_json::json!({ "key": json_key, "value": typed(shown), "previous": typed(&before) });
+        assert_eq!(doc, expected);
+        let details = env.query_strings(
+            "SELECT details FROM audit_log WHERE event = 'config-set' ORDER BY id DESC LIMIT 1",
         );
+        let details: serde_json::Value = serde_json::from_str(&details[0]).unwrap();
+        assert_eq!(details, expected, "audit row of {key}");
         // A new process reads it back from the store.
         assert_eq!(get(&env, key), shown, "{key}");
     }

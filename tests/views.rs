@@ -432,11 +432,13 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
             "recent_events",
             "recovery_codes_left",
             "recovery_codes_legacy",
+            "short_secret",
             "status",
             "updated_at",
             "user",
         ]
     );
+    assert_eq!(doc["short_secret"], false);
     assert_eq!(doc["user"], "bob");
     assert_eq!(doc["status"], "enabled");
     assert_eq!(doc["locked"], true);

@@ -16,9 +16,9 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
             let key = key.map(|k| k.parse::<SettingKey>()).transpose()?;
             let settings = ctx.open_store()?.settings()?;
             match (key, ctx.json()) {
-                (Some(k), true) => {
-                    ctx.print_json(&json!({ "key": k.as_str(), "value": settings.get(k) }))?
-                }
+                (Some(k), true) => ctx.print_json(
+                    &json!({ "key": k.json_name(), "value": settings.json_value(k) }),
+                )?,
                 (Some(k), false) => outln!("{}", display_safe(&settings.get(k)))?,
                 (None, true) => ctx.print_json(&settings)?,
                 (None, false) => {
@@ -37,12 +37,19 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
         ConfigCommand::Set { key, value } => {
             let key: SettingKey = key.parse()?;
             let mut store = ctx.open_store()?;
-            let old = store.set_setting(&ctx.op(), key, &value)?;
-            let new = store.settings()?.get(key);
+            let (before, after) = store.set_setting(&ctx.op(), key, &value)?;
             if ctx.json() {
-                ctx.print_json(&json!({ "key": key.as_str(), "value": new, "previous": old }))?;
+                ctx.print_json(&json!({
+                    "key": key.json_name(),
+                    "value": after.json_value(key),
+                    "previous": before.json_value(key),
+                }))?;
             } else {
-                outln!("{key}: {} -> {}", display_safe(&old), display_safe(&new))?;
+                outln!(
+                    "{key}: {} -> {}",
+                    display_safe(&before.get(key)),
+                    display_safe(&after.get(key))
+                )?;
             }
         }
     }

@@ -31,10 +31,11 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         Some(ExportStatus::Enabled) => UserFilter::Status(Status::Enabled),
     };
     // With --output, --json is about what stdout says; the file gets the --format asked for.
-    let format = if ctx.json() && args.output.is_none() {
-        ExportFormat::Json
-    } else {
-        args.format
+    // (`--json` with another --format and no --output is refused as a usage error.)
+    let format = match args.format {
+        _ if ctx.json() && args.output.is_none() => ExportFormat::Json,
+        Some(f) => f,
+        None => ExportFormat::Uri,
     };
     // An output file that cannot be created is refused before anything is read or asked.
     if let Some(path) = &args.output {
@@ -71,18 +72,21 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         json!({ "count": rows.len(), "format": format!("{format:?}").to_lowercase(), "users": records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>() }),
     )?;
     let out: Zeroizing<String> = match format {
+        // The status rides along as a `status` parameter, which apps ignore and import reads.
         ExportFormat::Uri => Zeroizing::new(
             rows.iter()
-                .map(|(_, _, uri)| format!("{}\n", uri.as_str()))
+                .map(|(rec, _, uri)| format!("{}&status={}\n", uri.as_str(), rec.status))
                 .collect(),
         ),
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(["user", "uri"])?;
+            w.write_record(["user", "status", "uri"])
+                .map_err(std::io::Error::from)?;
             for (rec, _, uri) in &rows {
-                w.write_record([rec.user.as_str(), uri.as_str()])?;
+                w.write_record([rec.user.as_str(), rec.status.as_str(), uri.as_str()])
+                    .map_err(std::io::Error::from)?;
             }
-            let bytes = Zeroizing::new(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
+            let bytes = Zeroizing::new(w.into_inner().map_err(|e| e.into_error())?);
             Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
         }
         ExportFormat::Json => {
@@ -100,7 +104,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
                 })
                 .collect();
             let mut buf = Zeroizing::new(Vec::new());
-            serde_json::to_writer_pretty(&mut *buf, &list)?;
+            serde_json::to_writer_pretty(&mut *buf, &list).map_err(std::io::Error::from)?;
             buf.push(b'\n');
             Zeroizing::new(String::from_utf8_lossy(&buf).into_owned())
         }

@@ -1,39 +1,80 @@
-//! `mfactl import`: enroll users from otpauth URIs or CSV, all or nothing.
+//! `mfactl import`: enroll users from otpauth URIs, CSV (mfactl's or Authelia's), mfactl's JSON
+//! export or Authelia's YAML export, all or nothing.
 
 use std::collections::HashMap;
 use std::io::Read;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use mfactl::model::{Status, UserName};
 use mfactl::names::{quoted, Lookalike};
 use mfactl::store::Enrollment;
-use mfactl::totp::{self, ParsedUri};
+use mfactl::totp::{self, ParsedUri, TotpSecret};
 use mfactl::vault;
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Context;
 use crate::cli::{ExportStatus, ImportArgs, ImportFormat};
+
+/// One entry read from the input: what to enroll, and the status the input gave it (export
+/// writes it; other tools' files have none).
+#[derive(Debug)]
+struct Entry {
+    parsed: ParsedUri,
+    status: Option<Status>,
+}
 use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let text = read_input(&args.file)?;
-    let (parsed, mut problems) = match args.format {
+    let (entries, mut problems) = match args.format {
         ImportFormat::Uri => parse_uri_lines(&text),
         ImportFormat::Csv => parse_csv(&text)?,
+        ImportFormat::Json => parse_json(&text),
+        ImportFormat::Yaml => parse_yaml(&text),
     };
-    let status = match args.status {
+    // JSON and YAML entries are numbered; the others by line.
+    let place = match args.format {
+        ImportFormat::Uri | ImportFormat::Csv => "line",
+        ImportFormat::Json | ImportFormat::Yaml => "entry",
+    };
+    // --status wins; otherwise the status the input gives, else enabled (paired elsewhere).
+    let forced = args.status.map(|s| match s {
         ExportStatus::Pending => Status::Pending,
         ExportStatus::Enabled => Status::Enabled,
-    };
+    });
+    let mut parsed = Vec::with_capacity(entries.len());
+    for (line, e) in entries {
+        let status = forced.or(e.status).unwrap_or(Status::Enabled);
+        if status == Status::Disabled {
+            problems.push((
+                line,
+                "status disabled: a disabled user has no secret to import".into(),
+            ));
+            continue;
+        }
+        if e.parsed.secret.is_short() && !args.allow_short_secrets {
+            problems.push((
+                line,
+                format!(
+                    "the secret is {} bits, shorter than {}; pass --allow-short-secrets to \
+                     import legacy secrets (at least {} bits) anyway",
+                    e.parsed.secret.bits(),
+                    TotpSecret::MIN_LEN * 8,
+                    TotpSecret::LEGACY_MIN_LEN * 8
+                ),
+            ));
+        }
+        parsed.push((line, e.parsed, status));
+    }
 
     let mut store = ctx.open_store()?;
     let mut seen: HashMap<UserName, usize> = HashMap::new();
-    for (line, p) in &parsed {
+    for (line, p, _) in &parsed {
         if let Some(first) = seen.insert(p.user.clone(), *line) {
             problems.push((
                 *line,
-                format!("user {:?} also on line {first}", p.user.as_str()),
+                format!("user {:?} also on {place} {first}", p.user.as_str()),
             ));
         }
         if let Some(rec) = store.user(&p.user)? {
@@ -52,15 +93,17 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         }
     }
     if !args.allow_similar {
-        let names: Vec<&UserName> = parsed.iter().map(|(_, p)| &p.user).collect();
+        let names: Vec<&UserName> = parsed.iter().map(|(_, p, _)| &p.user).collect();
         for (i, like) in store.lookalikes(&names)? {
-            let (Some((line, p)), like) = (parsed.get(i), like) else {
+            let (Some((line, p, _)), like) = (parsed.get(i), like) else {
                 continue;
             };
             let like = match like {
                 Lookalike::Existing(name) => format!("the existing user {}", quoted(&name)),
                 Lookalike::Earlier(j) => match parsed.get(j) {
-                    Some((other, q)) => format!("{} on line {other}", quoted(q.user.as_str())),
+                    Some((other, q, _)) => {
+                        format!("{} on {place} {other}", quoted(q.user.as_str()))
+                    }
                     None => continue,
                 },
             };
@@ -77,7 +120,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         problems.sort_by_key(|(line, _)| *line);
         for (line, msg) in &problems {
             // A line may quote the input, and the input may hold a private key.
-            errln!("line {line}: {}", mfactl::redact::message(msg));
+            errln!("{place} {line}: {}", mfactl::redact::message(msg));
         }
         return Err(mfactl::Error::invalid(
             "import",
@@ -99,21 +142,23 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let recipients = store.recipients()?;
     let bar = crate::ui::progress(parsed.len(), "encrypting", ctx.json());
     // The age encryption is nearly all of an import's time: it runs on every core.
-    let enrollments = super::par_map(&parsed, |(_, p)| {
+    let enrollments = super::par_map(&parsed, |(_, p, status)| {
         bar.inc(1);
         Ok(Enrollment {
             user: p.user.clone(),
             params: p.params,
             issuer: p.issuer.clone().unwrap_or_else(|| settings.issuer.clone()),
             ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
-            status,
+            status: *status,
         })
     })?;
     bar.finish_and_clear();
     if !args.dry_run {
         // Entries are re-sealed under the store's lock if a rekey committed meanwhile.
-        let secrets: HashMap<&UserName, &totp::TotpSecret> =
-            parsed.iter().map(|(_, p)| (&p.user, &p.secret)).collect();
+        let secrets: HashMap<&UserName, &totp::TotpSecret> = parsed
+            .iter()
+            .map(|(_, p, _)| (&p.user, &p.secret))
+            .collect();
         let mut reseal = |e: &Enrollment, current: &[vault::Recipient]| {
             let secret = secrets.get(&e.user).ok_or_else(|| {
                 mfactl::Error::invalid("import", format!("no secret for {:?}", e.user.as_str()))
@@ -128,23 +173,40 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             args.allow_similar,
         )?;
     }
+    let count = |s: Status| enrollments.iter().filter(|e| e.status == s).count();
+    let (pending, enabled) = (count(Status::Pending), count(Status::Enabled));
+    let short = parsed
+        .iter()
+        .filter(|(_, p, _)| p.secret.is_short())
+        .count();
     if ctx.json() {
         ctx.print_json(&json!({
             "imported": if args.dry_run { 0 } else { enrollments.len() },
             "valid": enrollments.len(),
             "dry_run": args.dry_run,
-            "status": status,
+            "pending": pending,
+            "enabled": enabled,
+            "short_secrets": short,
         }))?;
-    } else if args.dry_run {
-        let n = enrollments.len() as u64;
-        let are = if n == 1 { "is" } else { "are" };
-        outln!(
-            "{} {are} valid; nothing imported (--dry-run)",
-            crate::ui::count(n, "entry", "entries")
-        )?;
     } else {
-        let users = crate::ui::count(enrollments.len() as u64, "user", "users");
-        outln!("Imported {users} as {status}")?;
+        let split = format!("{enabled} enabled, {pending} pending");
+        if args.dry_run {
+            let n = enrollments.len() as u64;
+            let are = if n == 1 { "is" } else { "are" };
+            outln!(
+                "{} {are} valid ({split}); nothing imported (--dry-run)",
+                crate::ui::count(n, "entry", "entries")
+            )?;
+        } else {
+            let users = crate::ui::count(enrollments.len() as u64, "user", "users");
+            outln!("Imported {users} ({split})")?;
+        }
+        if short > 0 {
+            crate::ui::warn(&format!(
+                "{short} of them have secrets shorter than 128 bits; 'mfactl list' flags them: \
+                 enroll them again when you can"
+            ));
+        }
     }
     Ok(ExitCode::Success)
 }
@@ -165,7 +227,7 @@ fn read_input(file: &str) -> Result<Zeroizing<String>> {
     } else {
         std::fs::File::open(file).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
     };
-    read.with_context(|| format!("cannot read {name}"))?;
+    read.map_err(|e| mfactl::Error::io(format!("cannot read {name}"), e))?;
     if bytes.len() as u64 > MAX_INPUT {
         return Err(mfactl::Error::invalid(
             "import",
@@ -189,7 +251,7 @@ fn read_input(file: &str) -> Result<Zeroizing<String>> {
     Ok(text)
 }
 
-type Parsed = (Vec<(usize, ParsedUri)>, Vec<(usize, String)>);
+type Parsed = (Vec<(usize, Entry)>, Vec<(usize, String)>);
 
 fn parse_uri_lines(text: &str) -> Parsed {
     let mut ok = Vec::new();
@@ -199,32 +261,62 @@ fn parse_uri_lines(text: &str) -> Parsed {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        match totp::parse_otpauth_uri(line) {
-            Ok(p) => ok.push((i + 1, p)),
+        match uri_entry(line) {
+            Ok(e) => ok.push((i + 1, e)),
             Err(e) => bad.push((i + 1, e.to_string())),
         }
     }
     (ok, bad)
 }
 
-/// CSV with a header naming a `uri` column and optionally a `user` column (which then wins
-/// over the URI's label).
+/// An otpauth URI, with the `status` parameter `export --format uri` adds.
+fn uri_entry(uri: &str) -> mfactl::Result<Entry> {
+    let parsed = totp::parse_otpauth_uri(uri)?;
+    let status = uri
+        .split_once('?')
+        .map_or("", |(_, q)| q)
+        .split(['&', '#'])
+        .find_map(|p| p.strip_prefix("status="))
+        .map(str::parse)
+        .transpose()?;
+    Ok(Entry { parsed, status })
+}
+
+/// CSV with a header: mfactl's export (`user,status,uri`; only `uri` is required, and `user`
+/// then wins over the URI's label), or Authelia's `storage user totp export csv`
+/// (`issuer,username,algorithm,digits,period,secret`). Columns are found by name.
 fn parse_csv(text: &str) -> Result<Parsed> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .context("cannot read the CSV header")?
+        .map_err(|_| mfactl::Error::invalid("import", "cannot read the CSV header"))?
         .clone();
     let col = |name: &str| {
         headers
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(name))
     };
-    let uri_col = col("uri")
-        .ok_or_else(|| mfactl::Error::invalid("import", "the CSV header has no 'uri' column"))?;
+    let uri_col = col("uri");
+    let secret_col = col("secret");
+    if uri_col.is_none() && secret_col.is_none() {
+        return Err(mfactl::Error::invalid(
+            "import",
+            "the CSV header has neither a 'uri' nor a 'secret' column (expected \
+             user,status,uri as export writes, or Authelia's \
+             issuer,username,algorithm,digits,period,secret)",
+        )
+        .into());
+    }
     let user_col = col("user").or_else(|| col("username"));
+    let status_col = col("status");
+    let (issuer_col, alg_col, digits_col, period_col) = (
+        col("issuer"),
+        col("algorithm"),
+        col("digits"),
+        col("period"),
+    );
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for record in reader.records() {
@@ -237,30 +329,159 @@ fn parse_csv(text: &str) -> Result<Parsed> {
             }
         };
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let Some(uri) = record.get(uri_col) else {
-            bad.push((line, "no uri field".into()));
-            continue;
-        };
-        let mut parsed = match totp::parse_otpauth_uri(uri) {
-            Ok(p) => p,
-            Err(e) => {
-                bad.push((line, e.to_string()));
-                continue;
-            }
-        };
-        if let Some(name) = user_col
-            .and_then(|c| record.get(c))
-            .filter(|s| !s.is_empty())
-        {
-            match UserName::parse(name) {
-                Ok(u) => parsed.user = u,
-                Err(e) => {
-                    bad.push((line, e.to_string()));
-                    continue;
+        let field = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim);
+        let entry = || -> mfactl::Result<Entry> {
+            let status = field(status_col)
+                .filter(|s| !s.is_empty())
+                .map(str::parse)
+                .transpose()?;
+            let user = field(user_col).filter(|s| !s.is_empty());
+            let mut parsed = match (uri_col, field(secret_col)) {
+                (Some(c), _) => {
+                    let uri = record
+                        .get(c)
+                        .ok_or_else(|| mfactl::Error::invalid("CSV row", "no uri field"))?;
+                    totp::parse_otpauth_uri(uri)?
                 }
+                (None, Some(secret)) => {
+                    let number = |what: &'static str, c| -> mfactl::Result<Option<u64>> {
+                        match field(c).filter(|s| !s.is_empty()) {
+                            None => Ok(None),
+                            Some(t) => t.parse().map(Some).map_err(|_| {
+                                mfactl::Error::invalid(what, format!("{t:?} is not a number"))
+                            }),
+                        }
+                    };
+                    ParsedUri::from_fields(
+                        user.ok_or_else(|| mfactl::Error::invalid("CSV row", "no username"))?,
+                        field(issuer_col),
+                        field(alg_col),
+                        number("digits", digits_col)?,
+                        number("period", period_col)?,
+                        secret,
+                    )?
+                }
+                (None, None) => return Err(mfactl::Error::invalid("CSV row", "no secret field")),
+            };
+            if let Some(name) = user {
+                parsed.user = UserName::parse(name)?;
             }
+            Ok(Entry { parsed, status })
+        };
+        match entry() {
+            Ok(e) => ok.push((line, e)),
+            Err(e) => bad.push((line, e.to_string())),
         }
-        ok.push((line, parsed));
     }
     Ok((ok, bad))
+}
+
+/// A string read from JSON or YAML that may be a secret: zeroized on drop.
+struct SecretText(Zeroizing<String>);
+
+impl<'de> serde::Deserialize<'de> for SecretText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| SecretText(Zeroizing::new(s)))
+    }
+}
+
+/// One entry of `export --format json`, or of Authelia's YAML export (`username`, no status).
+/// Unknown keys (times, `short_secret`, ...) are ignored.
+#[derive(serde::Deserialize)]
+struct FieldEntry {
+    #[serde(alias = "username")]
+    user: Option<String>,
+    status: Option<String>,
+    issuer: Option<String>,
+    algorithm: Option<String>,
+    digits: Option<u64>,
+    period: Option<u64>,
+    secret: Option<SecretText>,
+    otpauth_uri: Option<SecretText>,
+}
+
+impl FieldEntry {
+    fn entry(self) -> mfactl::Result<Entry> {
+        let status = self.status.as_deref().map(str::parse).transpose()?;
+        let mut parsed = match (&self.secret, &self.otpauth_uri) {
+            (Some(secret), _) => ParsedUri::from_fields(
+                self.user
+                    .as_deref()
+                    .ok_or_else(|| mfactl::Error::invalid("entry", "no user"))?,
+                self.issuer.as_deref(),
+                self.algorithm.as_deref(),
+                self.digits,
+                self.period,
+                &secret.0,
+            )?,
+            (None, Some(uri)) => totp::parse_otpauth_uri(&uri.0)?,
+            (None, None) => return Err(mfactl::Error::invalid("entry", "no secret")),
+        };
+        if let Some(user) = &self.user {
+            parsed.user = UserName::parse(user)?;
+        }
+        Ok(Entry { parsed, status })
+    }
+}
+
+/// Entries numbered from 1, each validated on its own.
+fn number_entries(list: Vec<FieldEntry>) -> Parsed {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for (i, e) in list.into_iter().enumerate() {
+        match e.entry() {
+            Ok(e) => ok.push((i + 1, e)),
+            Err(e) => bad.push((i + 1, e.to_string())),
+        }
+    }
+    (ok, bad)
+}
+
+/// A parser's message without the quoted input it may echo (it may be a secret).
+fn without_quotes(message: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in message.split('"').enumerate() {
+        out.push_str(if i % 2 == 0 { part } else { "\"...\"" });
+    }
+    out
+}
+
+/// The array `export --format json` writes.
+fn parse_json(text: &str) -> Parsed {
+    match serde_json::from_str::<Vec<FieldEntry>>(text) {
+        Ok(list) => number_entries(list),
+        Err(e) => (
+            Vec::new(),
+            vec![(
+                e.line(),
+                format!(
+                    "not an array of entries as export --format json writes: {}",
+                    without_quotes(&e.to_string())
+                ),
+            )],
+        ),
+    }
+}
+
+/// Authelia's `storage user totp export` YAML: a `totp_configurations` list of maps with
+/// `created_at`, `last_used_at`, `username`, `issuer`, `algorithm`, `digits`, `period` and
+/// `secret` (base32).
+fn parse_yaml(text: &str) -> Parsed {
+    #[derive(serde::Deserialize)]
+    struct AutheliaExport {
+        totp_configurations: Vec<FieldEntry>,
+    }
+    match serde_yaml_ng::from_str::<AutheliaExport>(text) {
+        Ok(doc) => number_entries(doc.totp_configurations),
+        Err(e) => (
+            Vec::new(),
+            vec![(
+                e.location().map_or(0, |l| l.line()),
+                format!(
+                    "not a totp_configurations list as Authelia exports: {}",
+                    without_quotes(&e.to_string())
+                ),
+            )],
+        ),
+    }
 }

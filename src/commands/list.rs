@@ -1,5 +1,7 @@
 //! `mfactl list`: who has what. Reads no secret and decrypts nothing.
 
+use std::collections::HashSet;
+
 use anyhow::Result;
 use mfactl::model::{Status, Timestamp, UserFilter, UserRecord};
 use mfactl::names::display_safe;
@@ -31,10 +33,13 @@ struct Row<'a> {
     recovery_codes_left: u32,
     /// Some unused recovery code is of the older, weaker kind: issue a new set.
     recovery_codes_legacy: bool,
+    /// The secret is shorter than 128 bits (a legacy one, imported with
+    /// `--allow-short-secrets`): enroll the user again when possible.
+    short_secret: bool,
 }
 
-impl<'a> From<&'a UserRecord> for Row<'a> {
-    fn from(r: &'a UserRecord) -> Self {
+impl<'a> Row<'a> {
+    fn new(r: &'a UserRecord, short: &HashSet<&str>) -> Self {
         Row {
             user: r.user.as_str(),
             status: r.status,
@@ -51,6 +56,7 @@ impl<'a> From<&'a UserRecord> for Row<'a> {
             last_used_at: r.last_used_at,
             recovery_codes_left: r.recovery_codes_left,
             recovery_codes_legacy: r.recovery_codes_legacy,
+            short_secret: short.contains(r.user.as_str()),
         }
     }
 }
@@ -65,8 +71,20 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     };
     let mut store = ctx.open_store()?;
     let users = store.users(filter)?;
+    // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
+    let sealed = store.secrets(filter)?;
+    let short: HashSet<&str> = sealed
+        .iter()
+        .filter(|r| {
+            r.secret
+                .as_deref()
+                .and_then(mfactl::vault::sealed_secret_bits)
+                .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8)
+        })
+        .map(|r| r.user.as_str())
+        .collect();
     if ctx.json() {
-        let rows: Vec<Row<'_>> = users.iter().map(Row::from).collect();
+        let rows: Vec<Row<'_>> = users.iter().map(|r| Row::new(r, &short)).collect();
         // One write: 100,000 users are over a million lines.
         let mut buf = serde_json::to_vec_pretty(&rows)?;
         buf.push(b'\n');
@@ -91,8 +109,17 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::Success);
     }
-    let text = table(&users, args.table.wide()).render(layout, !args.table.no_headers);
+    let text = table(&users, &short, args.table.wide()).render(layout, !args.table.no_headers);
     out::write(text.as_bytes())?;
+    if !short.is_empty() {
+        let note = "(short): a legacy secret shorter than 128 bits, imported with\n\
+                    --allow-short-secrets; enroll the user again when you can";
+        if layout == Layout::Tsv {
+            ui::info(note);
+        } else {
+            outln!("{note}")?;
+        }
+    }
     if users.iter().any(|r| r.recovery_codes_legacy) {
         let note = "(legacy): recovery codes of the older kind, weaker against a stolen store;\n\
                     issue a new set with: mfactl recovery-codes <USER>";
@@ -106,7 +133,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
 }
 
 /// The users as a table: the columns that matter on a ticket, or every column when `wide`.
-fn table(users: &[UserRecord], wide: bool) -> Table {
+fn table(users: &[UserRecord], short: &HashSet<&str>, wide: bool) -> Table {
     let columns: &[Column] = if wide {
         &[
             Column::shrink("USER"),
@@ -134,11 +161,14 @@ fn table(users: &[UserRecord], wide: bool) -> Table {
     let mut table = Table::new(columns);
     let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
     for r in users {
-        let status = if r.is_locked() {
+        let mut status = if r.is_locked() {
             format!("{} (locked)", r.status)
         } else {
             r.status.to_string()
         };
+        if short.contains(r.user.as_str()) {
+            status.push_str(" (short)");
+        }
         let recovery = if r.recovery_codes_legacy {
             format!("{} (legacy)", r.recovery_codes_left)
         } else {

@@ -35,6 +35,8 @@ struct ShowOutput<'a> {
     last_used_at: Option<Timestamp>,
     recovery_codes_left: u32,
     recovery_codes_legacy: bool,
+    /// A legacy secret shorter than 128 bits (imported with `--allow-short-secrets`).
+    short_secret: bool,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
 }
@@ -43,8 +45,14 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     let mut store = ctx.open_store()?;
     let mut rec = store.require_user(&user)?;
-    // Not needed here, and not to be printed by any later change: dropped at once.
-    rec.secret = None;
+    // Its length says whether the secret is short (nothing is decrypted); the ciphertext is
+    // not needed otherwise, and not to be printed by any later change: dropped at once.
+    let short = rec
+        .secret
+        .take()
+        .as_deref()
+        .and_then(mfactl::vault::sealed_secret_bits)
+        .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8);
     let max_failures = store.settings()?.max_failures;
     let events = store.audit_log(&AuditQuery {
         user: Some(rec.user.clone()),
@@ -70,6 +78,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             last_used_at: rec.last_used_at,
             recovery_codes_left: rec.recovery_codes_left,
             recovery_codes_legacy: rec.recovery_codes_legacy,
+            short_secret: short,
             recent_events: &events,
         })?;
         return Ok(ExitCode::Success);
@@ -80,7 +89,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     } else {
         80
     };
-    let text = render(&rec, max_failures, &events, args.events, width);
+    let text = render(&rec, short, max_failures, &events, args.events, width);
     crate::out::write(text.as_bytes())?;
     Ok(ExitCode::Success)
 }
@@ -89,6 +98,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
 /// then the latest events as a table fitted to `width`.
 fn render(
     rec: &UserRecord,
+    short: bool,
     max_failures: u32,
     events: &[AuditEntry],
     asked: u32,
@@ -140,6 +150,14 @@ fn render(
                 rec.params.algorithm, rec.params.digits, rec.params.period
             ),
         ),
+    ]);
+    if short {
+        lines.push((
+            "Secret",
+            "shorter than 128 bits (legacy import): enroll again when you can".to_owned(),
+        ));
+    }
+    lines.extend([
         ("Created", rec.created_at.to_string()),
         ("Enabled", opt(rec.enabled_at, "-")),
         ("Last used", opt(rec.last_used_at, "never")),

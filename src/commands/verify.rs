@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, IsTerminal, Read};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use mfactl::model::UserName;
 use mfactl::store::{Store, VerifyResult};
 use mfactl::totp::RejectReason;
@@ -113,7 +113,7 @@ fn read_code(ctx: &Context, user: &UserName) -> Result<Zeroizing<String>> {
         .lock()
         .take(MAX_INPUT + 1)
         .read_until(b'\n', &mut buf)
-        .context("cannot read the code from stdin")?;
+        .map_err(|e| mfactl::Error::io("cannot read the code from stdin", e))?;
     let line_end = buf.iter().position(|&b| b == b'\n');
     if line_end.is_none() && buf.len() as u64 > MAX_INPUT {
         return Err(mfactl::Error::invalid(

@@ -546,22 +546,32 @@ impl Store {
         self.read(load_settings)
     }
 
-    /// Validates and changes one setting; returns the previous value.
-    pub fn set_setting(&mut self, op: &Op, key: SettingKey, value: &str) -> Result<String> {
+    /// Validates and changes one setting; returns the settings before and after. The audit
+    /// row's details are `{"key", "value", "previous"}`, as `config set --json` prints them
+    /// (rows written before 0.1's JSON conventions say `old`/`new`, with string values).
+    pub fn set_setting(
+        &mut self,
+        op: &Op,
+        key: SettingKey,
+        value: &str,
+    ) -> Result<(Settings, Settings)> {
         self.write(Lock::Store, |rows| {
-            let mut settings = load_settings(rows)?;
-            let old = settings.get(key);
-            settings.set(key, value)?;
-            let new = settings.get(key);
-            rows.put_setting(key.as_str(), &new)?;
+            let before = load_settings(rows)?;
+            let mut after = before.clone();
+            after.set(key, value)?;
+            rows.put_setting(key.as_str(), &after.get(key))?;
             audit(
                 rows,
                 op,
                 AuditEvent::ConfigSet,
                 None,
-                json!({ "key": key.as_str(), "old": old, "new": new }),
+                json!({
+                    "key": key.json_name(),
+                    "value": after.json_value(key),
+                    "previous": before.json_value(key),
+                }),
             )?;
-            Ok(old)
+            Ok((before, after))
         })
     }
 
