@@ -910,6 +910,26 @@ impl Store {
         })
     }
 
+    /// A sensitive read of one user (show-qr), judged and audited in one transaction under the
+    /// user's row lock: `show` gets the user's record as it is under the lock, decides (it may
+    /// refuse), prepares what it shows and returns it with the audit row's details. A change to
+    /// the user (a confirming verify, a disable) waits for the lock, so the status `show` judged
+    /// by is the status the audit row records. Nothing is recorded when `show` fails.
+    pub fn audited_read<T>(
+        &mut self,
+        op: &Op,
+        user: &UserName,
+        event: AuditEvent,
+        show: impl FnOnce(&UserRecord) -> Result<(T, serde_json::Value)>,
+    ) -> Result<T> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            let (out, details) = show(&rec)?;
+            audit(rows, op, event, Some(&rec.user), details)?;
+            Ok(out)
+        })
+    }
+
     /// Records a sensitive read (show-qr, export) in the audit log.
     pub fn record(
         &mut self,
