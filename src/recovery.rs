@@ -108,12 +108,13 @@ impl TypedCode {
     /// Normalises typed input. A code of the current form (20 characters) or a legacy one (12)
     /// is accepted; anything else is invalid input.
     pub fn parse(input: &str) -> Result<Self> {
-        let clean: Zeroizing<String> = Zeroizing::new(
+        // Sized up front: no growth leaves an unzeroized copy of the code behind.
+        let mut clean = Zeroizing::new(String::with_capacity(input.len()));
+        clean.extend(
             input
                 .chars()
                 .filter(|c| !c.is_whitespace() && *c != '-')
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
+                .map(|c| c.to_ascii_uppercase()),
         );
         let valid = (clean.len() == CODE_CHARS || clean.len() == LEGACY_CHARS)
             && clean

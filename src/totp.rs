@@ -43,11 +43,13 @@ impl TotpSecret {
     /// Decodes base32 (RFC 4648). Case, spaces and trailing `=` padding are tolerated, as
     /// authenticator apps and exports write secrets in all of those ways.
     pub fn from_base32(text: &str) -> Result<Self> {
-        let mut clean: Zeroizing<String> = Zeroizing::new(
+        // Sized up front (filtering and ASCII upper-casing never lengthen it): no growth leaves
+        // an unzeroized copy behind.
+        let mut clean = Zeroizing::new(String::with_capacity(text.len()));
+        clean.extend(
             text.chars()
                 .filter(|c| !c.is_whitespace())
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
+                .map(|c| c.to_ascii_uppercase()),
         );
         while clean.ends_with('=') {
             clean.pop();
@@ -123,8 +125,8 @@ impl Code {
                 "empty (expected the digits from the app)",
             ));
         }
-        let compact: Zeroizing<String> =
-            Zeroizing::new(trimmed.chars().filter(|&c| c != ' ').collect());
+        let mut compact = Zeroizing::new(String::with_capacity(trimmed.len()));
+        compact.extend(trimmed.chars().filter(|&c| c != ' '));
         if !compact.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::invalid(
                 "code",

@@ -77,5 +77,8 @@ fn a_forced_show_qr_audits_the_status_it_showed() {
         "SELECT details FROM audit_log WHERE event = 'show-qr' ORDER BY id DESC LIMIT 1",
     );
     let d: serde_json::Value = serde_json::from_str(&details[0]).unwrap();
-    assert_eq!(d, serde_json::json!({ "status": "enabled", "forced": true }));
+    assert_eq!(
+        d,
+        serde_json::json!({ "status": "enabled", "forced": true })
+    );
 }

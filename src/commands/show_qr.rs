@@ -41,11 +41,11 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
         store.audited_read(&ctx.op(), &user, AuditEvent::ShowQr, |rec| {
             let ciphertext =
                 shown_ciphertext(&user, rec.secret.as_deref(), rec.status, args.force)?;
-            let secret =
-                ids.decrypt_secret(ciphertext)
-                    .ok_or_else(|| mfactl::Error::Decrypt {
-                        user: user.to_string(),
-                    })?;
+            let secret = ids
+                .decrypt_secret(ciphertext)
+                .ok_or_else(|| mfactl::Error::Decrypt {
+                    user: user.to_string(),
+                })?;
             let uri = totp::otpauth_uri(&secret, &rec.params, &rec.issuer, &user);
             let qr = mfactl::qr::terminal(&uri)?;
             let pending = write_qr_files(&args.files, &uri)?;
