@@ -168,6 +168,24 @@ pub enum Error {
         message: String,
     },
 
+    /// The operating system gave no randomness (no secret or code can be made safely).
+    #[error("no randomness from the operating system: {reason}")]
+    Random {
+        /// What the OS said.
+        reason: String,
+    },
+
+    /// The store stayed locked by another command for longer than mfactl waits.
+    #[error(
+        "store {location} is busy: another command held its lock for more than {waited_secs} s"
+    )]
+    StoreBusy {
+        /// The store.
+        location: String,
+        /// How long this command waited.
+        waited_secs: u64,
+    },
+
     /// Encryption failed (should not happen with valid recipients).
     #[error("encryption failed: {0}")]
     Encrypt(String),
@@ -210,6 +228,13 @@ impl Error {
         }
     }
 
+    /// The OS's random number generator failed.
+    pub fn random(e: getrandom::Error) -> Self {
+        Error::Random {
+            reason: e.to_string(),
+        }
+    }
+
     /// Wraps an I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -240,6 +265,8 @@ impl Error {
             Error::InvalidRecipient { .. } => "invalid_recipient",
             Error::ConfirmationRequired { .. } => "confirmation_required",
             Error::Aborted { .. } => "aborted",
+            Error::Random { .. } => "random",
+            Error::StoreBusy { .. } => "store_busy",
             Error::Encrypt(_) => "encrypt",
             Error::Store { .. } => "store",
             Error::Io { .. } => "io",
@@ -269,6 +296,9 @@ impl Error {
             Error::StoreUnavailable { .. } => {
                 "check that the server is running and reachable, and the user name and password (PGPASSWORD); connect_timeout=SECONDS in the URL waits longer".into()
             }
+            Error::StoreBusy { .. } => {
+                "try again; if it stays busy, look for a long-running mfactl command (or another program) using the store".into()
+            }
             Error::UnknownUser { .. } => "run 'mfactl list' to see enrolled users".into(),
             Error::AlreadyEnrolled { .. } => {
                 "pass --force to replace the secret (the user must pair their app again)".into()
@@ -288,5 +318,35 @@ impl Error {
             }
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_rng_is_its_own_kind_not_an_encryption_failure() {
+        let e = Error::random(getrandom::Error::UNSUPPORTED);
+        assert_eq!(e.kind(), "random");
+        assert!(
+            e.to_string()
+                .starts_with("no randomness from the operating system: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_busy_store_says_so_and_what_to_do() {
+        let e = Error::StoreBusy {
+            location: "/s/mfactl.db".into(),
+            waited_secs: 10,
+        };
+        assert_eq!(e.kind(), "store_busy");
+        assert_eq!(
+            e.to_string(),
+            "store /s/mfactl.db is busy: another command held its lock for more than 10 s"
+        );
+        assert!(e.hint().is_some());
     }
 }

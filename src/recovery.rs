@@ -42,7 +42,7 @@ const DOMAIN: &[u8] = b"mfactl recovery code v2\0";
 pub struct RecoveryCode(Zeroizing<String>);
 
 fn random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|e| Error::Encrypt(format!("no randomness from the OS: {e}")))
+    getrandom::fill(buf).map_err(Error::random)
 }
 
 impl RecoveryCode {

@@ -30,8 +30,7 @@ impl TotpSecret {
     /// A fresh random secret of the algorithm's natural length, from the OS CSPRNG.
     pub fn generate(algorithm: Algorithm) -> Result<Self> {
         let mut bytes = Zeroizing::new(vec![0u8; algorithm.secret_len()]);
-        getrandom::fill(&mut bytes)
-            .map_err(|e| Error::Encrypt(format!("no randomness from the OS: {e}")))?;
+        getrandom::fill(&mut bytes).map_err(Error::random)?;
         Ok(TotpSecret(bytes))
     }
 
@@ -83,9 +82,9 @@ impl TotpSecret {
 
     fn totp(&self, params: &TotpParams) -> Result<totp_rs::Totp> {
         totp_rs::Builder::new()
-            .with_algorithm(params.algorithm.to_totp_rs())
-            .with_digits(params.digits)
-            .with_step_duration(u64::from(params.period))
+            .with_algorithm(params.algorithm().to_totp_rs())
+            .with_digits(params.digits())
+            .with_step_duration(u64::from(params.period()))
             .with_skew(0)
             .with_secret(totp_rs::Secret::new(self.0.to_vec().into_boxed_slice()))
             .build()
@@ -105,7 +104,16 @@ fn totp_error_text(e: &totp_rs::TotpError) -> String {
 }
 
 /// A code as typed by a user, validated to be exactly `digits` ASCII digits. Zeroized on drop.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// No `PartialEq`: `==` on strings stops at the first differing byte, and would tell an
+/// attacker timing the verifier how much of a guess was right. Codes are compared only by
+/// [`matching_steps`] (totp-rs's constant-time comparison).
+///
+/// ```compile_fail,E0369
+/// use mfactl::totp::Code;
+/// let same = Code::parse("123456", 6).unwrap() == Code::parse("123456", 6).unwrap();
+/// ```
+#[derive(Clone)]
 pub struct Code(Zeroizing<String>);
 
 impl fmt::Debug for Code {
@@ -153,13 +161,13 @@ impl Code {
 /// compares through [`matching_steps`].
 pub fn code_for_step(secret: &TotpSecret, params: &TotpParams, step: u64) -> Result<Code> {
     let totp = secret.totp(params)?;
-    let token = totp.generate(step.saturating_mul(u64::from(params.period)));
+    let token = totp.generate(step.saturating_mul(u64::from(params.period())));
     Ok(Code(Zeroizing::new(token.to_string())))
 }
 
 /// The time step containing `unix_time`.
 pub fn step_at(unix_time: u64, params: &TotpParams) -> u64 {
-    unix_time / u64::from(params.period)
+    unix_time / u64::from(params.period())
 }
 
 /// Every step in `[now - skew, now + skew]` whose code equals `code`, newest first.
@@ -177,7 +185,10 @@ pub fn matching_steps(
     let mut out = Vec::new();
     for step in (now.saturating_sub(skew)..=now.saturating_add(skew)).rev() {
         if totp
-            .check(code.as_str(), step.saturating_mul(u64::from(params.period)))
+            .check(
+                code.as_str(),
+                step.saturating_mul(u64::from(params.period())),
+            )
             .is_some()
         {
             out.push(step);
@@ -270,9 +281,9 @@ pub fn otpauth_uri(
     Zeroizing::new(format!(
         "otpauth://totp/{issuer}:{user}?secret={}&issuer={issuer}&algorithm={}&digits={}&period={}",
         secret.to_base32().as_str(),
-        params.algorithm.as_str(),
-        params.digits,
-        params.period
+        params.algorithm().as_str(),
+        params.digits(),
+        params.period()
     ))
 }
 

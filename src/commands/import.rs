@@ -104,7 +104,10 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         Ok(Enrollment {
             user: p.user.clone(),
             params: p.params,
-            issuer: p.issuer.clone().unwrap_or_else(|| settings.issuer.clone()),
+            issuer: p
+                .issuer
+                .clone()
+                .unwrap_or_else(|| settings.issuer().to_owned()),
             ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
             status,
         })

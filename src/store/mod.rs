@@ -688,9 +688,9 @@ impl Store {
             }
             rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
             let details = json!({
-                "algorithm": e.params.algorithm,
-                "digits": e.params.digits,
-                "period": e.params.period,
+                "algorithm": e.params.algorithm(),
+                "digits": e.params.digits(),
+                "period": e.params.period(),
                 "issuer": e.issuer,
                 "previous_status": existing.as_ref().map(|r| r.status.as_str()),
             });
@@ -758,9 +758,9 @@ impl Store {
                     Some(&e.user),
                     json!({
                         "status": e.status,
-                        "algorithm": e.params.algorithm,
-                        "digits": e.params.digits,
-                        "period": e.params.period,
+                        "algorithm": e.params.algorithm(),
+                        "digits": e.params.digits(),
+                        "period": e.params.period(),
                         "issuer": e.issuer,
                     }),
                 )?;
@@ -1098,7 +1098,7 @@ fn record_rejection(
     let mut locked_now = false;
     if reason.counts_as_failure() {
         failures = failures.saturating_add(1);
-        locked_now = !rec.is_locked() && failures >= settings.max_failures;
+        locked_now = !rec.is_locked() && failures >= settings.max_failures();
         rows.record_failure(&rec.id, failures, op.now, locked_now)?;
     }
     audit(
@@ -1114,7 +1114,7 @@ fn record_rejection(
             op,
             AuditEvent::Lock,
             Some(&rec.user),
-            json!({ "failures": failures, "max_failures": settings.max_failures }),
+            json!({ "failures": failures, "max_failures": settings.max_failures() }),
         )?;
     }
     Ok(VerifyResult {
