@@ -478,8 +478,16 @@ fn verify_reads_codes_from_argument_or_stdin_and_ignores_spaces() {
             .unwrap();
         (first, second, third)
     });
-    assert_eq!(first.status.code(), Some(0), "previous step, as an argument");
-    assert_eq!(second.status.code(), Some(0), "current step, spaced, on stdin via -");
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "previous step, as an argument"
+    );
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "current step, spaced, on stdin via -"
+    );
     assert!(String::from_utf8_lossy(&second.stdout).contains("accepted"));
     assert_eq!(third.status.code(), Some(0), "next step, padded, on stdin");
 }

@@ -139,11 +139,17 @@ proptest! {
         let s = TotpSecret::from_bytes(secret);
         let uri = otpauth_uri(&s, &p, "Acme", &UserName::parse(&user).unwrap());
         let broken = uri.replacen(damage.0, damage.1, 1);
-        if let Err(e) = parse_otpauth_uri(&broken) {
-            let b32 = s.to_base32();
-            prop_assert!(!e.to_string().contains(b32.as_str()), "{}", e);
-            let dbg = format!("{e:?}");
-            prop_assert!(!dbg.contains(b32.as_str()), "{}", dbg);
+        prop_assert_ne!(&broken, uri.as_str(), "the damage was not applied");
+        // Every damage above breaks a rule: a URI that is accepted anyway would make this
+        // test check nothing, so that is a failure too.
+        match parse_otpauth_uri(&broken) {
+            Ok(_) => prop_assert!(false, "a damaged URI was accepted ({} -> {})", damage.0, damage.1),
+            Err(e) => {
+                let b32 = s.to_base32();
+                prop_assert!(!e.to_string().contains(b32.as_str()), "{}", e);
+                let dbg = format!("{e:?}");
+                prop_assert!(!dbg.contains(b32.as_str()), "{}", dbg);
+            }
         }
     }
 

@@ -88,7 +88,10 @@ fn the_update_refuses_a_locked_user_whatever_the_verdict() {
 #[test]
 fn the_update_refuses_a_disabled_user_whatever_the_verdict() {
     let env = with_last_step();
-    env.cmd().args(["disable", "ann", "--yes"]).assert().success();
+    env.cmd()
+        .args(["disable", "ann", "--yes"])
+        .assert()
+        .success();
     let r = force(&env, Verdict::Accept { step: 5000 });
     assert!(r.rejected.is_some(), "a disabled user's code was accepted");
     assert_eq!(row(&env).2, "disabled");
