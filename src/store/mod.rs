@@ -537,7 +537,14 @@ impl Store {
 
     fn write<T>(&mut self, lock: Lock, f: impl FnOnce(&mut dyn Rows) -> Result<T>) -> Result<T> {
         let backend = &mut self.backend;
-        run_tx(|body| backend.write(lock, body), f)
+        run_tx(
+            |body| backend.write(lock, body),
+            |rows| {
+                let out = f(rows)?;
+                hold_before_commit();
+                Ok(out)
+            },
+        )
     }
 
     /// The settings, defaults filled in.
@@ -1049,6 +1056,25 @@ impl Store {
         Ok(found)
     }
 }
+
+/// A test hook, in debug builds only: with `MFACTL_TEST_HOLD_BEFORE_COMMIT` naming a FIFO, a
+/// write transaction that ran every statement opens the FIFO for reading before it commits, and
+/// waits there until the writer closes it. A crash test opening the FIFO for writing therefore
+/// knows, without sleeping, that the process is inside a write transaction with its changes
+/// made and not committed, and kills it there. Release builds have no such hook.
+#[cfg(debug_assertions)]
+fn hold_before_commit() {
+    use std::io::Read;
+    if let Some(path) = std::env::var_os("MFACTL_TEST_HOLD_BEFORE_COMMIT") {
+        if let Ok(mut fifo) = std::fs::File::open(path) {
+            let mut byte = [0u8; 1];
+            let _ = fifo.read(&mut byte);
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn hold_before_commit() {}
 
 fn apply_verdict(
     rows: &mut dyn Rows,
