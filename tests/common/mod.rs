@@ -745,10 +745,9 @@ pub fn make_fifo(path: &Path) {
 /// never guesses a duration. Panics in a release build, which has no hook.
 pub fn hold_inside_write(child: &mut std::process::Child, fifo: &Path) -> Option<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    assert!(
-        cfg!(debug_assertions),
-        "the hold-before-commit hook exists in debug builds only"
-    );
+    if !cfg!(debug_assertions) {
+        panic!("the hold-before-commit hook exists in debug builds only");
+    }
     loop {
         match std::fs::OpenOptions::new()
             .write(true)
