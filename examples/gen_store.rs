@@ -61,13 +61,13 @@ fn generate(path: &Path, n: usize) -> Result<String, Box<dyn std::error::Error>>
     )?;
 
     let params = TotpParams::default();
-    let bench = TotpSecret::generate(params.algorithm)?;
+    let bench = TotpSecret::generate(params.algorithm())?;
     let bench_b32 = bench.to_base32().to_string();
     let mut users: Vec<(UserName, TotpSecret)> = Vec::with_capacity(n);
     users.push((UserName::parse("bench")?, bench));
     for i in 1..n {
         let name = UserName::parse(&format!("user{i:07}"))?;
-        users.push((name, TotpSecret::generate(params.algorithm)?));
+        users.push((name, TotpSecret::generate(params.algorithm())?));
     }
 
     let t = Instant::now();

@@ -171,6 +171,24 @@ pub enum Error {
         message: String,
     },
 
+    /// The operating system gave no randomness (no secret or code can be made safely).
+    #[error("no randomness from the operating system: {reason}")]
+    Random {
+        /// What the OS said.
+        reason: String,
+    },
+
+    /// The store stayed locked by another command for longer than mfactl waits.
+    #[error(
+        "store {location} is busy: another command held its lock for more than {waited_secs} s"
+    )]
+    StoreBusy {
+        /// The store.
+        location: String,
+        /// How long this command waited.
+        waited_secs: u64,
+    },
+
     /// Encryption failed (should not happen with valid recipients).
     #[error("encryption failed: {0}")]
     Encrypt(String),
@@ -213,6 +231,13 @@ impl Error {
         }
     }
 
+    /// The OS's random number generator failed.
+    pub fn random(e: getrandom::Error) -> Self {
+        Error::Random {
+            reason: e.to_string(),
+        }
+    }
+
     /// Wraps an I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -243,6 +268,8 @@ impl Error {
             Error::InvalidRecipient { .. } => "invalid_recipient",
             Error::ConfirmationRequired { .. } => "confirmation_required",
             Error::Aborted { .. } => "aborted",
+            Error::Random { .. } => "random",
+            Error::StoreBusy { .. } => "store_busy",
             Error::Encrypt(_) => "encrypt",
             Error::Store { .. } => "store",
             Error::Io { .. } => "io",
@@ -279,6 +306,9 @@ impl Error {
                     "did you mean {}? ('mfactl list' shows every user)",
                     or_list(&names)
                 )
+            }
+            Error::StoreBusy { .. } => {
+                "try again; if it stays busy, look for a long-running mfactl command (or another program) using the store".into()
             }
             Error::UnknownUser { .. } => "run 'mfactl list' to see enrolled users".into(),
             Error::AlreadyEnrolled { .. } => {
@@ -373,6 +403,11 @@ mod tests {
                 source: None,
             },
             Error::io("x", std::io::Error::other("x")),
+            Error::random(getrandom::Error::UNSUPPORTED),
+            Error::StoreBusy {
+                location: s(),
+                waited_secs: 1,
+            },
         ]
     }
 
@@ -400,6 +435,8 @@ mod tests {
             Error::Encrypt(_) => 19,
             Error::Store { .. } => 20,
             Error::Io { .. } => 21,
+            Error::Random { .. } => 22,
+            Error::StoreBusy { .. } => 23,
         }
     }
 
@@ -424,7 +461,7 @@ mod tests {
         let indices: Vec<usize> = samples.iter().map(index).collect();
         assert_eq!(
             indices,
-            (0..22).collect::<Vec<_>>(),
+            (0..24).collect::<Vec<_>>(),
             "one sample per variant"
         );
         let mut kinds: Vec<&str> = samples.iter().map(Error::kind).collect();
@@ -442,5 +479,30 @@ mod tests {
                 "kind {k} is not snake_case"
             );
         }
+    }
+
+    #[test]
+    fn a_failed_rng_is_its_own_kind_not_an_encryption_failure() {
+        let e = Error::random(getrandom::Error::UNSUPPORTED);
+        assert_eq!(e.kind(), "random");
+        assert!(
+            e.to_string()
+                .starts_with("no randomness from the operating system: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_busy_store_says_so_and_what_to_do() {
+        let e = Error::StoreBusy {
+            location: "/s/mfactl.db".into(),
+            waited_secs: 10,
+        };
+        assert_eq!(e.kind(), "store_busy");
+        assert_eq!(
+            e.to_string(),
+            "store /s/mfactl.db is busy: another command held its lock for more than 10 s"
+        );
+        assert!(e.hint().is_some());
     }
 }

@@ -22,6 +22,7 @@ pub mod paths;
 pub mod qr;
 pub mod recovery;
 pub mod redact;
+pub mod secret_buf;
 pub mod settings;
 pub mod store;
 pub mod totp;

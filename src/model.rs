@@ -277,20 +277,26 @@ impl FromStr for Algorithm {
 }
 
 /// The parameters of a TOTP secret, validated: digits 6–8, period 10–300 s.
+///
+/// The fields are private: every value was checked by [`TotpParams::new`] (or is the
+/// default), so code that divides by the period or builds codes of `digits` can rely on it.
+///
+/// ```compile_fail,E0451
+/// use mfactl::model::{Algorithm, TotpParams};
+/// // A period of 0 would make every step computation divide by zero: not constructible.
+/// let p = TotpParams { algorithm: Algorithm::Sha1, digits: 6, period: 0 };
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TotpParams {
-    /// HMAC algorithm.
-    pub algorithm: Algorithm,
-    /// Code length.
-    pub digits: u8,
-    /// Time step in seconds.
-    pub period: u32,
+    algorithm: Algorithm,
+    digits: u8,
+    period: u32,
 }
 
 impl TotpParams {
-    /// Accepted code lengths.
+    /// Accepted code lengths: the one definition of the range (settings and URIs use it too).
     pub const DIGITS: std::ops::RangeInclusive<u8> = 6..=8;
-    /// Accepted periods, in seconds.
+    /// Accepted periods, in seconds: the one definition of the range.
     pub const PERIOD: std::ops::RangeInclusive<u32> = 10..=300;
 
     /// Validates and builds.
@@ -303,9 +309,25 @@ impl TotpParams {
             period,
         })
     }
+
+    /// HMAC algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// Code length, within [`TotpParams::DIGITS`].
+    pub fn digits(&self) -> u8 {
+        self.digits
+    }
+
+    /// Time step in seconds, within [`TotpParams::PERIOD`] (never 0).
+    pub fn period(&self) -> u32 {
+        self.period
+    }
 }
 
 impl Default for TotpParams {
+    /// SHA1, 6 digits, 30 s: what every authenticator app assumes.
     fn default() -> Self {
         TotpParams {
             algorithm: Algorithm::Sha1,
@@ -322,7 +344,11 @@ pub fn check_digits(digits: u8) -> Result<()> {
     } else {
         Err(Error::invalid(
             "digits",
-            format!("{digits} (expected 6, 7 or 8)"),
+            format!(
+                "{digits} (expected {} to {})",
+                TotpParams::DIGITS.start(),
+                TotpParams::DIGITS.end()
+            ),
         ))
     }
 }
@@ -334,7 +360,11 @@ pub fn check_period(period: u32) -> Result<()> {
     } else {
         Err(Error::invalid(
             "period",
-            format!("{period} seconds (expected 10 to 300)"),
+            format!(
+                "{period} seconds (expected {} to {})",
+                TotpParams::PERIOD.start(),
+                TotpParams::PERIOD.end()
+            ),
         ))
     }
 }

@@ -42,7 +42,7 @@ const DOMAIN: &[u8] = b"mfactl recovery code v2\0";
 pub struct RecoveryCode(Zeroizing<String>);
 
 fn random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|e| Error::Encrypt(format!("no randomness from the OS: {e}")))
+    getrandom::fill(buf).map_err(Error::random)
 }
 
 impl RecoveryCode {
@@ -108,12 +108,13 @@ impl TypedCode {
     /// Normalises typed input. A code of the current form (20 characters) or a legacy one (12)
     /// is accepted; anything else is invalid input.
     pub fn parse(input: &str) -> Result<Self> {
-        let clean: Zeroizing<String> = Zeroizing::new(
+        // Sized up front: no growth leaves an unzeroized copy of the code behind.
+        let mut clean = Zeroizing::new(String::with_capacity(input.len()));
+        clean.extend(
             input
                 .chars()
                 .filter(|c| !c.is_whitespace() && *c != '-')
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
+                .map(|c| c.to_ascii_uppercase()),
         );
         let valid = (clean.len() == CODE_CHARS || clean.len() == LEGACY_CHARS)
             && clean

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{self, Algorithm, TotpParams};
+use crate::model::{self, TotpParams};
 
 /// A settings key, as `mfactl config` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,46 +83,65 @@ impl FromStr for SettingKey {
 }
 
 /// All settings, with defaults for the ones never set.
+///
+/// The fields are private: a `Settings` holds only values [`Settings::set`] accepted (or the
+/// defaults).
+///
+/// ```compile_fail,E0616
+/// let mut s = mfactl::settings::Settings::default();
+/// s.max_failures = 0; // would lock every user on the first failure: not possible
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Settings {
-    /// Issuer shown in authenticator apps.
-    pub issuer: String,
-    /// Accepted time steps either side of now.
-    pub skew: u8,
-    /// Consecutive failures before a lockout.
-    pub max_failures: u32,
-    /// Enrollment default: algorithm.
-    pub algorithm: Algorithm,
-    /// Enrollment default: digits.
-    pub digits: u8,
-    /// Enrollment default: period in seconds.
-    pub period: u32,
+    issuer: String,
+    skew: u8,
+    max_failures: u32,
+    /// Enrollment defaults (serialized flat: `algorithm`, `digits`, `period`).
+    #[serde(flatten)]
+    defaults: TotpParams,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        let p = TotpParams::default();
         Settings {
             issuer: "mfactl".into(),
             skew: 1,
             max_failures: 5,
-            algorithm: p.algorithm,
-            digits: p.digits,
-            period: p.period,
+            defaults: TotpParams::default(),
         }
     }
 }
 
 impl Settings {
+    /// Accepted values of `skew`.
+    pub const SKEW: std::ops::RangeInclusive<u8> = 0..=10;
+    /// Accepted values of `max-failures`.
+    pub const MAX_FAILURES: std::ops::RangeInclusive<u32> = 1..=100;
+
+    /// Issuer shown in authenticator apps.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Accepted time steps either side of now, within [`Settings::SKEW`].
+    pub fn skew(&self) -> u8 {
+        self.skew
+    }
+
+    /// Consecutive failures before a lockout, within [`Settings::MAX_FAILURES`] (never 0).
+    pub fn max_failures(&self) -> u32 {
+        self.max_failures
+    }
+
     /// The value of `key`, as text.
     pub fn get(&self, key: SettingKey) -> String {
         match key {
             SettingKey::Issuer => self.issuer.clone(),
             SettingKey::Skew => self.skew.to_string(),
             SettingKey::MaxFailures => self.max_failures.to_string(),
-            SettingKey::Algorithm => self.algorithm.as_str().to_owned(),
-            SettingKey::Digits => self.digits.to_string(),
-            SettingKey::Period => self.period.to_string(),
+            SettingKey::Algorithm => self.defaults.algorithm().as_str().to_owned(),
+            SettingKey::Digits => self.defaults.digits().to_string(),
+            SettingKey::Period => self.defaults.period().to_string(),
         }
     }
 
@@ -133,9 +152,9 @@ impl Settings {
             SettingKey::Issuer => self.issuer.clone().into(),
             SettingKey::Skew => self.skew.into(),
             SettingKey::MaxFailures => self.max_failures.into(),
-            SettingKey::Algorithm => self.algorithm.as_str().into(),
-            SettingKey::Digits => self.digits.into(),
-            SettingKey::Period => self.period.into(),
+            SettingKey::Algorithm => self.defaults.algorithm().as_str().into(),
+            SettingKey::Digits => self.defaults.digits().into(),
+            SettingKey::Period => self.defaults.period().into(),
         }
     }
 
@@ -146,20 +165,23 @@ impl Settings {
                 model::validate_issuer(value)?;
                 self.issuer = value.to_owned();
             }
-            SettingKey::Skew => self.skew = parse_in_range("skew", value, 0..=10)?,
+            SettingKey::Skew => self.skew = parse_in_range("skew", value, Self::SKEW)?,
             SettingKey::MaxFailures => {
-                self.max_failures = parse_in_range("max-failures", value, 1..=100)?
+                self.max_failures = parse_in_range("max-failures", value, Self::MAX_FAILURES)?
             }
-            SettingKey::Algorithm => self.algorithm = value.parse()?,
+            SettingKey::Algorithm => {
+                let d = &self.defaults;
+                self.defaults = TotpParams::new(value.parse()?, d.digits(), d.period())?;
+            }
             SettingKey::Digits => {
-                let d: u8 = parse_in_range("digits", value, 6..=8)?;
-                model::check_digits(d)?;
-                self.digits = d;
+                let d = &self.defaults;
+                let digits = parse_in_range("digits", value, TotpParams::DIGITS)?;
+                self.defaults = TotpParams::new(d.algorithm(), digits, d.period())?;
             }
             SettingKey::Period => {
-                let p: u32 = parse_in_range("period", value, 10..=300)?;
-                model::check_period(p)?;
-                self.period = p;
+                let d = &self.defaults;
+                let period = parse_in_range("period", value, TotpParams::PERIOD)?;
+                self.defaults = TotpParams::new(d.algorithm(), d.digits(), period)?;
             }
         }
         Ok(())
@@ -167,11 +189,7 @@ impl Settings {
 
     /// The default parameters for a new enrollment.
     pub fn default_params(&self) -> TotpParams {
-        TotpParams {
-            algorithm: self.algorithm,
-            digits: self.digits,
-            period: self.period,
-        }
+        self.defaults
     }
 }
 
@@ -218,7 +236,7 @@ mod tests {
         assert_eq!(s, Settings::default());
         s.set(SettingKey::Skew, "0").unwrap();
         s.set(SettingKey::Algorithm, "sha512").unwrap();
-        assert_eq!(s.skew, 0);
+        assert_eq!(s.skew(), 0);
         assert_eq!(s.get(SettingKey::Algorithm), "SHA512");
     }
 

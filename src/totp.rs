@@ -36,8 +36,7 @@ impl TotpSecret {
     /// A fresh random secret of the algorithm's natural length, from the OS CSPRNG.
     pub fn generate(algorithm: Algorithm) -> Result<Self> {
         let mut bytes = Zeroizing::new(vec![0u8; algorithm.secret_len()]);
-        getrandom::fill(&mut bytes)
-            .map_err(|e| Error::Encrypt(format!("no randomness from the OS: {e}")))?;
+        getrandom::fill(&mut bytes).map_err(Error::random)?;
         Ok(TotpSecret(bytes))
     }
 
@@ -68,11 +67,13 @@ impl TotpSecret {
     /// apps and exports write it: any case, spaces between groups, trailing `=` padding. At least [`TotpSecret::LEGACY_MIN_LEN`] bytes; callers that want the full
     /// 128 bits check [`TotpSecret::is_short`]. Errors never echo the text.
     pub fn ingest(text: &str) -> Result<Self> {
-        let mut clean: Zeroizing<String> = Zeroizing::new(
+        // Sized up front (filtering and ASCII upper-casing never lengthen it): no growth leaves
+        // an unzeroized copy behind.
+        let mut clean = Zeroizing::new(String::with_capacity(text.len()));
+        clean.extend(
             text.chars()
                 .filter(|c| !c.is_whitespace())
-                .map(|c| c.to_ascii_uppercase())
-                .collect(),
+                .map(|c| c.to_ascii_uppercase()),
         );
         while clean.ends_with('=') {
             clean.pop();
@@ -120,9 +121,9 @@ impl TotpSecret {
 
     fn totp(&self, params: &TotpParams) -> Result<totp_rs::Totp> {
         let builder = totp_rs::Builder::new()
-            .with_algorithm(params.algorithm.to_totp_rs())
-            .with_digits(params.digits)
-            .with_step_duration(u64::from(params.period))
+            .with_algorithm(params.algorithm().to_totp_rs())
+            .with_digits(params.digits())
+            .with_step_duration(u64::from(params.period()))
             .with_skew(0)
             .with_secret(totp_rs::Secret::new(self.0.to_vec().into_boxed_slice()));
         if self.is_short() {
@@ -154,7 +155,16 @@ fn totp_error_text(e: &totp_rs::TotpError) -> String {
 }
 
 /// A code as typed by a user, validated to be exactly `digits` ASCII digits. Zeroized on drop.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// No `PartialEq`: `==` on strings stops at the first differing byte, and would tell an
+/// attacker timing the verifier how much of a guess was right. Codes are compared only by
+/// [`matching_steps`] (totp-rs's constant-time comparison).
+///
+/// ```compile_fail,E0369
+/// use mfactl::totp::Code;
+/// let same = Code::parse("123456", 6).unwrap() == Code::parse("123456", 6).unwrap();
+/// ```
+#[derive(Clone)]
 pub struct Code(Zeroizing<String>);
 
 impl fmt::Debug for Code {
@@ -174,8 +184,8 @@ impl Code {
                 "empty (expected the digits from the app)",
             ));
         }
-        let compact: Zeroizing<String> =
-            Zeroizing::new(trimmed.chars().filter(|&c| c != ' ').collect());
+        let mut compact = Zeroizing::new(String::with_capacity(trimmed.len()));
+        compact.extend(trimmed.chars().filter(|&c| c != ' '));
         if !compact.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::invalid(
                 "code",
@@ -202,13 +212,13 @@ impl Code {
 /// compares through [`matching_steps`].
 pub fn code_for_step(secret: &TotpSecret, params: &TotpParams, step: u64) -> Result<Code> {
     let totp = secret.totp(params)?;
-    let token = totp.generate(step.saturating_mul(u64::from(params.period)));
+    let token = totp.generate(step.saturating_mul(u64::from(params.period())));
     Ok(Code(Zeroizing::new(token.to_string())))
 }
 
 /// The time step containing `unix_time`.
 pub fn step_at(unix_time: u64, params: &TotpParams) -> u64 {
-    unix_time / u64::from(params.period)
+    unix_time / u64::from(params.period())
 }
 
 /// Every step in `[now - skew, now + skew]` whose code equals `code`, newest first.
@@ -226,7 +236,10 @@ pub fn matching_steps(
     let mut out = Vec::new();
     for step in (now.saturating_sub(skew)..=now.saturating_add(skew)).rev() {
         if totp
-            .check(code.as_str(), step.saturating_mul(u64::from(params.period)))
+            .check(
+                code.as_str(),
+                step.saturating_mul(u64::from(params.period())),
+            )
             .is_some()
         {
             out.push(step);
@@ -319,9 +332,9 @@ pub fn otpauth_uri(
     Zeroizing::new(format!(
         "otpauth://totp/{issuer}:{user}?secret={}&issuer={issuer}&algorithm={}&digits={}&period={}",
         secret.to_base32().as_str(),
-        params.algorithm.as_str(),
-        params.digits,
-        params.period
+        params.algorithm().as_str(),
+        params.digits(),
+        params.period()
     ))
 }
 
@@ -342,15 +355,15 @@ pub fn pairing_uri(
         secret.to_base32().as_str()
     ));
     // The Key URI Format's defaults, which apps assume (not the store's default settings).
-    if params.algorithm != Algorithm::Sha1 {
+    if params.algorithm() != Algorithm::Sha1 {
         uri.push_str("&algorithm=");
-        uri.push_str(params.algorithm.as_str());
+        uri.push_str(params.algorithm().as_str());
     }
-    if params.digits != 6 {
-        uri.push_str(&format!("&digits={}", params.digits));
+    if params.digits() != 6 {
+        uri.push_str(&format!("&digits={}", params.digits()));
     }
-    if params.period != 30 {
-        uri.push_str(&format!("&period={}", params.period));
+    if params.period() != 30 {
+        uri.push_str(&format!("&period={}", params.period()));
     }
     uri
 }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -15,6 +15,7 @@ use age::x25519;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::secret_buf::SecretBuf;
 use crate::totp::TotpSecret;
 
 /// An age X25519 recipient (`age1...`).
@@ -156,9 +157,9 @@ impl Identities {
             IdentitySource::File(path) => {
                 // Bounded: `-i /dev/zero` must fail, not exhaust memory. FIFOs (`-i <(...)`)
                 // stay allowed, so the size is checked while reading, not from metadata.
-                let mut buf = Zeroizing::new(Vec::new());
-                fs::File::open(path)
-                    .and_then(|f| f.take(MAX_IDENTITY_FILE + 1).read_to_end(&mut buf))
+                // Read into a buffer that zeroizes every allocation it outgrows.
+                let buf = fs::File::open(path)
+                    .and_then(|f| SecretBuf::read_from(f, MAX_IDENTITY_FILE + 1, 4096))
                     .map_err(|e| bad(io_reason(&e)))?;
                 if buf.len() as u64 > MAX_IDENTITY_FILE {
                     return Err(bad(format!(
@@ -166,7 +167,7 @@ impl Identities {
                         MAX_IDENTITY_FILE / 1024
                     )));
                 }
-                buf
+                buf.into_inner()
             }
         };
         let text = if is_age_file(&raw) {
@@ -221,11 +222,11 @@ impl Identities {
         if decryptor.is_scrypt() {
             return None;
         }
-        let mut reader = decryptor
+        let reader = decryptor
             .decrypt(self.keys.iter().map(|k| k as &dyn age::Identity))
             .ok()?;
-        let mut plain = Zeroizing::new(Vec::new());
-        reader.read_to_end(&mut plain).ok()?;
+        // The base32 text of a generated secret (at most 103 characters) fits without growing.
+        let plain = SecretBuf::read_from(reader, u64::MAX, 128).ok()?;
         let text = std::str::from_utf8(&plain).ok()?;
         // A stored secret may be a legacy short one, imported with --allow-short-secrets.
         TotpSecret::ingest(text).ok()
@@ -263,14 +264,18 @@ fn decrypt_identity_file(
         e => e.to_string(),
     })?;
     let identity = age::scrypt::Identity::new(passphrase);
-    let mut reader = decryptor
+    let reader = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|_| "wrong passphrase (or damaged file)".to_string())?;
-    let mut plain = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut plain)
+    let plain = SecretBuf::read_from(reader, MAX_IDENTITY_FILE + 1, 4096)
         .map_err(|e| format!("cannot decrypt: {e}"))?;
-    Ok(plain)
+    if plain.len() as u64 > MAX_IDENTITY_FILE {
+        return Err(format!(
+            "decrypts to more than {} KiB; not an identity file",
+            MAX_IDENTITY_FILE / 1024
+        ));
+    }
+    Ok(plain.into_inner())
 }
 
 /// Generates a new X25519 identity and writes it to `path` the way `age-keygen` does, with

@@ -19,7 +19,7 @@ pub fn decide(
     unix_now: u64,
     identities: &Identities,
 ) -> Result<Verdict> {
-    let code = Code::parse(input, record.params.digits)?;
+    let code = Code::parse(input, record.params.digits())?;
     if record.status == Status::Disabled {
         return Ok(Verdict::Reject(RejectReason::Disabled));
     }
@@ -37,6 +37,6 @@ pub fn decide(
         .ok_or_else(|| Error::Decrypt {
             user: record.user.as_str().to_owned(),
         })?;
-    let matches = totp::matching_steps(&secret, &record.params, &code, unix_now, settings.skew)?;
+    let matches = totp::matching_steps(&secret, &record.params, &code, unix_now, settings.skew())?;
     Ok(totp::judge(&matches, record.last_used_step))
 }

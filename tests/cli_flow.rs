@@ -455,25 +455,65 @@ fn invalid_enroll_arguments_are_errors_that_change_nothing() {
 
 #[test]
 fn verify_reads_codes_from_argument_or_stdin_and_ignores_spaces() {
-    let env = TestEnv::initialised();
-    let secret = env.enroll("jo", &[])["secret"].as_str().unwrap().to_owned();
-    let now = unix_now();
-    // Three consecutive steps, so each verification uses a fresh one (no replay).
-    let prev = totp_at(&secret, "SHA1", 6, 30, now - 30);
-    let cur = totp_at(&secret, "SHA1", 6, 30, now);
-    let next = totp_at(&secret, "SHA1", 6, 30, now + 30);
-    env.cmd().args(["verify", "jo", &prev]).assert().code(0);
-    env.cmd()
-        .args(["verify", "jo", "-"])
-        .write_stdin(format!("{} {}\n", &cur[..3], &cur[3..]))
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("accepted"));
-    env.cmd()
-        .args(["verify", "jo"])
-        .write_stdin(format!("  {next}  \n"))
-        .assert()
-        .code(0);
+    // Three consecutive steps around the current one, so each verification uses a fresh one
+    // (no replay). The previous step is accepted only while it is inside the skew window: a
+    // run that straddles a step boundary is thrown away and repeated (`in_one_step`).
+    let (first, second, third) = in_one_step(|step| {
+        let env = TestEnv::initialised();
+        let secret = env.enroll("jo", &[])["secret"].as_str().unwrap().to_owned();
+        let prev = code_at_step(&secret, step - 1);
+        let cur = code_at_step(&secret, step);
+        let next = code_at_step(&secret, step + 1);
+        let first = env.cmd().args(["verify", "jo", &prev]).output().unwrap();
+        let second = env
+            .cmd()
+            .args(["verify", "jo", "-"])
+            .write_stdin(format!("{} {}\n", &cur[..3], &cur[3..]))
+            .output()
+            .unwrap();
+        let third = env
+            .cmd()
+            .args(["verify", "jo"])
+            .write_stdin(format!("  {next}  \n"))
+            .output()
+            .unwrap();
+        (first, second, third)
+    });
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "previous step, as an argument"
+    );
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "current step, spaced, on stdin via -"
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("accepted"));
+    assert_eq!(third.status.code(), Some(0), "next step, padded, on stdin");
+}
+
+#[test]
+fn verify_quiet_prints_nothing_and_answers_with_its_exit_code() {
+    // The README's CI recipe: `mfactl verify --quiet USER` in an `if`.
+    let (ok, replay, wrong) = in_one_step(|step| {
+        let env = TestEnv::initialised();
+        let secret = env.enroll("qa", &[])["secret"].as_str().unwrap().to_owned();
+        let code = code_at_step(&secret, step);
+        let run = |c: &str| {
+            env.cmd()
+                .args(["verify", "--quiet", "qa"])
+                .write_stdin(format!("{c}\n"))
+                .output()
+                .unwrap()
+        };
+        (run(&code), run(&code), run(&wrong_code(&secret)))
+    });
+    for (out, rc) in [(&ok, 0), (&replay, 1), (&wrong, 1)] {
+        assert_eq!(out.status.code(), Some(rc));
+        assert!(out.stdout.is_empty(), "--quiet printed {:?}", out.stdout);
+        assert!(out.stderr.is_empty(), "--quiet printed {:?}", out.stderr);
+    }
 }
 
 #[test]

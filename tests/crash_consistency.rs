@@ -3,6 +3,11 @@
 //! SQLite's integrity check passes (on SQLite), every row obeys the invariants, and every row
 //! agrees with the audit log written in the same transaction. Runs on both backends: on
 //! PostgreSQL a killed client's transaction must be rolled back as a whole.
+//!
+//! Random kill points alone cannot show that any kill landed inside a write transaction, so
+//! a second test kills each kind of command exactly there: a debug-build hook
+//! (`MFACTL_TEST_HOLD_BEFORE_COMMIT`) holds the process after its transaction's last statement,
+//! before the commit, and the test knows it got there (a FIFO rendezvous, no sleeping).
 
 mod common;
 
@@ -307,4 +312,80 @@ fn kill_9_at_random_points_never_leaves_an_inconsistent_store() {
     let (code, doc) = env.verify("after", &totp_now(secret, "SHA1", 6, 30));
     assert_eq!(code, 0, "{doc}");
     check_consistency(&env, &id);
+}
+
+#[test]
+fn kill_9_inside_each_write_transaction_changes_nothing() {
+    let env = TestEnv::initialised();
+    let id = identity(&env);
+    for u in USERS {
+        env.enroll(u, &[]);
+    }
+    let secrets = check_consistency(&env, &id);
+    let fifo = env.dir.path().join("hold.fifo");
+    make_fifo(&fifo);
+    let step = unix_now() / 30;
+    let commands: Vec<(Vec<&str>, String)> = vec![
+        (vec!["enroll", "--force", "u0"], String::new()),
+        (vec!["enroll", "newcomer"], String::new()),
+        (vec!["verify", "u1"], code_at_step(&secrets["u1"], step)),
+        (vec!["verify", "u2"], wrong_code(&secrets["u2"])),
+        (vec!["disable", "--yes", "u3"], String::new()),
+    ];
+    for (args, code) in &commands {
+        let before = env.snapshot();
+        let mut child = env
+            .std_cmd()
+            .args(args)
+            .env("MFACTL_TEST_HOLD_BEFORE_COMMIT", &fifo)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            let _ = writeln!(stdin, "{code}");
+        }
+        let held = hold_inside_write(&mut child, &fifo);
+        assert!(
+            held.is_some(),
+            "{args:?} ended without a write transaction: {:?}",
+            child.wait_with_output()
+        );
+        // Inside the transaction: every change made, none visible to another connection.
+        assert_eq!(
+            env.snapshot(),
+            before,
+            "{args:?}: uncommitted changes visible"
+        );
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(9), "{args:?} was not killed");
+        drop(held);
+        assert_eq!(
+            env.snapshot(),
+            before,
+            "{args:?}: a killed transaction left changes"
+        );
+        check_consistency(&env, &id);
+        // The same command, left alone, does change the store: the kill is what stopped it.
+        let out = env
+            .cmd()
+            .args(args)
+            .write_stdin(format!("{code}\n"))
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "{args:?}: {out:?}"
+        );
+        assert_ne!(
+            env.snapshot(),
+            before,
+            "{args:?} changed nothing when left alone"
+        );
+        check_consistency(&env, &id);
+    }
 }

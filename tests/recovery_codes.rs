@@ -329,12 +329,19 @@ fn wrong_recovery_codes_count_toward_the_lockout() {
     // A success resets the failure count.
     assert_eq!(list_entry(&env, "alice")["failures"], 0);
 
-    // Malformed input is an error (exit 2), not a guess.
+    // Malformed input is an error (exit 2), not a guess: no failure counted, nothing changed.
+    let before = env.snapshot();
     env.cmd()
         .args(["verify", "alice", "--recovery"])
         .write_stdin("not-a-code\n")
         .assert()
         .code(2);
+    assert_eq!(list_entry(&env, "alice")["failures"], 0);
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "a malformed recovery code changed the store"
+    );
 }
 
 #[test]

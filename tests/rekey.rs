@@ -413,6 +413,51 @@ fn rekey_killed_at_random_points_never_mixes_keys() {
     assert!(interrupted > 0, "no run was actually interrupted");
 }
 
+/// Random kill points cannot show that a kill landed inside the rekey's transaction: this one
+/// does, with the debug-build hook that holds a write transaction before its commit (every
+/// secret re-encrypted and replaced, the recipients replaced, nothing committed).
+#[test]
+fn rekey_killed_inside_its_transaction_keeps_the_old_key_everywhere() {
+    let env = TestEnv::initialised();
+    for u in ["ann", "bob", "cyd"] {
+        env.enroll(u, &[]);
+    }
+    let current = identity_from_file(&env.identity);
+    let before = blobs(&env);
+    let recipients_before = stored_recipients(&env);
+    let next = x25519::Identity::generate();
+    let fifo = env.dir.path().join("hold.fifo");
+    make_fifo(&fifo);
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("mfactl"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("MFACTL_DB", &env.store)
+        .env("MFACTL_AGE_KEY", key_text(&current))
+        .env("MFACTL_ACTOR", "test-operator")
+        .env("MFACTL_TEST_HOLD_BEFORE_COMMIT", &fifo)
+        .args(["rekey", "--yes", "--no-identity-check", "--recipient"])
+        .arg(next.to_public().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let held = hold_inside_write(&mut child, &fifo);
+    assert!(held.is_some(), "rekey ended without a write transaction");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(held);
+    assert_eq!(blobs(&env), before, "a killed rekey changed ciphertexts");
+    assert_eq!(stored_recipients(&env), recipients_before);
+    for (user, blob) in blobs(&env) {
+        assert!(
+            decrypt(&current, &blob).is_some(),
+            "{user}: not under the old key"
+        );
+        assert!(decrypt(&next, &blob).is_none(), "{user}: under the new key");
+    }
+}
+
 /// An identity file encrypted with a passphrase (age's scrypt), at a low work factor.
 fn passphrase_identity(path: &Path, key: &x25519::Identity, passphrase: &str) {
     let mut r = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));

@@ -79,13 +79,13 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let settings = store.settings()?;
     let defaults = settings.default_params();
     let params = TotpParams::new(
-        args.algorithm.map_or(defaults.algorithm, Into::into),
-        args.digits.unwrap_or(defaults.digits),
-        args.period.unwrap_or(defaults.period),
+        args.algorithm.map_or(defaults.algorithm(), Into::into),
+        args.digits.unwrap_or(defaults.digits()),
+        args.period.unwrap_or(defaults.period()),
     )?;
-    let issuer = args.issuer.clone().unwrap_or(settings.issuer.clone());
+    let issuer = args.issuer.clone().unwrap_or(settings.issuer().to_owned());
 
-    let secret = TotpSecret::generate(params.algorithm)?;
+    let secret = TotpSecret::generate(params.algorithm())?;
     let recipients = store.recipients()?;
     let ciphertext = vault::encrypt_secret(&recipients, &secret)?;
     let uri = totp::pairing_uri(&secret, &params, &issuer, &user);
@@ -153,9 +153,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
             user: &user,
             status: Status::Pending,
             issuer: &issuer,
-            algorithm: params.algorithm,
-            digits: params.digits,
-            period: params.period,
+            algorithm: params.algorithm(),
+            digits: params.digits(),
+            period: params.period(),
             otpauth_uri: &uri,
             secret: &b32,
         })?;
@@ -186,9 +186,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         outln!(
             "  secret: {}  (by hand: {}, {} digits, {} s)",
             b32.as_str(),
-            params.algorithm,
-            params.digits,
-            params.period
+            params.algorithm(),
+            params.digits(),
+            params.period()
         )?;
     } else {
         outln!("  otpauth URI: {}", uri.as_str())?;
@@ -196,9 +196,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         outln!(
             "  issuer {}, {} HMAC, {} digits, every {} s",
             mfactl::names::display_safe(&issuer),
-            params.algorithm,
-            params.digits,
-            params.period
+            params.algorithm(),
+            params.digits(),
+            params.period()
         )?;
     }
     for path in &written {

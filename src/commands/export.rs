@@ -96,9 +96,9 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
                     user: rec.user.as_str(),
                     status: rec.status,
                     issuer: &rec.issuer,
-                    algorithm: rec.params.algorithm,
-                    digits: rec.params.digits,
-                    period: rec.params.period,
+                    algorithm: rec.params.algorithm(),
+                    digits: rec.params.digits(),
+                    period: rec.params.period(),
                     secret: b32,
                     otpauth_uri: uri,
                 })

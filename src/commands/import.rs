@@ -2,11 +2,11 @@
 //! export or Authelia's YAML export, all or nothing.
 
 use std::collections::HashMap;
-use std::io::Read;
 
 use anyhow::Result;
 use mfactl::model::{Status, UserName};
 use mfactl::names::{quoted, Lookalike};
+use mfactl::secret_buf::SecretBuf;
 use mfactl::store::Enrollment;
 use mfactl::totp::{self, ParsedUri, TotpSecret};
 use mfactl::vault;
@@ -147,7 +147,10 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         Ok(Enrollment {
             user: p.user.clone(),
             params: p.params,
-            issuer: p.issuer.clone().unwrap_or_else(|| settings.issuer.clone()),
+            issuer: p
+                .issuer
+                .clone()
+                .unwrap_or_else(|| settings.issuer().to_owned()),
             ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
             status: *status,
         })
@@ -218,16 +221,17 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// Reads the whole input, at most [`MAX_INPUT`] bytes, as UTF-8 text without a byte order mark.
 fn read_input(file: &str) -> Result<Zeroizing<String>> {
     let name = if file == "-" { "stdin" } else { file };
-    let mut bytes = Zeroizing::new(Vec::new());
+    // Read into a buffer that zeroizes every allocation it outgrows; a file starts with room
+    // for its size, so that it is read without growing.
     let read = if file == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)
+        SecretBuf::read_from(std::io::stdin().lock(), MAX_INPUT + 1, 64 * 1024)
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut bytes))
+        std::fs::File::open(file).and_then(|f| {
+            let size = f.metadata().map_or(0, |m| m.len()).min(MAX_INPUT) as usize;
+            SecretBuf::read_from(f, MAX_INPUT + 1, size.saturating_add(1))
+        })
     };
-    read.map_err(|e| mfactl::Error::io(format!("cannot read {name}"), e))?;
+    let bytes = read.map_err(|e| mfactl::Error::io(format!("cannot read {name}"), e))?;
     if bytes.len() as u64 > MAX_INPUT {
         return Err(mfactl::Error::invalid(
             "import",
@@ -238,11 +242,14 @@ fn read_input(file: &str) -> Result<Zeroizing<String>> {
         )
         .into());
     }
-    // Moved, not copied: the only copy of the secrets stays in zeroized memory.
-    let text = String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
-        drop(Zeroizing::new(e.into_bytes()));
-        mfactl::Error::invalid("import", format!("{name} is not UTF-8 text"))
-    })?;
+    // Checked in place, then moved, not copied: the only copy of the secrets stays in zeroized
+    // memory (a failed check drops the bytes zeroized, with the buffer).
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(mfactl::Error::invalid("import", format!("{name} is not UTF-8 text")).into());
+    }
+    let mut bytes = bytes.into_inner();
+    let text = String::from_utf8(std::mem::take(&mut *bytes))
+        .map_err(|_| mfactl::Error::invalid("import", format!("{name} is not UTF-8 text")))?;
     let mut text = Zeroizing::new(text);
     // A byte order mark, as Windows editors write, is not part of the first line.
     if text.starts_with('\u{feff}') {

@@ -97,7 +97,7 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
         ctx.print_json(&json!({
             "store": created.store.location(),
             "recipients": recipients,
-            "issuer": settings.issuer,
+            "issuer": settings.issuer(),
             "identity_created": created.identity_created.as_ref().map(|p| p.display().to_string()),
         }))?;
     } else {

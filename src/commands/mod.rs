@@ -24,6 +24,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use mfactl::audit::Op;
+use mfactl::secret_buf::SecretBuf;
 use mfactl::store::{Location, Scrub, Store};
 use mfactl::vault::{self, Identities, IdentitySource};
 use serde::Serialize;
@@ -232,9 +233,13 @@ impl Context {
     /// Prints one JSON document on stdout.
     /// The buffer is zeroized afterwards: some documents carry secrets the operator asked for.
     pub fn print_json(&self, value: &impl Serialize) -> Result<()> {
-        let mut buf = Zeroizing::new(Vec::new());
-        serde_json::to_writer_pretty(&mut *buf, value).context("cannot encode JSON output")?;
-        buf.push(b'\n');
+        // A buffer that zeroizes every allocation it outgrows, not only its last one.
+        let mut buf = SecretBuf::with_capacity(4096);
+        serde_json::to_writer_pretty(&mut buf, value).context("cannot encode JSON output")?;
+        buf.extend_from_slice(
+            b"
+",
+        );
         crate::out::write(&buf)
     }
 }

@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
         .as_deref()
         .and_then(mfactl::vault::sealed_secret_bits)
         .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8);
-    let max_failures = store.settings()?.max_failures;
+    let max_failures = store.settings()?.max_failures();
     let events = store.audit_log(&AuditQuery {
         user: Some(rec.user.clone()),
         limit: Some(args.events),
@@ -68,9 +68,9 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             failures: rec.failures,
             max_failures,
             issuer: &rec.issuer,
-            algorithm: rec.params.algorithm,
-            digits: rec.params.digits,
-            period: rec.params.period,
+            algorithm: rec.params.algorithm(),
+            digits: rec.params.digits(),
+            period: rec.params.period(),
             created_at: rec.created_at,
             updated_at: rec.updated_at,
             enabled_at: rec.enabled_at,
@@ -147,7 +147,9 @@ fn render(
             "Parameters",
             format!(
                 "{}, {} digits, every {} s",
-                rec.params.algorithm, rec.params.digits, rec.params.period
+                rec.params.algorithm(),
+                rec.params.digits(),
+                rec.params.period()
             ),
         ),
     ]);

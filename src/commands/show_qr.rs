@@ -28,53 +28,41 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     check_qr_targets(&args.files)?;
     let mut store = ctx.open_store()?;
+    // A first look, before the identity is loaded (and its passphrase perhaps asked for): an
+    // unknown, disabled or (without --force) enabled user is refused at once.
     let rec = store.require_user(&user)?;
-    let ciphertext = match (&rec.secret, rec.status) {
-        (Some(ct), Status::Pending) => ct,
-        (Some(ct), Status::Enabled) if args.force => ct,
-        (Some(_), Status::Enabled) => {
-            return Err(mfactl::Error::NeedsForce {
-                message: format!(
-                    "{user} is enabled: showing the QR code again re-exposes a live secret; pass --force if that is intended"
-                ),
-            }
-            .into())
-        }
-        _ => {
-            return Err(mfactl::Error::UserDisabled {
-                user: user.to_string(),
-            }
-            .into())
-        }
-    };
+    shown_ciphertext(&user, rec.secret.as_deref(), rec.status, args.force)?;
     let ids = ctx.identities()?;
-    let secret = ids
-        .decrypt_secret(ciphertext)
-        .ok_or_else(|| mfactl::Error::Decrypt {
-            user: user.to_string(),
-        })?;
-    let uri = totp::pairing_uri(&secret, &rec.params, &rec.issuer, &user);
+    // The decision that counts is made again under the user's row lock, in the transaction
+    // that writes the audit row: a user confirmed (or disabled) meanwhile is judged as they
+    // are now, and audited so. The read is audited before the secret is shown or the files are
+    // put in place (if the audit fails, dropping the pending files removes them).
     let shade = if args.qr_invert {
         mfactl::qr::Shade::LightBackground
     } else {
         mfactl::qr::Shade::DarkBackground
     };
-    // A URI too long for any QR code is still shown, as text.
-    let qr = mfactl::qr::terminal(&uri, shade).ok();
-    let pending = write_qr_files(&args.files, &uri)?;
-    // The read is audited before the secret is shown or the files are put in place (if the
-    // audit fails, dropping `pending` removes the temporary files).
-    store.record(
-        &ctx.op(),
-        AuditEvent::ShowQr,
-        Some(&user),
-        json!({ "status": rec.status, "forced": args.force }),
-    )?;
+    let (status, secret, uri, qr, pending) =
+        store.audited_read(&ctx.op(), &user, AuditEvent::ShowQr, |rec| {
+            let ciphertext =
+                shown_ciphertext(&user, rec.secret.as_deref(), rec.status, args.force)?;
+            let secret = ids
+                .decrypt_secret(ciphertext)
+                .ok_or_else(|| mfactl::Error::Decrypt {
+                    user: user.to_string(),
+                })?;
+            let uri = totp::pairing_uri(&secret, &rec.params, &rec.issuer, &user);
+            // A URI too long for any QR code is still shown, as text.
+            let qr = mfactl::qr::terminal(&uri, shade).ok();
+            let pending = write_qr_files(&args.files, &uri)?;
+            let details = json!({ "status": rec.status, "forced": args.force });
+            Ok(((rec.status, secret, uri, qr, pending), details))
+        })?;
     let written = commit_files(pending)?;
     if ctx.json() {
         ctx.print_json(&ShowQrOutput {
             user: &user,
-            status: rec.status,
+            status,
             otpauth_uri: &uri,
             qr: qr.as_ref().map(|q| q.as_str()),
             files: &written,
@@ -110,18 +98,39 @@ pub fn note_too_long(uri: &str) {
     ));
 }
 
+/// The ciphertext show-qr may decrypt for a user in `status`: a pending user's, an enabled
+/// user's only with `--force`, never a disabled user's.
+fn shown_ciphertext<'a>(
+    user: &mfactl::model::UserName,
+    secret: Option<&'a [u8]>,
+    status: Status,
+    force: bool,
+) -> mfactl::Result<&'a [u8]> {
+    match (secret, status) {
+        (Some(ct), Status::Pending) => Ok(ct),
+        (Some(ct), Status::Enabled) if force => Ok(ct),
+        (Some(_), Status::Enabled) => Err(mfactl::Error::NeedsForce {
+            message: format!(
+                "{user} is enabled: showing the QR code again re-exposes a live secret; pass --force if that is intended"
+            ),
+        }),
+        _ => Err(mfactl::Error::UserDisabled {
+            user: user.to_string(),
+        }),
+    }
+}
+
 type Renderer = fn(&str) -> mfactl::Result<Zeroizing<Vec<u8>>>;
 
 /// The PNG/SVG targets asked for, each checked before anything is written: an existing file
 /// needs `--overwrite`, a symbolic link or a missing directory is refused.
-pub fn check_qr_targets(files: &QrFileArgs) -> Result<()> {
+pub fn check_qr_targets(files: &QrFileArgs) -> mfactl::Result<()> {
     if let (Some(png), Some(svg)) = (&files.png, &files.svg) {
         if png == svg {
             return Err(mfactl::Error::invalid(
                 "arguments",
                 format!("--png and --svg both name {}", png.display()),
-            )
-            .into());
+            ));
         }
     }
     for path in [&files.png, &files.svg].into_iter().flatten() {
@@ -133,7 +142,7 @@ pub fn check_qr_targets(files: &QrFileArgs) -> Result<()> {
 /// Writes the PNG/SVG files asked for to temporary files beside their targets (mode 0600:
 /// they hold the secret). Nothing is in place until the caller commits them
 /// ([`commit_files`]); dropping them leaves every target as it was.
-pub fn write_qr_files(files: &QrFileArgs, uri: &str) -> Result<Vec<PendingFile>> {
+pub fn write_qr_files(files: &QrFileArgs, uri: &str) -> mfactl::Result<Vec<PendingFile>> {
     check_qr_targets(files)?;
     let mut pending = Vec::new();
     let outputs: [(Option<&PathBuf>, Renderer); 2] = [

@@ -538,7 +538,14 @@ impl Store {
 
     fn write<T>(&mut self, lock: Lock, f: impl FnOnce(&mut dyn Rows) -> Result<T>) -> Result<T> {
         let backend = &mut self.backend;
-        run_tx(|body| backend.write(lock, body), f)
+        run_tx(
+            |body| backend.write(lock, body),
+            |rows| {
+                let out = f(rows)?;
+                hold_before_commit();
+                Ok(out)
+            },
+        )
     }
 
     /// The settings, defaults filled in.
@@ -706,9 +713,9 @@ impl Store {
             }
             rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
             let details = json!({
-                "algorithm": e.params.algorithm,
-                "digits": e.params.digits,
-                "period": e.params.period,
+                "algorithm": e.params.algorithm(),
+                "digits": e.params.digits(),
+                "period": e.params.period(),
                 "issuer": e.issuer,
                 "previous_status": existing.as_ref().map(|r| r.status.as_str()),
             });
@@ -776,9 +783,9 @@ impl Store {
                     Some(&e.user),
                     json!({
                         "status": e.status,
-                        "algorithm": e.params.algorithm,
-                        "digits": e.params.digits,
-                        "period": e.params.period,
+                        "algorithm": e.params.algorithm(),
+                        "digits": e.params.digits(),
+                        "period": e.params.period(),
                         "issuer": e.issuer,
                     }),
                 )?;
@@ -928,6 +935,26 @@ impl Store {
         })
     }
 
+    /// A sensitive read of one user (show-qr), judged and audited in one transaction under the
+    /// user's row lock: `show` gets the user's record as it is under the lock, decides (it may
+    /// refuse), prepares what it shows and returns it with the audit row's details. A change to
+    /// the user (a confirming verify, a disable) waits for the lock, so the status `show` judged
+    /// by is the status the audit row records. Nothing is recorded when `show` fails.
+    pub fn audited_read<T>(
+        &mut self,
+        op: &Op,
+        user: &UserName,
+        event: AuditEvent,
+        show: impl FnOnce(&UserRecord) -> Result<(T, serde_json::Value)>,
+    ) -> Result<T> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            let (out, details) = show(&rec)?;
+            audit(rows, op, event, Some(&rec.user), details)?;
+            Ok(out)
+        })
+    }
+
     /// Records a sensitive read (show-qr, export) in the audit log.
     pub fn record(
         &mut self,
@@ -1048,6 +1075,25 @@ impl Store {
     }
 }
 
+/// A test hook, in debug builds only: with `MFACTL_TEST_HOLD_BEFORE_COMMIT` naming a FIFO, a
+/// write transaction that ran every statement opens the FIFO for reading before it commits, and
+/// waits there until the writer closes it. A crash test opening the FIFO for writing therefore
+/// knows, without sleeping, that the process is inside a write transaction with its changes
+/// made and not committed, and kills it there. Release builds have no such hook.
+#[cfg(debug_assertions)]
+fn hold_before_commit() {
+    use std::io::Read;
+    if let Some(path) = std::env::var_os("MFACTL_TEST_HOLD_BEFORE_COMMIT") {
+        if let Ok(mut fifo) = std::fs::File::open(path) {
+            let mut byte = [0u8; 1];
+            let _ = fifo.read(&mut byte);
+        }
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn hold_before_commit() {}
+
 fn apply_verdict(
     rows: &mut dyn Rows,
     op: &Op,
@@ -1096,7 +1142,7 @@ fn record_rejection(
     let mut locked_now = false;
     if reason.counts_as_failure() {
         failures = failures.saturating_add(1);
-        locked_now = !rec.is_locked() && failures >= settings.max_failures;
+        locked_now = !rec.is_locked() && failures >= settings.max_failures();
         rows.record_failure(&rec.id, failures, op.now, locked_now)?;
     }
     audit(
@@ -1112,7 +1158,7 @@ fn record_rejection(
             op,
             AuditEvent::Lock,
             Some(&rec.user),
-            json!({ "failures": failures, "max_failures": settings.max_failures }),
+            json!({ "failures": failures, "max_failures": settings.max_failures() }),
         )?;
     }
     Ok(VerifyResult {

@@ -300,6 +300,13 @@ fn classify(path: &Path, e: Error) -> Error {
         }
     }
     match code {
+        // Another connection kept the write lock past the busy timeout (SQLITE_BUSY), or a
+        // table lock inside a shared cache (SQLITE_LOCKED): not a damaged store, only a wait
+        // that ran out.
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::StoreBusy {
+            location: location(path),
+            waited_secs: BUSY_TIMEOUT.as_secs(),
+        },
         Some(ErrorCode::NotADatabase) => Error::NotAStore {
             location: location(path),
             reason: "it is not an SQLite database".into(),
@@ -361,11 +368,14 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
         id: row.get(0)?,
         user: row.get(1)?,
         status: row.get(2)?,
-        params: TotpParams {
-            algorithm,
-            digits: row.get(4)?,
-            period: row.get(5)?,
-        },
+        // A row with parameters out of range (edited by hand, damaged) is refused, not used.
+        params: TotpParams::new(algorithm, row.get(4)?, row.get(5)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Integer,
+                Box::new(e),
+            )
+        })?,
         issuer: row.get(6)?,
         secret: if with_secret { row.get(17)? } else { None },
         created_at: row.get(7)?,
@@ -510,9 +520,9 @@ impl Rows for SqliteRows<'_> {
                 e.user.as_str(),
                 e.ciphertext,
                 e.status,
-                e.params.algorithm,
-                e.params.digits,
-                e.params.period,
+                e.params.algorithm(),
+                e.params.digits(),
+                e.params.period(),
                 e.issuer,
                 op.now,
                 enabled_at,
@@ -747,9 +757,9 @@ impl Rows for SqliteRows<'_> {
                     u.user.as_str(),
                     u.secret,
                     u.status,
-                    u.params.algorithm,
-                    u.params.digits,
-                    u.params.period,
+                    u.params.algorithm(),
+                    u.params.digits(),
+                    u.params.period(),
                     u.issuer,
                     u.created_at,
                     u.updated_at,

@@ -727,3 +727,41 @@ pub fn decode_terminal_qr(text: &str) -> String {
     let (_, content) = grids[0].decode().expect("QR decodes");
     content
 }
+
+/// Makes a FIFO at `path` for [`hold_inside_write`].
+pub fn make_fifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// For a child started with `MFACTL_TEST_HOLD_BEFORE_COMMIT=fifo` (a debug-build hook in the
+/// store's write path): returns once the child is inside a write transaction, every statement
+/// run and nothing committed, where it stays until the returned writer is dropped. `None` if the
+/// child exited without getting there. Opening a FIFO for writing succeeds only once its reader
+/// has opened it, so this waits for that condition (checking meanwhile that the child lives); it
+/// never guesses a duration. Panics in a release build, which has no hook.
+pub fn hold_inside_write(child: &mut std::process::Child, fifo: &Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if !cfg!(debug_assertions) {
+        panic!("the hold-before-commit hook exists in debug builds only");
+    }
+    loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+        {
+            Ok(f) => return Some(f),
+            // ENXIO: no reader yet.
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {}
+            Err(e) => panic!("open {}: {e}", fifo.display()),
+        }
+        if child.try_wait().expect("child status").is_some() {
+            return None;
+        }
+        std::thread::yield_now();
+    }
+}

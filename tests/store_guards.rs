@@ -1,0 +1,98 @@
+//! The store's own guards, each layer on its own: the guarded UPDATE that records an accepted
+//! code repeats the replay rule (`last_used_step < step`) and the lock rule
+//! (`locked_at IS NULL`), so a verdict the policy (`totp::judge`, `verification::decide`)
+//! would never give is still refused by the statement. These tests call the library's
+//! `Store::verify` with such verdicts, on SQLite and (with `MFACTL_TEST_PG`) PostgreSQL: each
+//! backend's SQL is tested. The policy layer on its own is tested in `src/totp.rs`.
+
+mod common;
+
+use common::*;
+use mfactl::audit::Op;
+use mfactl::model::UserName;
+use mfactl::store::{Location, Store};
+use mfactl::totp::{RejectReason, Verdict};
+
+fn open(env: &TestEnv) -> Store {
+    Store::open(&Location::parse(std::ffi::OsStr::new(&env.store)).unwrap()).unwrap()
+}
+
+/// (last_used_step, failed_attempts, status), read directly.
+fn row(env: &TestEnv) -> (Option<i64>, i64, String) {
+    let r = &env.query(
+        "SELECT last_used_step, failed_attempts, status FROM mfa_secret WHERE %USER% = 'ann'",
+    )[0];
+    (
+        r[0].as_deref().map(|v| v.parse().unwrap()),
+        r[1].as_deref().unwrap().parse().unwrap(),
+        r[2].clone().unwrap(),
+    )
+}
+
+/// A store with `ann` enabled, her last accepted step set to 1000.
+fn with_last_step() -> TestEnv {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    env.execute("UPDATE mfa_secret SET last_used_step = 1000");
+    env
+}
+
+/// Forces `verdict` through the store, whatever the user's record says.
+fn force(env: &TestEnv, verdict: Verdict) -> mfactl::store::VerifyResult {
+    let ann = UserName::parse("ann").unwrap();
+    open(env)
+        .verify(&Op::new("guard-test"), &ann, &mut |_, _| Ok(verdict))
+        .unwrap()
+}
+
+#[test]
+fn the_update_refuses_a_step_equal_to_the_last_one() {
+    let env = with_last_step();
+    let r = force(&env, Verdict::Accept { step: 1000 });
+    assert_eq!(r.rejected, Some(RejectReason::Replayed));
+    assert_eq!(row(&env).0, Some(1000));
+}
+
+#[test]
+fn the_update_refuses_a_step_older_than_the_last_one() {
+    let env = with_last_step();
+    let r = force(&env, Verdict::Accept { step: 999 });
+    assert_eq!(r.rejected, Some(RejectReason::Replayed));
+    assert_eq!(row(&env).0, Some(1000));
+}
+
+#[test]
+fn the_update_accepts_the_next_step() {
+    let env = with_last_step();
+    env.execute("UPDATE mfa_secret SET failed_attempts = 2");
+    let r = force(&env, Verdict::Accept { step: 1001 });
+    assert_eq!(r.rejected, None);
+    assert_eq!(row(&env), (Some(1001), 0, "enabled".to_owned()));
+}
+
+#[test]
+fn the_update_refuses_a_locked_user_whatever_the_verdict() {
+    let env = with_last_step();
+    env.execute("UPDATE mfa_secret SET locked_at = '2026-01-01T00:00:00Z', failed_attempts = 5");
+    let r = force(&env, Verdict::Accept { step: 5000 });
+    assert!(r.rejected.is_some(), "a locked user's code was accepted");
+    let (step, failures, _) = row(&env);
+    assert_eq!(step, Some(1000), "a locked user's step was recorded");
+    assert_eq!(failures, 5, "a locked user's failures were reset");
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM mfa_secret WHERE locked_at IS NULL"),
+        0
+    );
+}
+
+#[test]
+fn the_update_refuses_a_disabled_user_whatever_the_verdict() {
+    let env = with_last_step();
+    env.cmd()
+        .args(["disable", "ann", "--yes"])
+        .assert()
+        .success();
+    let r = force(&env, Verdict::Accept { step: 5000 });
+    assert!(r.rejected.is_some(), "a disabled user's code was accepted");
+    assert_eq!(row(&env).2, "disabled");
+}
