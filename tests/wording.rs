@@ -54,9 +54,9 @@ fn one_imported_user_is_singular() {
     )
     .unwrap();
     let out = stdout_of(env.cmd().args(["import", "--dry-run"]).arg(&file));
-    assert!(out.starts_with("1 entry is valid;"), "{out}");
+    assert!(out.starts_with("1 entry is valid ("), "{out}");
     let out = stdout_of(env.cmd().arg("import").arg(&file));
-    assert!(out.starts_with("Imported 1 user as "), "{out}");
+    assert!(out.starts_with("Imported 1 user ("), "{out}");
 }
 
 #[test]
