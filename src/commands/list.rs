@@ -14,9 +14,9 @@ use crate::out;
 use crate::table::{Column, Layout, Table};
 use crate::ui;
 
-/// One user in `list --json`.
+/// One user in `list --json` (and the first fields of `show --json`).
 #[derive(Serialize)]
-struct Row<'a> {
+pub(super) struct Row<'a> {
     user: &'a str,
     status: Status,
     locked: bool,
@@ -39,7 +39,7 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(r: &'a UserRecord, short: &HashSet<&str>) -> Self {
+    pub(super) fn new(r: &'a UserRecord, short_secret: bool) -> Self {
         Row {
             user: r.user.as_str(),
             status: r.status,
@@ -56,9 +56,17 @@ impl<'a> Row<'a> {
             last_used_at: r.last_used_at,
             recovery_codes_left: r.recovery_codes_left,
             recovery_codes_legacy: r.recovery_codes_legacy,
-            short_secret: short.contains(r.user.as_str()),
+            short_secret,
         }
     }
+}
+
+/// Whether a sealed secret is shorter than 128 bits, from the ciphertext's length alone
+/// (nothing is decrypted).
+pub(super) fn is_short(ciphertext: Option<&[u8]>) -> bool {
+    ciphertext
+        .and_then(mfactl::vault::sealed_secret_bits)
+        .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8)
 }
 
 pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
@@ -75,16 +83,14 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let sealed = store.secrets(filter)?;
     let short: HashSet<&str> = sealed
         .iter()
-        .filter(|r| {
-            r.secret
-                .as_deref()
-                .and_then(mfactl::vault::sealed_secret_bits)
-                .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8)
-        })
+        .filter(|r| is_short(r.secret.as_deref()))
         .map(|r| r.user.as_str())
         .collect();
     if ctx.json() {
-        let rows: Vec<Row<'_>> = users.iter().map(|r| Row::new(r, &short)).collect();
+        let rows: Vec<Row<'_>> = users
+            .iter()
+            .map(|r| Row::new(r, short.contains(r.user.as_str())))
+            .collect();
         // One write: 100,000 users are over a million lines.
         let mut buf = serde_json::to_vec_pretty(&rows)?;
         buf.push(b'\n');

@@ -18,25 +18,10 @@ use crate::ui;
 /// lock time, and the latest audit events; never the secret or its ciphertext.
 #[derive(Serialize)]
 struct ShowOutput<'a> {
-    user: &'a str,
-    status: Status,
-    locked: bool,
+    #[serde(flatten)]
+    row: super::list::Row<'a>,
     locked_at: Option<Timestamp>,
-    failures: u32,
     max_failures: u32,
-    issuer: &'a str,
-    algorithm: mfactl::model::Algorithm,
-    digits: u8,
-    period: u32,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-    enabled_at: Option<Timestamp>,
-    disabled_at: Option<Timestamp>,
-    last_used_at: Option<Timestamp>,
-    recovery_codes_left: u32,
-    recovery_codes_legacy: bool,
-    /// A legacy secret shorter than 128 bits (imported with `--allow-short-secrets`).
-    short_secret: bool,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
 }
@@ -47,12 +32,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     let mut rec = store.require_user(&user)?;
     // Its length says whether the secret is short (nothing is decrypted); the ciphertext is
     // not needed otherwise, and not to be printed by any later change: dropped at once.
-    let short = rec
-        .secret
-        .take()
-        .as_deref()
-        .and_then(mfactl::vault::sealed_secret_bits)
-        .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8);
+    let short = super::list::is_short(rec.secret.take().as_deref());
     let max_failures = store.settings()?.max_failures();
     let events = store.audit_log(&AuditQuery {
         user: Some(rec.user.clone()),
@@ -61,24 +41,9 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     })?;
     if ctx.json() {
         ctx.print_json(&ShowOutput {
-            user: rec.user.as_str(),
-            status: rec.status,
-            locked: rec.is_locked(),
+            row: super::list::Row::new(&rec, short),
             locked_at: rec.locked_at,
-            failures: rec.failures,
             max_failures,
-            issuer: &rec.issuer,
-            algorithm: rec.params.algorithm(),
-            digits: rec.params.digits(),
-            period: rec.params.period(),
-            created_at: rec.created_at,
-            updated_at: rec.updated_at,
-            enabled_at: rec.enabled_at,
-            disabled_at: rec.disabled_at,
-            last_used_at: rec.last_used_at,
-            recovery_codes_left: rec.recovery_codes_left,
-            recovery_codes_legacy: rec.recovery_codes_legacy,
-            short_secret: short,
             recent_events: &events,
         })?;
         return Ok(ExitCode::Success);
