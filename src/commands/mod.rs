@@ -398,12 +398,7 @@ pub fn confirm_typed_or_refuse(
     if yes {
         return Ok(());
     }
-    if !ctx.interactive() {
-        return Err(mfactl::Error::ConfirmationRequired {
-            message: format!("{what} needs confirmation, and there is no terminal to ask on"),
-        }
-        .into());
-    }
+    require_terminal(ctx, what)?;
     ask(explanation, &typed, what)
 }
 
@@ -429,24 +424,30 @@ pub fn confirm_or_refuse(ctx: &Context, yes: bool, question: &str, what: &str) -
     if yes {
         return Ok(());
     }
-    if !ctx.interactive() {
-        return Err(mfactl::Error::ConfirmationRequired {
-            message: format!("{what} needs confirmation, and there is no terminal to ask on"),
-        }
-        .into());
-    }
-    if ui::confirm(question)? {
+    require_terminal(ctx, what)?;
+    confirmed(ui::confirm(question)?, what)
+}
+
+fn ask(explanation: &str, typed: &Typed<'_>, what: &str) -> Result<()> {
+    let yes = ui::confirm_typed(explanation, &typed.describe(), &|t| typed.accepts(t))?;
+    confirmed(yes, what)
+}
+
+/// Without a terminal there is no one to ask: `what` is refused.
+fn require_terminal(ctx: &Context, what: &str) -> Result<()> {
+    if ctx.interactive() {
         Ok(())
     } else {
-        Err(mfactl::Error::Aborted {
-            message: format!("{what} was not confirmed; nothing changed"),
+        Err(mfactl::Error::ConfirmationRequired {
+            message: format!("{what} needs confirmation, and there is no terminal to ask on"),
         }
         .into())
     }
 }
 
-fn ask(explanation: &str, typed: &Typed<'_>, what: &str) -> Result<()> {
-    if ui::confirm_typed(explanation, &typed.describe(), &|t| typed.accepts(t))? {
+/// The operator's answer: `what` goes on, or is aborted with nothing changed.
+fn confirmed(yes: bool, what: &str) -> Result<()> {
+    if yes {
         Ok(())
     } else {
         Err(mfactl::Error::Aborted {
