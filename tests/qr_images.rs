@@ -286,34 +286,7 @@ fn an_unwritable_image_path_enrolls_nothing() {
 /// the dark modules and the quiet zone is blank, so a light margin is added around the lines
 /// that hold glyphs.
 fn decode_inverted_terminal_qr(text: &str) -> String {
-    let lines: Vec<Vec<char>> = text
-        .lines()
-        .filter(|l| l.chars().any(|c| matches!(c, '█' | '▀' | '▄')))
-        .map(|l| l.chars().collect())
-        .collect();
-    assert!(!lines.is_empty(), "no QR code in output");
-    let margin = 4;
-    let width = lines.iter().map(Vec::len).max().unwrap() + 2 * margin;
-    let height = lines.len() * 2 + 2 * margin;
-    let mut dark = vec![vec![false; width]; height];
-    for (row, line) in lines.iter().enumerate() {
-        for (x, c) in line.iter().enumerate() {
-            dark[margin + row * 2][margin + x] = matches!(c, '█' | '▀');
-            dark[margin + row * 2 + 1][margin + x] = matches!(c, '█' | '▄');
-        }
-    }
-    let scale = 4;
-    let mut img =
-        rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
-            if dark[y / scale][x / scale] {
-                0
-            } else {
-                255
-            }
-        });
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1, "expected exactly one QR code");
-    grids[0].decode().expect("QR decodes").1
+    common::decode_half_blocks(text, true, 4)
 }
 
 #[test]

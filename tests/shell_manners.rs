@@ -128,13 +128,7 @@ fn script_path() -> std::path::PathBuf {
 /// Runs mfactl under a pseudo-terminal (stdin, stdout and stderr all on it); returns
 /// everything the terminal showed and the exit code.
 fn under_pty(env: &TestEnv, args: &[&str], no_color: bool) -> (String, i32) {
-    let bin = assert_cmd::cargo::cargo_bin("mfactl");
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(bin.to_str().unwrap());
-    for a in args {
-        line.push(' ');
-        line.push_str(&quote(a));
-    }
+    let line = common::shell_line(&assert_cmd::cargo::cargo_bin("mfactl"), args);
     let mut cmd = StdCommand::new(script_path());
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -27,13 +27,7 @@ fn script_path() -> std::path::PathBuf {
 /// Runs mfactl on a pseudo-terminal with `COLUMNS=columns`; returns its lines (without the
 /// terminal's carriage returns) and exit code.
 fn on_terminal(env: &TestEnv, args: &[&str], columns: usize) -> (Vec<String>, i32) {
-    let bin = assert_cmd::cargo::cargo_bin("mfactl");
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(bin.to_str().unwrap());
-    for a in args {
-        line.push(' ');
-        line.push_str(&quote(a));
-    }
+    let line = common::shell_line(&assert_cmd::cargo::cargo_bin("mfactl"), args);
     let out = StdCommand::new(script_path())
         .env_clear()
         .envs(env.env_vars())

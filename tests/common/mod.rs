@@ -697,35 +697,54 @@ pub fn wrong_code(secret_b32: &str) -> String {
 /// Decodes a QR code printed as unicode half blocks (as mfactl prints it: light modules are
 /// the printed glyphs) with the rqrr decoder. Returns the decoded text.
 pub fn decode_terminal_qr(text: &str) -> String {
+    decode_half_blocks(text, false, 0)
+}
+
+/// Decodes the half-block lines of `text` with rqrr. `glyphs_are_dark`: the glyphs are the dark
+/// modules (`--qr-invert`) rather than the light ones; `margin` blank cells are added around
+/// them (a light quiet zone, for a code that prints none).
+pub fn decode_half_blocks(text: &str, glyphs_are_dark: bool, margin: usize) -> String {
     let lines: Vec<Vec<char>> = text
         .lines()
         .filter(|l| l.chars().any(|c| matches!(c, '█' | '▀' | '▄')))
         .map(|l| l.chars().collect())
         .collect();
     assert!(!lines.is_empty(), "no QR code in output");
-    let width = lines.iter().map(Vec::len).max().unwrap();
-    let height = lines.len() * 2;
-    // printed[y][x] = whether that half-cell is drawn
-    let mut light = vec![vec![false; width]; height];
+    let width = lines.iter().map(Vec::len).max().unwrap() + 2 * margin;
+    let height = lines.len() * 2 + 2 * margin;
+    // drawn[y][x] = whether that half-cell is drawn
+    let mut drawn = vec![vec![false; width]; height];
     for (row, line) in lines.iter().enumerate() {
         for (x, c) in line.iter().enumerate() {
-            light[row * 2][x] = matches!(c, '█' | '▀');
-            light[row * 2 + 1][x] = matches!(c, '█' | '▄');
+            drawn[margin + row * 2][margin + x] = matches!(c, '█' | '▀');
+            drawn[margin + row * 2 + 1][margin + x] = matches!(c, '█' | '▄');
         }
     }
     let scale = 4;
     let mut img =
         rqrr::PreparedImage::prepare_from_greyscale(width * scale, height * scale, |x, y| {
-            if light[y / scale][x / scale] {
-                255
-            } else {
+            let dark = drawn[y / scale][x / scale] == glyphs_are_dark;
+            if dark {
                 0
+            } else {
+                255
             }
         });
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1, "expected exactly one QR code");
     let (_, content) = grids[0].decode().expect("QR decodes");
     content
+}
+
+/// `bin args...` as one POSIX shell command line, every word single-quoted (for `script -c`).
+pub fn shell_line(bin: &Path, args: &[&str]) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut line = quote(bin.to_str().unwrap());
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    line
 }
 
 /// Makes a FIFO at `path` for [`hold_inside_write`].
