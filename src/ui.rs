@@ -112,16 +112,32 @@ impl std::fmt::Display for Hint {
 
 impl std::error::Error for Hint {}
 
-/// `word` as a POSIX shell reads it back: as it is when plain, else in single quotes.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
-    if plain {
-        word.to_owned()
+/// Quotes a word (a user name, an issuer) for a copy-pasteable command line when it needs it. A name with invisible
+/// characters (only a store older than the rule against them holds one) is written as a
+/// `$'...'` string with `\u` escapes, which bash, zsh and ksh read, and a terminal shows as text.
+pub fn shell_quote(s: &str) -> String {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"@._+-".contains(&b))
+    {
+        s.to_owned()
+    } else if s.chars().any(mfactl::names::is_invisible) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' | '\'' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if mfactl::names::is_invisible(c) => {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
     } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
+        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 

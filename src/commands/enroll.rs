@@ -213,7 +213,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     if !confirmed {
         outln!(
             "Not confirmed yet. Once {user} has paired their app, confirm with:\n  mfactl verify {}",
-            shell_quote(user.as_str())
+            ui::shell_quote(user.as_str())
         )?;
     }
     Ok(ExitCode::Success)
@@ -275,35 +275,6 @@ fn is_invalid_input(e: &anyhow::Error) -> bool {
         e.downcast_ref::<mfactl::Error>(),
         Some(mfactl::Error::InvalidInput { .. })
     )
-}
-
-/// Quotes a user name for a copy-pasteable command line when it needs it. A name with invisible
-/// characters (only a store older than the rule against them holds one) is written as a
-/// `$'...'` string with `\u` escapes, which bash, zsh and ksh read, and a terminal shows as text.
-pub fn shell_quote(s: &str) -> String {
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"@._+-".contains(&b))
-    {
-        s.to_owned()
-    } else if s.chars().any(mfactl::names::is_invisible) {
-        let mut out = String::from("$'");
-        for c in s.chars() {
-            match c {
-                '\\' | '\'' => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                c if mfactl::names::is_invisible(c) => {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-                c => out.push(c),
-            }
-        }
-        out.push('\'');
-        out
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 /// Whether opening failed only because there is no store yet (enroll then creates one).

@@ -7,7 +7,6 @@ use mfactl::model::{Status, Timestamp, UserRecord};
 use mfactl::names::display_safe;
 use serde::Serialize;
 
-use super::enroll::shell_quote;
 use super::{parse_user, Context};
 use crate::cli::ShowArgs;
 use crate::exit_codes::ExitCode;
@@ -102,7 +101,7 @@ fn render(
             "",
             format!(
                 "unlock with: mfactl unlock {}",
-                shell_quote(rec.user.as_str())
+                ui::shell_quote(rec.user.as_str())
             ),
         ));
     }
@@ -155,7 +154,7 @@ fn render(
         let title = if u32::try_from(shown).is_ok_and(|n| n == asked) {
             format!(
                 "Latest {shown} events, newest first (all: mfactl log {}):",
-                shell_quote(rec.user.as_str())
+                ui::shell_quote(rec.user.as_str())
             )
         } else {
             "Audit events, newest first:".to_owned()
