@@ -426,6 +426,100 @@ impl Serialize for Timestamp {
     }
 }
 
+/// A length of time given by a person: `90s`, `30m`, `24h`, `7d`, `2w`, or `0` (for settings
+/// where zero means "never"). Whole seconds; printed in the largest unit that divides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span(u64);
+
+impl Span {
+    const UNITS: [(char, u64); 5] = [
+        ('w', 604_800),
+        ('d', 86_400),
+        ('h', 3_600),
+        ('m', 60),
+        ('s', 1),
+    ];
+
+    /// A span of `secs` seconds.
+    pub const fn from_secs(secs: u64) -> Self {
+        Span(secs)
+    }
+
+    /// Its length in seconds.
+    pub const fn secs(self) -> u64 {
+        self.0
+    }
+
+    /// Whether it is zero long.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Parses `90s`, `30m`, `24h`, `7d`, `2w` or `0`; `what` names the option or setting in the
+    /// error.
+    pub fn parse(what: &'static str, s: &str) -> Result<Self> {
+        let s = s.trim();
+        if s == "0" {
+            return Ok(Span(0));
+        }
+        let bad = || {
+            Error::invalid(
+                what,
+                format!("{s:?} (expected a number and a unit, like 90s, 30m, 24h, 7d or 2w)"),
+            )
+        };
+        let unit = s.chars().last().ok_or_else(bad)?;
+        let mult = Self::UNITS
+            .iter()
+            .find(|(u, _)| *u == unit)
+            .map(|(_, m)| *m)
+            .ok_or_else(bad)?;
+        let number = &s[..s.len() - unit.len_utf8()];
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        // Beyond what a timestamp can hold is a typo, not a policy.
+        n.checked_mul(mult)
+            .filter(|secs| i64::try_from(*secs).is_ok())
+            .map(Span)
+            .ok_or_else(bad)
+    }
+
+    /// The time this long before `t` (clamped like [`Timestamp::from_unix`]).
+    pub fn before(self, t: Timestamp) -> Timestamp {
+        let secs = i64::try_from(self.0).unwrap_or(i64::MAX);
+        Timestamp::from_unix(t.unix().saturating_sub(secs))
+    }
+
+    /// The time this long after `t` (clamped like [`Timestamp::from_unix`]).
+    pub fn after(self, t: Timestamp) -> Timestamp {
+        let secs = i64::try_from(self.0).unwrap_or(i64::MAX);
+        Timestamp::from_unix(t.unix().saturating_add(secs))
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("0");
+        }
+        let (unit, mult) = Self::UNITS
+            .iter()
+            .find(|(_, m)| self.0.is_multiple_of(*m))
+            .copied()
+            .unwrap_or(('s', 1));
+        write!(f, "{}{unit}", self.0 / mult)
+    }
+}
+
+impl FromStr for Span {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Span::parse("duration", s)
+    }
+}
+
 /// One user's row, as the store holds it. `secret` is the age ciphertext, never plaintext.
 #[derive(Clone, Debug)]
 pub struct UserRecord {
@@ -480,4 +574,68 @@ pub enum UserFilter {
     Status(Status),
     /// Users locked out by failed verifications.
     Locked,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_parses_each_unit() {
+        for (text, secs) in [
+            ("0", 0),
+            ("90s", 90),
+            ("30m", 1_800),
+            ("24h", 86_400),
+            ("7d", 604_800),
+            ("2w", 1_209_600),
+            (" 15m ", 900),
+        ] {
+            assert_eq!(Span::parse("x", text).unwrap().secs(), secs, "{text}");
+        }
+    }
+
+    #[test]
+    fn span_refuses_what_is_not_a_number_and_a_unit() {
+        for bad in [
+            "",
+            "m",
+            "15",
+            "-5m",
+            "+5m",
+            "5y",
+            "1.5h",
+            "5 m",
+            "5mm",
+            "0x10s",
+            "١٥m",
+            "99999999999999999999w",
+        ] {
+            let err = Span::parse("--unused-since", bad).unwrap_err();
+            assert!(err.to_string().contains("--unused-since"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn span_prints_in_the_largest_exact_unit_and_reads_back() {
+        for (secs, text) in [
+            (0, "0"),
+            (90, "90s"),
+            (3_600, "1h"),
+            (86_400 * 14, "2w"),
+            (86_400 * 10, "10d"),
+        ] {
+            let span = Span::from_secs(secs);
+            assert_eq!(span.to_string(), text);
+            assert_eq!(text.parse::<Span>().unwrap(), span);
+        }
+    }
+
+    #[test]
+    fn span_moves_a_timestamp_both_ways() {
+        let t = Timestamp::from_unix(1_000_000);
+        let d = Span::from_secs(3_600);
+        assert_eq!(d.before(t).unix(), 1_000_000 - 3_600);
+        assert_eq!(d.after(t).unix(), 1_000_000 + 3_600);
+    }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use mfactl::audit::{AuditEntry, AuditEvent, AuditQuery};
-use mfactl::model::Timestamp;
+use mfactl::model::{Span, Timestamp};
 use mfactl::names::{display_safe, escape_invisible};
 
 use super::{parse_user, Context};
@@ -101,24 +101,8 @@ pub fn events_table(entries: &[AuditEntry], with_user: bool) -> Table {
 /// `--since`: an RFC 3339 time, or a duration before now such as `90s`, `30m`, `24h`, `7d`.
 fn parse_since(s: &str, now: Timestamp) -> mfactl::Result<Timestamp> {
     let s = s.trim();
-    let unit = s.chars().last().filter(|c| c.is_ascii_alphabetic());
-    if let Some(unit) = unit {
-        let number = &s[..s.len() - 1];
-        if let Ok(n) = number.parse::<i64>() {
-            let secs = match unit {
-                's' => Some(1),
-                'm' => Some(60),
-                'h' => Some(3600),
-                'd' => Some(86_400),
-                'w' => Some(604_800),
-                _ => None,
-            };
-            if let Some(mult) = secs.filter(|_| n >= 0) {
-                return Ok(Timestamp::from_unix(
-                    now.unix().saturating_sub(n.saturating_mul(mult)),
-                ));
-            }
-        }
+    if let Ok(span) = Span::parse("--since", s) {
+        return Ok(span.before(now));
     }
     // A bare day means its start, UTC.
     let day = time::macros::format_description!("[year]-[month]-[day]");
