@@ -193,6 +193,38 @@ mod tests {
             .matches(&new.stored_hash().unwrap()));
     }
 
+    /// Each scheme is tried only with a code of its own shape: a value hashed the other
+    /// scheme's way from a code of the wrong length (or under an unknown version byte) never
+    /// matches, even though its digest is right for the typed text.
+    #[test]
+    fn a_stored_value_matches_only_codes_of_its_own_scheme() {
+        let salt = [7u8; SALT_LEN];
+        let salted_from = |version: u8, code: &[u8]| {
+            let mut v = vec![version];
+            v.extend_from_slice(&salt);
+            v.extend_from_slice(&salted_digest(&salt, code));
+            v
+        };
+        let long = "ABCDEFGHIJKLMNOPQRST";
+        let short = "ABCDEFGHIJKL";
+        // The control: the right shape and version match.
+        assert!(TypedCode::parse(long)
+            .unwrap()
+            .matches(&salted_from(VERSION_SALTED, long.as_bytes())));
+        // A salted value made from a 12-character code: salted codes are always 20 long.
+        assert!(!TypedCode::parse(short)
+            .unwrap()
+            .matches(&salted_from(VERSION_SALTED, short.as_bytes())));
+        // An unknown version byte is not read as this scheme.
+        assert!(!TypedCode::parse(long)
+            .unwrap()
+            .matches(&salted_from(VERSION_SALTED + 1, long.as_bytes())));
+        // A legacy (unsalted) value made from a 20-character code: legacy codes were 12 long.
+        assert!(!TypedCode::parse(long)
+            .unwrap()
+            .matches(&Sha256::digest(long.as_bytes())));
+    }
+
     #[test]
     fn malformed_codes_are_refused() {
         for bad in [
