@@ -15,7 +15,10 @@
 
 pub mod audit;
 pub mod error;
+pub mod export;
 pub mod files;
+pub mod import;
+pub mod mfa;
 pub mod model;
 pub mod names;
 pub mod paths;
@@ -30,3 +33,8 @@ pub mod vault;
 pub mod verification;
 
 pub use error::{Error, Result};
+pub use import::ImportFormat;
+pub use mfa::{
+    EnrollOptions, Enrollment, Export, ExportFormat, ImportOptions, ImportReport, Mfa,
+    RekeyOptions, RekeyReport, UserInfo, Verification,
+};
