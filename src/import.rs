@@ -85,7 +85,10 @@ pub fn read_text(reader: impl Read, name: &str, size_hint: usize) -> Result<Zero
     // Checked in place, then moved, not copied: the only copy of the secrets stays in zeroized
     // memory (a failed check drops the bytes zeroized, with the buffer).
     if std::str::from_utf8(&bytes).is_err() {
-        return Err(Error::invalid("import", format!("{name} is not UTF-8 text")));
+        return Err(Error::invalid(
+            "import",
+            format!("{name} is not UTF-8 text"),
+        ));
     }
     let mut bytes = bytes.into_inner();
     let text = String::from_utf8(std::mem::take(&mut *bytes))

@@ -302,9 +302,13 @@ impl Mfa {
     /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
     /// # mfa.enroll("alice", &Default::default())?;
     /// let v = mfa.verify("alice", "000000")?;
-    /// # let _ = v;
-    /// let v = mfa.verify("alice", "12345")?; // wrong length: never a match
-    /// # let _ = v;
+    /// if v.accepted() {
+    ///     // log in
+    /// } else {
+    ///     // v.rejected says why: a wrong or reused code, a locked or disabled user
+    /// }
+    /// // Not a code at all: an error, and nothing is recorded.
+    /// assert_eq!(mfa.verify("alice", "12345").unwrap_err().kind(), "invalid_input");
     /// # Ok(()) }
     /// ```
     pub fn verify(&mut self, user: impl AsUser, code: &str) -> Result<Verification> {
@@ -328,8 +332,27 @@ impl Mfa {
 
     // ----- disable, show, list -----
 
+    /// Clears `user`'s lockout and failure count (as `mfactl unlock`). Returns whether
+    /// anything changed.
+    pub fn unlock(&mut self, user: impl AsUser) -> Result<bool> {
+        let user = user.to_user()?;
+        self.store.unlock(&self.op(), &user)
+    }
+
     /// Turns MFA off for `user` and erases their secret, with `reason` in the audit row.
     /// Returns whether anything changed (`false`: already disabled).
+    ///
+    /// ```
+    /// # fn main() -> mfactl::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let identity = mfactl::vault::generate_identity_file(&dir.path().join("id"))?;
+    /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
+    /// mfa.enroll("alice", &Default::default())?;
+    /// assert!(mfa.disable("alice", Some("left the company"))?);
+    /// assert!(!mfa.disable("alice", None)?); // already disabled
+    /// assert_eq!(mfa.show("alice")?.record.status, mfactl::model::Status::Disabled);
+    /// # Ok(()) }
+    /// ```
     pub fn disable(&mut self, user: impl AsUser, reason: Option<&str>) -> Result<bool> {
         let user = user.to_user()?;
         self.store.disable(&self.op(), &user, reason)
@@ -342,6 +365,18 @@ impl Mfa {
     }
 
     /// The users matching `filter`, sorted by name, without their ciphertexts.
+    ///
+    /// ```
+    /// # fn main() -> mfactl::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let identity = mfactl::vault::generate_identity_file(&dir.path().join("id"))?;
+    /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
+    /// use mfactl::model::{Status, UserFilter};
+    /// mfa.enroll("alice", &Default::default())?;
+    /// let pending = mfa.list(UserFilter::Status(Status::Pending))?;
+    /// assert_eq!(pending[0].record.user.as_str(), "alice");
+    /// # Ok(()) }
+    /// ```
     pub fn list(&mut self, filter: UserFilter) -> Result<Vec<UserInfo>> {
         let users = self.store.users(filter)?;
         // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
@@ -368,16 +403,29 @@ impl Mfa {
 
     /// Issues [`DEFAULT_RECOVERY_CODES`] new recovery codes to an enabled `user`, voiding any
     /// older set. The codes are returned once; the store keeps only their hashes.
+    ///
+    /// ```
+    /// # fn main() -> mfactl::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let identity = mfactl::vault::generate_identity_file(&dir.path().join("id"))?;
+    /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
+    /// # let e = mfa.enroll("alice", &Default::default())?;
+    /// # let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    /// # let code = mfactl::totp::code_for_step(&e.secret, &e.params, mfactl::totp::step_at(now, &e.params))?;
+    /// # assert!(mfa.verify("alice", code.as_str())?.accepted());
+    /// // Alice is enabled (her first code was verified).
+    /// let codes = mfa.recovery_codes("alice")?;
+    /// // Show them to her once. Each works once, in place of a TOTP code:
+    /// assert!(mfa.verify_recovery("alice", codes[0].as_str())?.accepted());
+    /// assert!(!mfa.verify_recovery("alice", codes[0].as_str())?.accepted());
+    /// # Ok(()) }
+    /// ```
     pub fn recovery_codes(&mut self, user: impl AsUser) -> Result<Vec<RecoveryCode>> {
         self.recovery_codes_n(user, DEFAULT_RECOVERY_CODES)
     }
 
     /// [`Mfa::recovery_codes`] with `count` codes (1 to 100).
-    pub fn recovery_codes_n(
-        &mut self,
-        user: impl AsUser,
-        count: u32,
-    ) -> Result<Vec<RecoveryCode>> {
+    pub fn recovery_codes_n(&mut self, user: impl AsUser, count: u32) -> Result<Vec<RecoveryCode>> {
         let user = user.to_user()?;
         if !(1..=100).contains(&count) {
             return Err(Error::invalid(
@@ -401,6 +449,20 @@ impl Mfa {
     /// Enrolls every user in `reader` (read as `format`, at most [`import::MAX_INPUT`]
     /// bytes), all or nothing. Any problem refuses the whole input; [`Mfa::plan_import`] lists
     /// each one.
+    ///
+    /// ```
+    /// # fn main() -> mfactl::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let identity = mfactl::vault::generate_identity_file(&dir.path().join("id"))?;
+    /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
+    /// use mfactl::{ImportFormat, ImportOptions};
+    /// let csv = "issuer,username,algorithm,digits,period,secret\n\
+    ///            Example,bob,SHA1,6,30,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n";
+    /// let report = mfa.import(csv.as_bytes(), ImportFormat::Csv, &ImportOptions::new())?;
+    /// assert_eq!(report.imported, 1);
+    /// assert_eq!(mfa.show("bob")?.record.status, mfactl::model::Status::Enabled);
+    /// # Ok(()) }
+    /// ```
     pub fn import(
         &mut self,
         reader: impl std::io::Read,
@@ -576,6 +638,19 @@ impl Mfa {
 
     /// The plaintext secrets of the users matching `filter` (pending and enabled ones: the
     /// disabled have none), as `format`. Audited before it is returned.
+    ///
+    /// ```
+    /// # fn main() -> mfactl::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let identity = mfactl::vault::generate_identity_file(&dir.path().join("id"))?;
+    /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
+    /// use mfactl::{model::UserFilter, ExportFormat};
+    /// mfa.enroll("alice", &Default::default())?;
+    /// let export = mfa.export(UserFilter::All, ExportFormat::Csv)?; // one audit row
+    /// assert_eq!(export.count, 1);
+    /// assert!(export.text.starts_with("user,status,uri\n"));
+    /// # Ok(()) }
+    /// ```
     pub fn export(&mut self, filter: UserFilter, format: ExportFormat) -> Result<Export> {
         let plan = self.prepare_export(filter)?;
         self.finish_export(plan, format)
@@ -596,11 +671,9 @@ impl Mfa {
         let mut rows = Vec::with_capacity(plan.records.len());
         for rec in &plan.records {
             let ct = rec.secret.as_deref().unwrap_or_default();
-            let secret = ids
-                .decrypt_secret(ct)
-                .ok_or_else(|| Error::Decrypt {
-                    user: rec.user.to_string(),
-                })?;
+            let secret = ids.decrypt_secret(ct).ok_or_else(|| Error::Decrypt {
+                user: rec.user.to_string(),
+            })?;
             let uri = totp::otpauth_uri(&secret, &rec.params, &rec.issuer, &rec.user);
             rows.push(crate::export::Row {
                 record: rec,
@@ -630,7 +703,25 @@ impl Mfa {
     /// Re-encrypts every secret to `recipients` (and drops the old ones), in one transaction.
     /// One of the new keys must be held by the facade's identity (or be listed in
     /// [`RekeyOptions::held`]), unless [`RekeyOptions::skip_identity_check`].
-    pub fn rekey(&mut self, recipients: &[Recipient], options: &RekeyOptions) -> Result<RekeyReport> {
+    ///
+    /// ```
+    /// # fn main() -> mfactl::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let identity = mfactl::vault::generate_identity_file(&dir.path().join("id"))?;
+    /// # let mut mfa = mfactl::Mfa::create(&mfactl::store::Location::file(dir.path().join("db")), identity)?;
+    /// use mfactl::RekeyOptions;
+    /// mfa.enroll("alice", &Default::default())?;
+    /// let path = dir.path().join("new-identity.txt");
+    /// let report = mfa.rekey(&[], &RekeyOptions::new().new_identity(&path))?;
+    /// assert_eq!(report.secrets, 1);
+    /// // From now on the secrets open with the new identity only.
+    /// # Ok(()) }
+    /// ```
+    pub fn rekey(
+        &mut self,
+        recipients: &[Recipient],
+        options: &RekeyOptions,
+    ) -> Result<RekeyReport> {
         let plan = self.plan_rekey(recipients, options)?;
         self.apply_rekey(plan, &|| {})
     }
@@ -1254,10 +1345,7 @@ fn ids_of(identities: &Option<Identities>) -> Result<&Identities> {
 /// Maps `f` over `items` on every core (scoped threads over contiguous chunks), for the bulk age
 /// work of import and rekey. The order is kept, and the error returned is the one of the first
 /// failing item, as a sequential loop would return.
-fn par_map<T: Sync, U: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> Result<U> + Sync,
-) -> Result<Vec<U>> {
+fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> Result<U> + Sync) -> Result<Vec<U>> {
     // Below this, spawning threads costs more than it saves.
     const MIN_PER_THREAD: usize = 64;
     let threads = std::thread::available_parallelism()

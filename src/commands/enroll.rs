@@ -77,7 +77,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         super::confirm_on_terminal(
             ctx,
             args.yes,
-            &format!("{name} has MFA enabled: a new secret makes their authenticator entry useless."),
+            &format!(
+                "{name} has MFA enabled: a new secret makes their authenticator entry useless."
+            ),
             super::Typed::User(name),
             &format!("replacing the secret of {name}"),
         )?;
