@@ -2,8 +2,8 @@
 //! recovery codes and the audit log.
 //!
 //! [`Store`] holds the rules (enrollment, verification, lockout, import, rekey) once; a backend
-//! only reads and writes rows inside the transactions it is given ([`Rows`]). Two backends: one
-//! SQLite file ([`sqlite`]), or a shared PostgreSQL database (`postgres`, behind the cargo
+//! only reads and writes rows inside the transactions it is given (`Rows`). Two backends: one
+//! SQLite file (`sqlite`), or a shared PostgreSQL database (`postgres`, behind the cargo
 //! feature of that name). Every method that changes anything does it in one transaction,
 //! together with its audit row: after a crash or a failed check, the store is as it was.
 
