@@ -81,7 +81,7 @@ pub fn encrypt_secret(recipients: &[Recipient], secret: &TotpSecret) -> Result<V
 }
 
 /// The length in bits of the secret sealed in `ciphertext`, read from the age file's layout
-/// without decrypting it (age v1, https://age-encryption.org/v1: the header ends with a
+/// without decrypting it (age v1, <https://age-encryption.org/v1>: the header ends with a
 /// `--- MAC` line; the payload is a 16-byte nonce, then the plaintext in 64 KiB chunks each
 /// followed by a 16-byte tag). The plaintext is the secret's unpadded base32 text, so its length
 /// gives the secret's. `None` for anything that is not such a file. Ciphertext lengths are no

@@ -10,8 +10,8 @@ use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
-    let mut store = ctx.open_store()?;
-    let rec = store.require_user(&user)?;
+    let mut mfa = ctx.mfa()?;
+    let rec = mfa.show(&user)?.record;
     // The name as stored (a row older than NFC normalisation may hold another form).
     let user = rec.user.clone();
     if args.dry_run {
@@ -29,9 +29,9 @@ pub fn run(ctx: &Context, args: DisableArgs) -> Result<ExitCode> {
             Typed::User(&user),
             &format!("disabling MFA for {user}"),
         )?;
-        store.disable(&ctx.op(), &user, args.reason.as_deref())?
+        mfa.disable(&user, args.reason.as_deref())?
     };
-    let scrubbed = report_scrub(&store);
+    let scrubbed = report_scrub(mfa.store());
     if ctx.json() {
         ctx.print_json(&json!({
             "user": user,

@@ -1,10 +1,11 @@
 //! `mfactl enroll`: a fresh secret, stored encrypted, shown once for pairing.
 
 use anyhow::Result;
-use mfactl::model::{Status, TotpParams};
-use mfactl::store::{EnrollOutcome, Enrollment};
-use mfactl::totp::{self, RejectReason, TotpSecret};
-use mfactl::vault;
+use mfactl::model::Status;
+use mfactl::store::EnrollOutcome;
+use mfactl::totp::RejectReason;
+use mfactl::{EnrollOptions, Mfa};
+use zeroize::Zeroizing;
 
 use super::{init, parse_user, show_qr, verify, Context};
 use crate::cli::{AlgorithmArg, EnrollArgs};
@@ -36,28 +37,21 @@ struct EnrollOutput<'a> {
 
 pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
+    let mut options = EnrollOptions::new()
+        .force(args.force)
+        .allow_similar(args.allow_similar);
+    options.issuer = args.issuer.clone();
+    options.algorithm = args.algorithm.map(Into::into);
+    options.digits = args.digits;
+    options.period = args.period;
     // Checked before anything is created: a bad flag must not bootstrap a store.
-    if let Some(i) = &args.issuer {
-        mfactl::model::validate_issuer(i)?;
-    }
-    if let Some(d) = args.digits {
-        mfactl::model::check_digits(d)?;
-    }
-    if let Some(p) = args.period {
-        mfactl::model::check_period(p)?;
-    }
+    options.check()?;
     show_qr::check_qr_targets(&args.files)?;
 
-    // A new name's rules are checked again, with the look-alike rule, under the store's lock;
-    // here so that a bad name does not bootstrap a store. A name already in the store may
-    // predate them.
-    let mut store = match ctx.open_store() {
-        Ok(mut store) => {
-            if store.user(&user)?.is_none() {
-                user.check_new()?;
-            }
-            store
-        }
+    // A bad name must not bootstrap a store: a new name's rules are checked before creating
+    // one (and again when the enrollment is prepared, and under the store's lock).
+    let mut mfa = match ctx.open_store() {
+        Ok(store) => ctx.mfa_over(store)?,
         Err(e) if is_store_missing(&e) => {
             user.check_new()?;
             let created = init::bootstrap(ctx, &[], None)?;
@@ -71,47 +65,26 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            created.store
+            ctx.mfa_over(created.store)?
         }
         Err(e) => return Err(e),
     };
 
-    let settings = store.settings()?;
-    let defaults = settings.default_params();
-    let params = TotpParams::new(
-        args.algorithm.map_or(defaults.algorithm(), Into::into),
-        args.digits.unwrap_or(defaults.digits()),
-        args.period.unwrap_or(defaults.period()),
-    )?;
-    let issuer = args.issuer.clone().unwrap_or(settings.issuer().to_owned());
-
-    let secret = TotpSecret::generate(params.algorithm())?;
-    let recipients = store.recipients()?;
-    let ciphertext = vault::encrypt_secret(&recipients, &secret)?;
-    let uri = totp::pairing_uri(&secret, &params, &issuer, &user);
-
-    // A refusal the store would give anyway comes before any file is written.
-    if let Some(rec) = store.user(&user)? {
-        if !args.force && rec.status != Status::Disabled {
-            return Err(mfactl::Error::AlreadyEnrolled {
-                user: user.to_string(),
-                status: rec.status.to_string(),
-            }
-            .into());
-        }
-        if rec.status == Status::Enabled {
-            super::confirm_on_terminal(
-                ctx,
-                args.yes,
-                &format!(
-                    "{} has MFA enabled: a new secret makes their authenticator entry useless.",
-                    rec.user
-                ),
-                super::Typed::User(&rec.user),
-                &format!("replacing the secret of {}", rec.user),
-            )?;
-        }
+    // A refusal the store would give anyway (already enrolled) comes before any file is
+    // written.
+    let prepared = mfa.prepare_enroll(&user, &options)?;
+    if let Some((name, Status::Enabled)) = prepared.replaces() {
+        super::confirm_on_terminal(
+            ctx,
+            args.yes,
+            &format!(
+                "{name} has MFA enabled: a new secret makes their authenticator entry useless."
+            ),
+            super::Typed::User(name),
+            &format!("replacing the secret of {name}"),
+        )?;
     }
+    let uri = Zeroizing::new(prepared.uri().to_owned());
     // The terminal's QR code is drawn before anything is committed: a URI too long for any QR
     // code (a long issuer and name, SHA512) falls back to the URI and the secret, with a note,
     // rather than failing after the user was enrolled.
@@ -126,33 +99,18 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     // enrolled; if the enrollment fails, dropping them leaves every target as it was. They are
     // put in place only once the enrollment has committed.
     let pending = show_qr::write_qr_files(&args.files, &uri)?;
-    let enrollment = Enrollment {
-        user: user.clone(),
-        params,
-        issuer: issuer.clone(),
-        ciphertext,
-        status: Status::Pending,
-    };
-    // A rekey that commits between reading the recipients and the write gets the secret sealed
-    // again, under the store's lock, to the recipients it installed.
-    let outcome = store.enroll(
-        &ctx.op(),
-        &enrollment,
-        args.force,
-        &recipients,
-        Some(&mut |_, current| vault::encrypt_secret(current, &secret)),
-        args.allow_similar,
-    )?;
+    let enrolled = mfa.commit_enroll(prepared)?;
     // --force replaced a secret: its old ciphertext may linger in the -wal (warned on stderr).
-    let _ = super::report_scrub(&store);
+    let _ = super::report_scrub(mfa.store());
     let written = show_qr::commit_files(pending)?;
+    let (params, issuer, outcome) = (enrolled.params, &enrolled.issuer, enrolled.outcome);
 
-    let b32 = secret.to_base32();
+    let b32 = enrolled.secret.to_base32();
     if ctx.json() {
         ctx.print_json(&EnrollOutput {
             user: &user,
             status: Status::Pending,
-            issuer: &issuer,
+            issuer,
             algorithm: params.algorithm(),
             digits: params.digits(),
             period: params.period(),
@@ -195,7 +153,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         outln!("  secret:      {}  (for manual entry)", b32.as_str())?;
         outln!(
             "  issuer {}, {} HMAC, {} digits, every {} s",
-            mfactl::names::display_safe(&issuer),
+            mfactl::names::display_safe(issuer),
             params.algorithm(),
             params.digits(),
             params.period()
@@ -209,7 +167,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         out!("{}", qr.as_str())?;
     }
 
-    let confirmed = ctx.interactive() && offer_confirmation(ctx, &mut store, &user)?;
+    let confirmed = ctx.interactive() && offer_confirmation(ctx, &mut mfa, &user)?;
     if !confirmed {
         outln!(
             "Not confirmed yet. Once {user} has paired their app, confirm with:\n  mfactl verify {}",
@@ -228,21 +186,19 @@ const CONFIRM_TRIES: u32 = 3;
 /// whether the pairing was confirmed.
 fn offer_confirmation(
     ctx: &Context,
-    store: &mut mfactl::store::Store,
+    mfa: &mut Mfa,
     user: &mfactl::model::UserName,
 ) -> Result<bool> {
-    let mut ids = None;
     for attempt in 1..=CONFIRM_TRIES {
         let input = ui::read_hidden("Code from the app to confirm pairing (Enter to skip)")?;
         if input.trim().is_empty() {
             return Ok(false);
         }
-        let ids = match &mut ids {
-            Some(ids) => ids,
-            None => ids.insert(ctx.identities()?),
-        };
+        if !mfa.has_identities() {
+            mfa.set_identities(ctx.identities()?);
+        }
         let left = CONFIRM_TRIES - attempt;
-        match verify::verify_totp(ctx, store, user, &input, ids) {
+        match mfa.verify(user, &input) {
             Ok(result) => {
                 verify::print_human(user, &result)?;
                 if result.accepted() {
@@ -254,13 +210,13 @@ fn offer_confirmation(
                 }
             }
             // Not a code at all (a letter, a digit too many): nothing was recorded.
-            Err(e) if is_invalid_input(&e) => {
+            Err(e @ mfactl::Error::InvalidInput { .. }) => {
                 outln!("{}: {e:#}", ui::bad("not checked"))?;
                 if left == 0 {
                     return Ok(false);
                 }
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         outln!(
             "Try again ({left} {} left), or press Enter to skip",
@@ -268,13 +224,6 @@ fn offer_confirmation(
         )?;
     }
     Ok(false)
-}
-
-fn is_invalid_input(e: &anyhow::Error) -> bool {
-    matches!(
-        e.downcast_ref::<mfactl::Error>(),
-        Some(mfactl::Error::InvalidInput { .. })
-    )
 }
 
 /// Whether opening failed only because there is no store yet (enroll then creates one).

@@ -61,14 +61,6 @@ impl<'a> Row<'a> {
     }
 }
 
-/// Whether a sealed secret is shorter than 128 bits, from the ciphertext's length alone
-/// (nothing is decrypted).
-pub(super) fn is_short(ciphertext: Option<&[u8]>) -> bool {
-    ciphertext
-        .and_then(mfactl::vault::sealed_secret_bits)
-        .is_some_and(|bits| bits < mfactl::totp::TotpSecret::MIN_LEN * 8)
-}
-
 pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let filter = match args.status {
         None => UserFilter::All,
@@ -77,14 +69,18 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         Some(StatusFilterArg::Disabled) => UserFilter::Status(Status::Disabled),
         Some(StatusFilterArg::Locked) => UserFilter::Locked,
     };
-    let mut store = ctx.open_store()?;
-    let users = store.users(filter)?;
+    let mut mfa = ctx.mfa()?;
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-    let sealed = store.secrets(filter)?;
-    let short: HashSet<&str> = sealed
+    let (users, flags): (Vec<UserRecord>, Vec<bool>) = mfa
+        .list(filter)?
+        .into_iter()
+        .map(|i| (i.record, i.short_secret))
+        .unzip();
+    let short: HashSet<&str> = users
         .iter()
-        .filter(|r| is_short(r.secret.as_deref()))
-        .map(|r| r.user.as_str())
+        .zip(&flags)
+        .filter(|(_, &f)| f)
+        .map(|(r, _)| r.user.as_str())
         .collect();
     if ctx.json() {
         let rows: Vec<Row<'_>> = users
@@ -110,7 +106,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
                 } else {
                     " match"
                 },
-                store.location()
+                mfa.store().location()
             ))
         )?;
         return Ok(ExitCode::Success);

@@ -27,6 +27,7 @@ use mfactl::audit::Op;
 use mfactl::secret_buf::SecretBuf;
 use mfactl::store::{Location, Scrub, Store};
 use mfactl::vault::{self, Identities, IdentitySource};
+use mfactl::Mfa;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -225,6 +226,17 @@ impl Context {
         }
     }
 
+    /// The library's facade over the existing store ([`Context::open_store`]), acting as
+    /// [`Context::op`]'s actor, with no identity loaded yet.
+    pub fn mfa(&self) -> Result<Mfa> {
+        self.mfa_over(self.open_store()?)
+    }
+
+    /// The facade over `store`, acting as [`Context::op`]'s actor.
+    pub fn mfa_over(&self, store: Store) -> Result<Mfa> {
+        Ok(Mfa::from_store(store).with_actor(&self.actor)?)
+    }
+
     /// Who is acting, for the audit log: `--actor`/`MFACTL_ACTOR`, else the OS user.
     pub fn op(&self) -> Op {
         Op::new(self.actor.clone())
@@ -300,39 +312,6 @@ fn account_name(uid: libc::uid_t) -> Option<String> {
             .filter(|n| !n.is_empty())
             .map(str::to_owned);
     }
-}
-
-/// Maps `f` over `items` on every core (scoped threads over contiguous chunks), for the bulk age
-/// work of import and rekey. The order is kept, and the error returned is the one of the first
-/// failing item, as a sequential loop would return.
-pub fn par_map<T: Sync, U: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> mfactl::Result<U> + Sync,
-) -> mfactl::Result<Vec<U>> {
-    // Below this, spawning threads costs more than it saves.
-    const MIN_PER_THREAD: usize = 64;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / MIN_PER_THREAD)
-        .max(1);
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<mfactl::Result<Vec<U>>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
-            match h.join() {
-                Ok(part) => out.extend(part?),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        Ok(out)
-    })
 }
 
 /// After a command that removed ciphertexts: whether their old copies are gone from the

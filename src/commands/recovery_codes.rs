@@ -11,14 +11,15 @@ use crate::exit_codes::ExitCode;
 pub fn run(ctx: &Context, args: RecoveryCodesArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     if !(1..=100).contains(&args.count) {
+        // Before the store is opened or anything asked (the library checks it again).
         return Err(mfactl::Error::invalid(
             "--count",
             format!("{} (expected 1 to 100)", args.count),
         )
         .into());
     }
-    let mut store = ctx.open_store()?;
-    if let Some(rec) = store.user(&user)? {
+    let mut mfa = ctx.mfa()?;
+    if let Some(rec) = mfa.store().user(&user)? {
         if rec.recovery_codes_left > 0 {
             let user = &rec.user;
             confirm_on_terminal(
@@ -33,14 +34,7 @@ pub fn run(ctx: &Context, args: RecoveryCodesArgs) -> Result<ExitCode> {
             )?;
         }
     }
-    let codes = (0..args.count)
-        .map(|_| RecoveryCode::generate())
-        .collect::<mfactl::Result<Vec<_>>>()?;
-    let hashes = codes
-        .iter()
-        .map(RecoveryCode::stored_hash)
-        .collect::<mfactl::Result<Vec<_>>>()?;
-    store.set_recovery_codes(&ctx.op(), &user, &hashes)?;
+    let codes = mfa.recovery_codes_n(&user, args.count)?;
     if ctx.json() {
         let list: Vec<&str> = codes.iter().map(RecoveryCode::as_str).collect();
         ctx.print_json(&json!({ "user": user, "codes": list }))?;

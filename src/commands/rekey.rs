@@ -1,13 +1,12 @@
 //! `mfactl rekey` and `mfactl recipients`: key rotation.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
-use mfactl::model::UserName;
-use mfactl::vault::{self, IdentitySource, Recipient};
+use mfactl::mfa::RekeyDryRun;
+use mfactl::vault::{IdentitySource, Recipient};
+use mfactl::RekeyOptions;
 use serde_json::json;
 
-use super::{confirm_typed_or_refuse, par_map, report_scrub, Context, Typed};
+use super::{confirm_typed_or_refuse, report_scrub, Context, Typed};
 use crate::cli::RekeyArgs;
 use crate::exit_codes::ExitCode;
 
@@ -29,7 +28,7 @@ pub fn list_recipients(ctx: &Context) -> Result<ExitCode> {
 }
 
 pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
-    let mut recipients = args
+    let recipients = args
         .recipients
         .iter()
         .map(|r| Recipient::parse(r))
@@ -50,38 +49,23 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
             .into());
         }
     }
-    let mut store = ctx.open_store()?;
-    let ids = ctx.identities()?;
-    // A valid but mistyped key would leave every secret encrypted to a key nobody has: someone
-    // at hand must hold one of the new keys, unless the operator says they are held elsewhere.
+    let mut mfa = ctx.mfa()?;
+    mfa.set_identities(ctx.identities()?);
+    let mut options = RekeyOptions::new().skip_identity_check(args.no_identity_check);
+    options.new_identity = args.new_identity.clone();
     if args.new_identity.is_none() && !args.no_identity_check {
-        let mut held = ids.recipients();
         if let Some(path) = &args.check_identity {
-            held.extend(
-                ctx.load_identities(IdentitySource::File(path.clone()))?
-                    .recipients(),
-            );
-        }
-        if !recipients.iter().any(|r| held.contains(r)) {
-            let checked = match &args.check_identity {
-                Some(p) => format!("the current identity or {}", p.display()),
-                None => "the current identity".to_owned(),
-            };
-            return Err(mfactl::Error::invalid(
-                "recipients",
-                format!(
-                    "no new recipient matches a key of {checked}: after the rekey nobody here could read a secret, so nothing was changed; \
-                     pass --check-identity FILE with an identity for one of the new keys, or --no-identity-check if they are held elsewhere"
-                ),
-            )
-            .into());
+            options.held = ctx
+                .load_identities(IdentitySource::File(path.clone()))?
+                .recipients();
+            options.held_description = Some(path.display().to_string());
         }
     }
-    let secrets = store.secrets(mfactl::model::UserFilter::All)?;
-    let count = secrets.len();
+    let plan = mfa.plan_rekey(&recipients, &options)?;
+    let count = plan.len();
     if args.dry_run {
-        let current = store.recipients()?;
-        return dry_run(ctx, &args, &ids, &secrets, &current, &recipients);
+        let dry = mfa.rekey_dry_run(&plan)?;
+        return dry_run(ctx, &args, &dry, plan.recipients());
     }
     confirm_typed_or_refuse(
         ctx,
@@ -94,56 +78,13 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
         Typed::Word("rekey"),
         "re-keying the store",
     )?;
-    let new_identity = match &args.new_identity {
-        Some(p) => {
-            let generated = vault::generate_identity_file(p)?;
-            recipients.extend(generated.recipients());
-            Some(p.clone())
-        }
-        None => None,
-    };
     let bar = crate::ui::progress(count, "re-encrypting", ctx.json());
-    let reencrypt = |user: &UserName, ciphertext: &[u8]| {
-        bar.inc(1);
-        let secret = ids
-            .decrypt_secret(ciphertext)
-            .ok_or_else(|| mfactl::Error::Decrypt {
-                user: user.to_string(),
-            })?;
-        vault::encrypt_secret(&recipients, &secret)
-    };
-    // The age work (nearly all of a rekey's time) runs on every core before the write
-    // transaction. Inside it, a prepared ciphertext is used only if the stored one is still the
-    // one it was made from; a secret changed meanwhile is re-encrypted there, as before.
-    let result = par_map(&secrets, |rec| {
-        reencrypt(&rec.user, rec.secret.as_deref().unwrap_or_default())
-    })
-    .and_then(|prepared| {
-        let index: HashMap<&UserName, usize> = secrets
-            .iter()
-            .enumerate()
-            .map(|(i, rec)| (&rec.user, i))
-            .collect();
-        store.rekey(&ctx.op(), &recipients, &mut |s| match index.get(&s.user) {
-            Some(&i) if secrets[i].secret.as_deref() == Some(s.ciphertext.as_slice()) => {
-                Ok(prepared[i].clone())
-            }
-            _ => reencrypt(&s.user, &s.ciphertext),
-        })
-    });
+    let result = mfa.apply_rekey(plan, &|| bar.inc(1));
     bar.finish_and_clear();
-    let count = match result {
-        Ok(n) => n,
-        Err(e) => {
-            // Nothing was re-encrypted: a freshly generated key would only mislead.
-            if let Some(p) = &new_identity {
-                let _ = std::fs::remove_file(p);
-            }
-            return Err(e.into());
-        }
-    };
-    let names: Vec<String> = recipients.iter().map(|r| r.to_string()).collect();
-    let scrubbed = report_scrub(&store);
+    let report = result?;
+    let (count, new_identity) = (report.secrets, report.new_identity);
+    let names: Vec<String> = report.recipients.iter().map(|r| r.to_string()).collect();
+    let scrubbed = report_scrub(mfa.store());
     if ctx.json() {
         ctx.print_json(&json!({
             "secrets": count,
@@ -169,34 +110,23 @@ pub fn run(ctx: &Context, args: RekeyArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// `rekey --dry-run`: every secret is decrypted (as the rekey would, proving the identity at
+/// `rekey --dry-run`: every secret was decrypted (as the rekey would, proving the identity at
 /// hand reads them all) and nothing is encrypted, generated or written.
 fn dry_run(
     ctx: &Context,
     args: &RekeyArgs,
-    ids: &vault::Identities,
-    secrets: &[mfactl::model::UserRecord],
-    current: &[Recipient],
+    dry: &RekeyDryRun,
     new: &[Recipient],
 ) -> Result<ExitCode> {
-    par_map(secrets, |rec| {
-        ids.decrypt_secret(rec.secret.as_deref().unwrap_or_default())
-            .map(drop)
-            .ok_or_else(|| mfactl::Error::Decrypt {
-                user: rec.user.to_string(),
-            })
-    })?;
     let names =
         |list: &[Recipient]| -> Vec<String> { list.iter().map(|r| r.to_string()).collect() };
-    let removed: Vec<String> = names(current)
-        .into_iter()
-        .filter(|r| !new.iter().any(|n| n.to_string() == *r))
-        .collect();
+    let removed = names(&dry.removed);
+    let secrets = dry.secrets;
     let new_identity = args.new_identity.as_ref().map(|p| p.display().to_string());
     if ctx.json() {
         ctx.print_json(&json!({
             "dry_run": true,
-            "secrets": secrets.len(),
+            "secrets": secrets,
             "recipients": names(new),
             "removed_recipients": removed,
             "new_identity": new_identity,
@@ -204,8 +134,8 @@ fn dry_run(
     } else {
         outln!(
             "Would re-encrypt {} secret{} (all decrypt with the identity at hand) to:",
-            secrets.len(),
-            if secrets.len() == 1 { "" } else { "s" }
+            secrets,
+            if secrets == 1 { "" } else { "s" }
         )?;
         for n in names(new) {
             outln!("  {n}")?;

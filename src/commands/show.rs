@@ -27,11 +27,11 @@ struct ShowOutput<'a> {
 
 pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
-    let mut store = ctx.open_store()?;
-    let mut rec = store.require_user(&user)?;
-    // Its length says whether the secret is short (nothing is decrypted); the ciphertext is
-    // not needed otherwise, and not to be printed by any later change: dropped at once.
-    let short = super::list::is_short(rec.secret.take().as_deref());
+    let mut mfa = ctx.mfa()?;
+    // Without the ciphertext: not to be printed by any later change.
+    let info = mfa.show(&user)?;
+    let (rec, short) = (info.record, info.short_secret);
+    let store = mfa.store();
     let max_failures = store.settings()?.max_failures();
     let events = store.audit_log(&AuditQuery {
         user: Some(rec.user.clone()),

@@ -9,8 +9,7 @@ use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context, args: UserArg) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
-    let mut store = ctx.open_store()?;
-    let changed = store.unlock(&ctx.op(), &user)?;
+    let changed = ctx.mfa()?.unlock(&user)?;
     if ctx.json() {
         ctx.print_json(&json!({ "user": user, "locked": false, "changed": changed }))?;
     } else if changed {

@@ -4,10 +4,8 @@ use std::io::{BufRead, IsTerminal, Read};
 
 use anyhow::Result;
 use mfactl::model::UserName;
-use mfactl::store::{Store, VerifyResult};
+use mfactl::store::VerifyResult;
 use mfactl::totp::RejectReason;
-use mfactl::vault::Identities;
-use mfactl::{recovery, verification};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -26,13 +24,12 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
         Some(code) if code != "-" => Zeroizing::new(code.to_owned()),
         _ => read_code(ctx, &user)?,
     };
-    let mut store = ctx.open_store()?;
+    let mut mfa = ctx.mfa()?;
     let result = if args.recovery {
-        let code = recovery::TypedCode::parse(&input)?;
-        store.use_recovery_code(&ctx.op(), &user, &code)?
+        mfa.verify_recovery(&user, &input)?
     } else {
-        let ids = ctx.identities()?;
-        verify_totp(ctx, &mut store, &user, &input, &ids)?
+        mfa.set_identities(ctx.identities()?);
+        mfa.verify(&user, &input)?
     };
     if args.quiet {
         // The exit status is the answer.
@@ -51,22 +48,6 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::Rejected
     })
-}
-
-/// Verifies a TOTP code at the current time, recording the outcome in the store.
-pub fn verify_totp(
-    ctx: &Context,
-    store: &mut Store,
-    user: &UserName,
-    input: &str,
-    ids: &Identities,
-) -> Result<VerifyResult> {
-    // One clock reading: the step checked is the one the audit row is stamped with.
-    let op = ctx.op();
-    let now = u64::try_from(op.now.unix()).unwrap_or(0);
-    Ok(store.verify(&op, user, &mut |rec, settings| {
-        verification::decide(rec, settings, input, now, ids)
-    })?)
 }
 
 /// One line for a person.

@@ -2,8 +2,8 @@
 //! recovery codes and the audit log.
 //!
 //! [`Store`] holds the rules (enrollment, verification, lockout, import, rekey) once; a backend
-//! only reads and writes rows inside the transactions it is given ([`Rows`]). Two backends: one
-//! SQLite file ([`sqlite`]), or a shared PostgreSQL database (`postgres`, behind the cargo
+//! only reads and writes rows inside the transactions it is given (`Rows`). Two backends: one
+//! SQLite file (`sqlite`), or a shared PostgreSQL database (`postgres`, behind the cargo
 //! feature of that name). Every method that changes anything does it in one transaction,
 //! together with its audit row: after a crash or a failed check, the store is as it was.
 
@@ -268,8 +268,9 @@ pub(crate) trait Rows {
 /// Runs `f` over a backend's rows inside one transaction.
 pub(crate) type TxFn<'a> = dyn FnMut(&mut dyn Rows) -> Result<()> + 'a;
 
-/// A storage backend: transactions over [`Rows`].
-pub(crate) trait Backend {
+/// A storage backend: transactions over [`Rows`]. `Send`, so that a [`Store`] (and the
+/// facade over it) can move to another thread, as web servers' shared state requires.
+pub(crate) trait Backend: Send {
     /// Where the store is, for messages (passwords masked).
     fn location(&self) -> String;
     /// Runs `f` in a read transaction (one consistent snapshot).
