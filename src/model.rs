@@ -399,6 +399,10 @@ impl Timestamp {
         if let Some(ts) = Self::parse_stored(s.as_bytes()) {
             return Ok(ts);
         }
+        // What the fixed-width reader leaves to `time` (a signed year, say) is read as before.
+        if let Ok(dt) = time::PrimitiveDateTime::parse(s, TS_FORMAT) {
+            return Ok(Timestamp(dt.assume_utc()));
+        }
         OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
             .map(|dt| Self::from_unix(dt.unix_timestamp()))
             .map_err(|_| {
@@ -412,8 +416,8 @@ impl Timestamp {
 
 impl Timestamp {
     /// The stored form, `YYYY-MM-DDTHH:MM:SSZ`, read at fixed offsets: the store holds
-    /// nothing else, and `list` reads several per row. Accepts exactly what `time` accepts
-    /// for `TS_FORMAT` (checked against it in the tests); `None` for anything else.
+    /// nothing else, and `list` reads several per row. Whatever it accepts, `time` reads the
+    /// same for `TS_FORMAT` (checked against it in tests/timestamps.rs); `None` otherwise.
     fn parse_stored(b: &[u8]) -> Option<Self> {
         let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] =
             b

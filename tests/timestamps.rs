@@ -105,7 +105,7 @@ fn edges_of_the_calendar() {
         ("2026-04-30T00:00:00z", true), // RFC 3339 allows a lower-case z
         ("2026-04-30t00:00:00Z", true),
         ("2026-04-30 00:00:00Z", true), // ... and, in `time`, a space as separator
-        ("+2026-04-30T00:00:00Z", false),
+        ("+2026-04-30T00:00:00Z", true), // `time` reads a signed year
         ("2026-04-30T00:00:00Z ", false),
         ("２026-04-30T00:00:00Z", false),
     ] {
