@@ -186,7 +186,8 @@ ispread() {
 # user would otherwise write (age decrypts the secret, oathtool checks the code; run by sh, as
 # in a script); and the start-ups. The verify and the floor get the same untimed reset (the
 # floor's UPDATE then changes the row, so it writes: SQLite writes nothing for an UPDATE that
-# changes nothing); oathtool's code is for a fixed --now, so that it stays valid all run long.
+# changes nothing); oathtool's code (alone and in the pipeline) is for a fixed --now, so that
+# it stays valid all run long.
 id1=$WORK/s1.db.identity.txt
 printf %s "${SECRET[1]}" | age -r "$(sed -n 's/^# public key: //p' "$id1")" >"$WORK/secret.age"
 code=$(oathtool --totp -b "${SECRET[1]}")
@@ -197,7 +198,7 @@ roundrobin floors "$RUNS" \
     "$reset1" "$B --db $WORK/s1.db -i $id1 verify -q bench $code" \
     "$reset1" "$FLOOR $WORK/s1.db bench" \
     "true" "oathtool --totp -b ${SECRET[1]} --now '$fixed_now' $fixed_code" \
-    "true" "sh -c 'age -d -i $id1 $WORK/secret.age | oathtool --totp -b - $code'" \
+    "true" "sh -c 'age -d -i $id1 $WORK/secret.age | oathtool --totp -b - --now \"$fixed_now\" $fixed_code'" \
     "true" "$B --version" \
     "true" "oathtool --version"
 # hyperfine stopped on any exit status but 0: every verify above was an acceptance.
