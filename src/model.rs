@@ -396,6 +396,10 @@ impl Timestamp {
 
     /// Parses the stored form, or any RFC 3339 time (converted to UTC).
     pub fn parse(s: &str) -> Result<Self> {
+        if let Some(ts) = Self::parse_stored(s.as_bytes()) {
+            return Ok(ts);
+        }
+        // What the fixed-width reader leaves to `time` (a signed year, say) is read as before.
         if let Ok(dt) = time::PrimitiveDateTime::parse(s, TS_FORMAT) {
             return Ok(Timestamp(dt.assume_utc()));
         }
@@ -410,13 +414,60 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The stored form, `YYYY-MM-DDTHH:MM:SSZ`, read at fixed offsets: the store holds
+    /// nothing else, and `list` reads several per row. Whatever it accepts, `time` reads the
+    /// same for `TS_FORMAT` (checked against it in tests/timestamps.rs); `None` otherwise.
+    fn parse_stored(b: &[u8]) -> Option<Self> {
+        let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] =
+            b
+        else {
+            return None;
+        };
+        fn num(digits: &[u8]) -> Option<u16> {
+            digits.iter().try_fold(0u16, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u16::from(c - b'0'))
+            })
+        }
+        let year = num(&[y0, y1, y2, y3])?;
+        let month = time::Month::try_from(num(&[m0, m1])? as u8).ok()?;
+        let date = time::Date::from_calendar_date(i32::from(year), month, num(&[d0, d1])? as u8);
+        let time = time::Time::from_hms(
+            num(&[h0, h1])? as u8,
+            num(&[i0, i1])? as u8,
+            num(&[s0, s1])? as u8,
+        );
+        Some(Timestamp(date.ok()?.with_time(time.ok()?).assume_utc()))
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Formatting a valid UTC date with this fixed description cannot fail for years 0..9999.
-        match self.0.format(TS_FORMAT) {
-            Ok(s) => f.write_str(&s),
-            Err(_) => Err(fmt::Error),
-        }
+        let (year, month, day) = self.0.to_calendar_date();
+        let (hour, minute, second) = self.0.to_hms();
+        let Some(year) = u16::try_from(year).ok().filter(|y| *y <= 9999) else {
+            // Before year 0 (only from `from_unix` of a far past), or past 9999 (only with
+            // `time`'s large-dates): `time`'s general formatter.
+            return match self.0.format(TS_FORMAT) {
+                Ok(s) => f.write_str(&s),
+                Err(_) => Err(fmt::Error),
+            };
+        };
+        // Fixed width, no allocation: `YYYY-MM-DDTHH:MM:SSZ` (years up to 9999, as `time`).
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let two = |out: &mut [u8; 20], at: usize, v: u8| {
+            out[at] = b'0' + v / 10;
+            out[at + 1] = b'0' + v % 10;
+        };
+        two(&mut out, 0, (year / 100) as u8);
+        two(&mut out, 2, (year % 100) as u8);
+        two(&mut out, 5, month as u8);
+        two(&mut out, 8, day);
+        two(&mut out, 11, hour);
+        two(&mut out, 14, minute);
+        two(&mut out, 17, second);
+        // Only ASCII digits and punctuation were written.
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -95,10 +95,13 @@ struct Row {
     locked: bool,
 }
 
-/// Checks the store (read directly; on SQLite through a read-only connection that leaves any
-/// WAL for mfactl to recover) and returns each user's base32 secret, if any.
+/// Checks the store (read directly; on SQLite through a read-only connection) and returns each
+/// user's base32 secret, if any. A kill in the middle of a commit leaves a hot rollback journal,
+/// which only a connection that can write may roll back (a read-only one is refused): then
+/// mfactl itself, the next command to open the store, recovers it first.
 fn check_consistency(env: &TestEnv, id: &age::x25519::Identity) -> HashMap<String, String> {
     if !env.is_pg() {
+        recover_hot_journal(env);
         assert_eq!(env.query_strings("PRAGMA integrity_check"), ["ok"]);
         assert_eq!(env.query("PRAGMA foreign_key_check").len(), 0);
     }
@@ -208,8 +211,23 @@ fn check_consistency(env: &TestEnv, id: &age::x25519::Identity) -> HashMap<Strin
     secrets
 }
 
+/// On SQLite: a killed command may have left a hot rollback journal (a commit cut short),
+/// which a read-only connection is refused to roll back; mfactl, the next command to open the
+/// store, rolls it back.
+fn recover_hot_journal(env: &TestEnv) {
+    if env.is_pg() {
+        return;
+    }
+    let mut journal = env.db.clone().into_os_string();
+    journal.push("-journal");
+    if std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
+        env.cmd().args(["--json", "list"]).assert().success();
+    }
+}
+
 /// How many audit rows the store holds: changes when a command committed.
 fn audit_rows(env: &TestEnv) -> i64 {
+    recover_hot_journal(env);
     env.direct().count("audit_log")
 }
 

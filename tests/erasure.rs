@@ -43,15 +43,30 @@ fn files_holding(env: &TestEnv, ciphertext: &[u8]) -> Vec<String> {
 }
 
 /// A connection that holds a read transaction (an old snapshot) until dropped, as a backup or
-/// a long `list` would.
+/// a long `list` would, on a store still in WAL mode (as an mfactl before issue 12 left it):
+/// the only mode in which a commit can happen under an older snapshot. While this reader is
+/// there, mfactl cannot convert the store to its rollback journal either, and works in WAL
+/// mode. (With a rollback journal, a commit waits for readers to finish, and the truncation of
+/// the journal at the commit removes the old pages.)
 fn reader(env: &TestEnv) -> Connection {
     let conn = Connection::open(&env.db).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
     conn.execute_batch("BEGIN").unwrap();
     let n: i64 = conn
         .query_row("SELECT count(*) FROM mfa_secret", [], |r| r.get(0))
         .unwrap();
     assert!(n >= 0);
     conn
+}
+
+/// The journal mode recorded in the database file's header: WAL (2) or a rollback journal (1).
+fn wal_in_header(env: &TestEnv) -> bool {
+    let bytes = std::fs::read(&env.db).unwrap();
+    assert_eq!(bytes[18], bytes[19]);
+    bytes[18] == 2
 }
 
 fn disable_json(env: &TestEnv, user: &str) -> (Value, String) {
@@ -196,5 +211,43 @@ fn rekey_scrubs_the_old_ciphertexts_or_says_it_could_not() {
     for blob in &again {
         assert_eq!(files_holding(&env, blob), Vec::<String>::new());
     }
+    drop(idle);
+}
+
+#[test]
+fn a_store_left_in_wal_mode_is_converted_on_open_and_erases_through_its_journal() {
+    if skip_on_pg("the SQLite journal") {
+        return;
+    }
+    let env = TestEnv::initialised();
+    env.enroll_enabled("u7");
+    env.enroll_enabled("other");
+    assert!(!wal_in_header(&env), "a new store uses a rollback journal");
+    // As an earlier mfactl left it: WAL mode, the log checkpointed.
+    drop(reader(&env));
+    assert!(wal_in_header(&env));
+    let blob = env.stored_secret("u7").unwrap();
+
+    env.cmd().args(["--json", "list"]).assert().success();
+    assert!(!wal_in_header(&env), "converted on open");
+    let mut wal = env.db.clone().into_os_string();
+    wal.push("-wal");
+    assert!(!std::path::Path::new(&wal).exists(), "the log is removed");
+
+    // An idle connection (no transaction) does not hold a commit back.
+    let idle = Connection::open(&env.db).unwrap();
+    let (doc, stderr) = disable_json(&env, "u7");
+    assert_eq!(doc["scrubbed"], true, "{doc}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(files_holding(&env, &blob), Vec::<String>::new());
+    // The journal is emptied by the commit, and no scrub marker was needed.
+    let mut journal = env.db.clone().into_os_string();
+    journal.push("-journal");
+    assert_eq!(std::fs::metadata(&journal).map_or(0, |m| m.len()), 0);
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM setting WHERE key = 'scrub-pending'"),
+        0
+    );
+    assert!(!files_holding(&env, &env.stored_secret("other").unwrap()).is_empty());
     drop(idle);
 }

@@ -87,17 +87,39 @@ fn a_symlinked_wal_is_named_not_called_read_only() {
         return;
     }
     let env = TestEnv::initialised();
-    let mut wal = env.db.as_os_str().to_owned();
-    wal.push("-wal");
+    // A store left in WAL mode by an earlier mfactl: opening it reads its -wal.
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    drop(conn);
+    symlinked_sidecar_is_named(&env, "-wal", &["list"]);
+}
+
+#[test]
+fn a_symlinked_journal_is_named_not_called_read_only() {
+    if skip_on_pg("SQLite's -journal file") {
+        return;
+    }
+    let env = TestEnv::initialised();
+    // The rollback journal is opened by the first write.
+    symlinked_sidecar_is_named(&env, "-journal", &["config", "set", "max-failures", "7"]);
+}
+
+fn symlinked_sidecar_is_named(env: &TestEnv, suffix: &str, args: &[&str]) {
+    let mut sidecar = env.db.as_os_str().to_owned();
+    sidecar.push(suffix);
+    let _ = fs::remove_file(&sidecar);
     let target = env.dir.path().join("elsewhere");
-    std::os::unix::fs::symlink(&target, &wal).unwrap();
+    std::os::unix::fs::symlink(&target, &sidecar).unwrap();
     let before = fs::read(&env.db).unwrap();
-    let out = env.cmd().arg("list").output().unwrap();
+    let out = env.cmd().args(args).output().unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(!err.contains("read-only"), "{err}");
     assert!(
-        err.contains(&format!("{}-wal is a symbolic link", env.db.display())),
+        err.contains(&format!("{}{suffix} is a symbolic link", env.db.display())),
         "{err}"
     );
     assert!(!target.exists());

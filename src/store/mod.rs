@@ -118,7 +118,8 @@ pub struct RowCounts {
 /// from the store's files once it returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scrub {
-    /// Gone: the database file holds only the new pages and its write-ahead log was emptied.
+    /// Gone: the database file holds only the new pages, and its rollback journal (or, in a store
+    /// not yet converted from WAL mode, its write-ahead log) was emptied.
     Done,
     /// Still in the SQLite file's write-ahead log (`-wal`), because another connection holds an
     /// older snapshot. The store remembers it, and the next command that can empty the log does.

@@ -1,4 +1,5 @@
-//! The SQLite backend: one local file, WAL mode, one transaction per operation.
+//! The SQLite backend: one local file, rollback journal (`TRUNCATE`, `synchronous = FULL`), one
+//! transaction per operation.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,13 @@ use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::model::{Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
 use crate::vault;
+
+/// The journal mode of every connection to a store. `TRUNCATE` with `synchronous = FULL` is as
+/// durable as the write-ahead log was (every commit is on disk before the command reports it)
+/// with fewer fsyncs and no `-wal`/`-shm` files to create and remove in every process; the
+/// truncation empties the journal (which holds the pages as they were before the commit, an
+/// erased ciphertext among them) before the command returns.
+const JOURNAL_MODE: &str = "TRUNCATE";
 
 /// How long a command waits for another mfactl process holding the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -73,11 +81,11 @@ impl SqliteBackend {
             path: path.to_owned(),
         };
         store
-            .configure()
+            .configure(JOURNAL_MODE)
             .and_then(|_| store.check_and_migrate())
             .map_err(|e| classify(path, e))?;
-        // An earlier command could not empty the write-ahead log of an erased ciphertext:
-        // try again now, without waiting (it stays pending if another reader is still there).
+        // An earlier command could not empty the write-ahead log of an erased ciphertext (a store
+        // that was still in WAL mode): try again now, without waiting.
         let _ = store.scrub_pending(Duration::ZERO);
         Ok(store)
     }
@@ -153,15 +161,14 @@ impl SqliteBackend {
             .map_err(|e| Error::io(format!("cannot create a store in {}", dir.display()), e))?;
         {
             let conn = Connection::open(tmp.path())?;
-            // WAL is a property of the file: set once here, never on the hot open path.
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-            debug_assert_eq!(mode, "wal");
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
             let mut store = SqliteBackend {
                 conn,
                 path: tmp.path().to_owned(),
             };
-            store.configure()?;
+            // DELETE, not TRUNCATE: the temporary file's journal must not outlive it (only the
+            // database file is renamed into place).
+            store.configure("DELETE")?;
             store.migrate()?;
             store.write(Lock::Store, fill)?;
         }
@@ -181,12 +188,52 @@ impl SqliteBackend {
         Self::open(path)
     }
 
-    fn configure(&mut self) -> Result<()> {
+    /// Sets the connection's pragmas. `journal_mode` is a rollback journal mode; a rollback
+    /// mode is the connection's, not the file's, so every open sets it. A store still in WAL
+    /// mode (made by an earlier mfactl) is converted here: SQLite checkpoints the log into the
+    /// database file and removes it. If another connection still has the store open in WAL
+    /// mode, the conversion waits for the next open and this connection works in WAL mode.
+    fn configure(&mut self, journal_mode: &str) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        self.conn.pragma_update(None, "foreign_keys", true)?;
         // Freed pages (an erased secret's old ciphertext) are zeroed, not left in the file.
-        self.conn.pragma_update(None, "secure_delete", true)?;
-        Ok(())
+        // One batch: one statement preparation instead of three. `synchronous = FULL` is
+        // SQLite's default, set here so that it does not depend on how SQLite was built: the
+        // journal is synced before the database file is written, the database file before the
+        // commit is reported, and the journal's truncation after it.
+        self.conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = FULL;",
+        )?;
+        let mode = self
+            .conn
+            .query_row(&format!("PRAGMA journal_mode = {journal_mode}"), [], |r| {
+                r.get::<_, String>(0)
+            });
+        match mode {
+            Ok(_) => Ok(()),
+            // Another connection holds the WAL open, or the store cannot be written (reads
+            // still work): it stays in WAL mode for this connection.
+            // (Leaving WAL mode takes the file's exclusive lock without waiting; reading the
+            // file's header to find its mode waits like any read.)
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy)
+                        | Some(ErrorCode::DatabaseLocked)
+                        | Some(ErrorCode::ReadOnly)
+                ) && self.in_wal_mode()? =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether this connection works in WAL mode (a store not converted yet).
+    fn in_wal_mode(&self) -> Result<bool> {
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        Ok(mode.eq_ignore_ascii_case("wal"))
     }
 
     fn check_and_migrate(&mut self) -> Result<()> {
@@ -636,8 +683,14 @@ impl Rows for SqliteRows<'_> {
         Ok(changed == 1)
     }
 
+    /// Only in WAL mode (a store not converted yet): with a rollback journal, the commit
+    /// itself truncates the journal, the one file that held the old pages.
     fn note_erasure(&mut self) -> Result<()> {
-        self.put_setting(SCRUB_PENDING_KEY, "1")
+        let mode: String = self.tx.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            self.put_setting(SCRUB_PENDING_KEY, "1")?;
+        }
+        Ok(())
     }
 
     fn audit(
