@@ -993,7 +993,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__log)
-            opts="-o -i -h --since --event --limit --output --no-headers --db --identity --json --actor --color --help"
+            opts="-f -o -i -h --since --event --limit --verify --anchor --head --follow --interval --output --no-headers --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1008,14 @@ _mfactl() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anchor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1333,7 +1341,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--output|-o|--events|--since|--event|--limit|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--output|-o|--events|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac

@@ -42,7 +42,7 @@ complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "list" -d 'List users 
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "show" -d 'Show one user: status, lockout, parameters, latest events (never the secret)'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "config" -d 'Show or change the store\'s settings'
-complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "log" -d 'Show the audit log, newest first'
+complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "log" -d 'Show the audit log, newest first; verify or follow it'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "recovery-codes" -d 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
@@ -197,6 +197,8 @@ rekey\t''
 config-set\t''
 copy-store\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l limit -d 'At most N events' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l anchor -d 'With --verify: the head printed earlier (ID:HASH); that row must still be there with that hash, which detects a truncated or rewritten log' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l interval -d 'With --follow: how often to look for new events (default 1s)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s o -l output -d 'wide: every column, nothing cut short (lines may be wider than the terminal)' -r -f -a "wide\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -204,9 +206,12 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l actor -d 'Who is a
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l verify -d 'Recompute the hash chain: exit 0 and print the head (ID:HASH) when intact, exit 1 naming the first row that breaks it'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l head -d 'Print the chain\'s head (ID:HASH), to keep where the store\'s writers cannot change it'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s f -l follow -d 'Print matching events oldest first, then new ones as they are committed, until interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line'
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l no-headers -d 'Print no header line'
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s h -l help -d 'Print help'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l count -d 'How many codes (1-100)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -298,7 +303,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "show" -d 'Show one user: status, lockout, parameters, latest events (never the secret)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "config" -d 'Show or change the store\'s settings'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "log" -d 'Show the audit log, newest first'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "log" -d 'Show the audit log, newest first; verify or follow it'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "recovery-codes" -d 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
@@ -322,7 +327,7 @@ function __fish_mfactl_users
         if test "$w" = --db
             set i (math $i + 1)
             set db --db $words[$i]
-        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --reason --status --output -o --events --since --event --limit --count --new-identity --check-identity --format --to
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --reason --status --output -o --events --since --event --limit --anchor --interval --count --new-identity --check-identity --format --to
             set i (math $i + 1)
         else if string match -q -- '-*' $w
         else if test -z "$sub"

@@ -215,6 +215,14 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Rejected codes, newest 20",
                 "mfactl log --event verify-rejected --limit 20",
             ),
+            (
+                "Check the hash chain against a head kept elsewhere",
+                "mfactl log --verify --anchor \"$(cat audit-head.txt)\"",
+            ),
+            (
+                "Ship events to a SIEM as JSON lines, resuming after a restart",
+                "mfactl log --follow --json --since 2026-01-31T12:00:00Z | shipper",
+            ),
         ],
     ),
     (
@@ -509,7 +517,14 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
-    /// Show the audit log, newest first
+    /// Show the audit log, newest first; verify or follow it
+    ///
+    /// Every audit row carries a SHA-256 hash over the row before it and its own content, so
+    /// an edited, deleted, inserted or reordered row breaks the chain: `--verify` finds it.
+    /// Keep the head (`--head`) where the store's writers cannot change it, and pass it back as
+    /// `--anchor` to detect a truncated or wholly rewritten log too. `--follow` prints the
+    /// matching events oldest first, then new ones as they are committed, until interrupted
+    /// (`--json`: one JSON object a line); `--since` resumes after a stop.
     Log(LogArgs),
 
     /// Issue one-time recovery codes for an enabled user (replaces any previous set)
@@ -839,8 +854,31 @@ pub struct LogArgs {
     pub event: Option<String>,
 
     /// At most N events
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub limit: Option<u32>,
+
+    /// Recompute the hash chain: exit 0 and print the head (ID:HASH) when intact, exit 1
+    /// naming the first row that breaks it
+    #[arg(long, conflicts_with_all = ["head", "follow", "user", "since", "event", "limit"])]
+    pub verify: bool,
+
+    /// With --verify: the head printed earlier (ID:HASH); that row must still be there with
+    /// that hash, which detects a truncated or rewritten log
+    #[arg(long, value_name = "ID:HASH", requires = "verify")]
+    pub anchor: Option<String>,
+
+    /// Print the chain's head (ID:HASH), to keep where the store's writers cannot change it
+    #[arg(long, conflicts_with_all = ["follow", "user", "since", "event", "limit"])]
+    pub head: bool,
+
+    /// Print matching events oldest first, then new ones as they are committed, until
+    /// interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// With --follow: how often to look for new events (default 1s)
+    #[arg(long, value_name = "DURATION", requires = "follow")]
+    pub interval: Option<String>,
 
     #[command(flatten)]
     pub table: TableArgs,
