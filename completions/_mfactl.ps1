@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one user: status, lockout, parameters, latest events (never the secret)')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Clear a user''s lockout and failure count')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the store''s settings')
+            [CompletionResult]::new('janitor', 'janitor', [CompletionResultType]::ParameterValue, 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first; verify or follow it')
             [CompletionResult]::new('recovery-codes', 'recovery-codes', [CompletionResultType]::ParameterValue, 'Issue one-time recovery codes for an enabled user (replaces any previous set)')
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to a new set of recipients')
@@ -137,6 +138,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
         }
         'mfactl;list' {
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only users in this state')
+            [CompletionResult]::new('--unused-since', '--unused-since', [CompletionResultType]::ParameterName, 'Only users not used for this long: enrolled before and never used, or last used before (90d, 2w, 24h)')
+            [CompletionResult]::new('--pending-older-than', '--pending-older-than', [CompletionResultType]::ParameterName, 'Only pending users whose enrollment is older than this (7d)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'wide: every column, nothing cut short (lines may be wider than the terminal)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'wide: every column, nothing cut short (lines may be wider than the terminal)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
@@ -144,6 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--locked', '--locked', [CompletionResultType]::ParameterName, 'Only users locked out by failed codes')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print no header line')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -222,6 +226,23 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             break
         }
         'mfactl;config;help;help' {
+            break
+        }
+        'mfactl;janitor' {
+            [CompletionResult]::new('--disable-unused-since', '--disable-unused-since', [CompletionResultType]::ParameterName, 'Disable enabled users not used for this long (enrolled before and never used, or last used before): 90d')
+            [CompletionResult]::new('--remove-disabled-older-than', '--remove-disabled-older-than', [CompletionResultType]::ParameterName, 'Delete the rows of users disabled for longer than this (their audit history stays): 180d')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--expire-pending', '--expire-pending', [CompletionResultType]::ParameterName, 'Disable pending users whose enrollment is older than the pending-ttl setting')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Make the changes (without it, only the plan is printed)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation (required when not on a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation (required when not on a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mfactl;log' {
@@ -358,6 +379,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one user: status, lockout, parameters, latest events (never the secret)')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Clear a user''s lockout and failure count')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the store''s settings')
+            [CompletionResult]::new('janitor', 'janitor', [CompletionResultType]::ParameterValue, 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first; verify or follow it')
             [CompletionResult]::new('recovery-codes', 'recovery-codes', [CompletionResultType]::ParameterValue, 'Issue one-time recovery codes for an enabled user (replaces any previous set)')
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to a new set of recipients')
@@ -402,6 +424,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             break
         }
         'mfactl;help;config;set' {
+            break
+        }
+        'mfactl;help;janitor' {
             break
         }
         'mfactl;help;log' {

@@ -103,6 +103,7 @@ events! {
     Rekey => "rekey": "Every secret was re-encrypted to a new recipient set.",
     ConfigSet => "config-set": "A store setting changed.",
     CopyStore => "copy-store": "The store was created as a copy of another (details name the source).",
+    Remove => "remove": "The janitor deleted a disabled user's row (their audit history stays).",
 }
 
 impl fmt::Display for AuditEvent {

@@ -168,6 +168,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "list",
         &[
             ("Everyone", "mfactl list"),
+            (
+                "Enabled users idle for 90 days",
+                "mfactl list --status enabled --unused-since 90d",
+            ),
             ("Every column, in full", "mfactl list -o wide"),
             (
                 "Who is locked out, for a script",
@@ -226,6 +230,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "Ship events to a SIEM as JSON lines, resuming after a restart",
                 "mfactl log --follow --json --since 2026-01-31T12:00:00Z | shipper",
+            ),
+        ],
+    ),
+    (
+        "janitor",
+        &[
+            (
+                "What a cleanup would do, with nothing changed",
+                "mfactl janitor --disable-unused-since 90d --expire-pending",
+            ),
+            (
+                "Nightly, from cron",
+                "mfactl janitor --remove-disabled-older-than 52w --expire-pending --apply --yes",
             ),
         ],
     ),
@@ -521,6 +538,14 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
+    /// Clean the store: disable unused users, expire stale enrollments, remove old disabled
+    /// users
+    ///
+    /// Prints the plan (who, what, why) and changes nothing unless --apply is given (and then
+    /// --yes off a terminal). Applies it in one transaction, with one audit row per user.
+    /// Removing a disabled user deletes their row; their audit history stays.
+    Janitor(JanitorArgs),
+
     /// Show the audit log, newest first; verify or follow it
     ///
     /// Every audit row carries a SHA-256 hash over the row before it and its own content, so
@@ -741,6 +766,19 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub status: Option<StatusFilterArg>,
 
+    /// Only users not used for this long: enrolled before and never used, or last used before
+    /// (90d, 2w, 24h)
+    #[arg(long, value_name = "DURATION")]
+    pub unused_since: Option<String>,
+
+    /// Only pending users whose enrollment is older than this (7d)
+    #[arg(long, value_name = "DURATION")]
+    pub pending_older_than: Option<String>,
+
+    /// Only users locked out by failed codes
+    #[arg(long)]
+    pub locked: bool,
+
     #[command(flatten)]
     pub table: TableArgs,
 }
@@ -838,6 +876,30 @@ impl clap::builder::TypedValueParser for Offered {
             self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
         ))
     }
+}
+
+#[derive(Debug, Args)]
+pub struct JanitorArgs {
+    /// Disable enabled users not used for this long (enrolled before and never used, or last
+    /// used before): 90d
+    #[arg(long, value_name = "DURATION")]
+    pub disable_unused_since: Option<String>,
+
+    /// Delete the rows of users disabled for longer than this (their audit history stays): 180d
+    #[arg(long, value_name = "DURATION")]
+    pub remove_disabled_older_than: Option<String>,
+
+    /// Disable pending users whose enrollment is older than the pending-ttl setting
+    #[arg(long)]
+    pub expire_pending: bool,
+
+    /// Make the changes (without it, only the plan is printed)
+    #[arg(long)]
+    pub apply: bool,
+
+    /// With --apply: do not ask for confirmation (required when not on a terminal)
+    #[arg(short, long, requires = "apply")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@
 //! - [`verification`]: the order in which a verification's rules apply;
 //! - [`qr`]: pairing QR codes;
 //! - [`recovery`]: one-time recovery codes;
+//! - [`janitor`]: rules that clean a store of unused, stale and disabled users;
 //! - [`audit`], [`settings`], [`model`]: the domain types around them.
 
 #![warn(missing_docs)]
@@ -16,6 +17,7 @@
 pub mod audit;
 pub mod error;
 pub mod files;
+pub mod janitor;
 pub mod model;
 pub mod names;
 pub mod paths;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use anyhow::Result;
-use mfactl::model::{Status, Timestamp, UserFilter, UserRecord};
+use mfactl::model::{Span, Status, Timestamp, UserFilter, UserQuery, UserRecord};
 use mfactl::names::display_safe;
 use serde::Serialize;
 
@@ -77,8 +77,21 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         Some(StatusFilterArg::Disabled) => UserFilter::Status(Status::Disabled),
         Some(StatusFilterArg::Locked) => UserFilter::Locked,
     };
+    let now = ctx.op().now;
+    let span = |what: &'static str, s: &Option<String>| -> mfactl::Result<Option<Timestamp>> {
+        s.as_deref()
+            .map(|s| Span::parse(what, s).map(|span| span.before(now)))
+            .transpose()
+    };
+    let query = UserQuery {
+        filter,
+        locked: args.locked,
+        unused_before: span("--unused-since", &args.unused_since)?,
+        pending_before: span("--pending-older-than", &args.pending_older_than)?,
+        disabled_before: None,
+    };
     let mut store = ctx.open_store()?;
-    let users = store.users(filter)?;
+    let users = store.users_matching(&query)?;
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
     let sealed = store.secrets(filter)?;
     let short: HashSet<&str> = sealed
@@ -105,7 +118,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             "{}",
             mfactl::names::escape_invisible(&format!(
                 "No users{} in {}. Enroll one with: mfactl enroll <USER>",
-                if filter == UserFilter::All {
+                if query == UserQuery::default() {
                     ""
                 } else {
                     " match"

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
 use crate::totp::{RejectReason, Verdict};
@@ -211,6 +211,10 @@ pub(crate) trait Rows {
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
     /// Users matching `filter`, by name, without ciphertexts.
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching every condition of `query`, by name, without ciphertexts.
+    fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>>;
+    /// Deletes the user's row (and, by cascade, their recovery codes).
+    fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
     fn user_names(&mut self) -> Result<Vec<String>>;
     /// Users matching `filter` that have a ciphertext, with it, by name.
@@ -746,6 +750,48 @@ impl Store {
     /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
     pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.read(|rows| rows.users(filter))
+    }
+
+    /// Users matching every condition of `query`, sorted by name, without secrets; the
+    /// selection is the store's query.
+    pub fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>> {
+        self.read(|rows| rows.users_matching(query))
+    }
+
+    /// The janitor's plan at `now` (nothing changes).
+    pub fn janitor_plan(
+        &mut self,
+        policy: &crate::janitor::Policy,
+        now: Timestamp,
+    ) -> Result<crate::janitor::Plan> {
+        self.read(|rows| {
+            let settings = load_settings(rows)?;
+            crate::janitor::plan(rows, &settings, policy, now)
+        })
+    }
+
+    /// Applies the janitor's rules in one transaction under the store's lock: the plan is
+    /// recomputed there (what it returns is what was done), every user in it changed, one audit
+    /// row each. Any error leaves the store unchanged.
+    pub fn janitor_apply(
+        &mut self,
+        op: &Op,
+        policy: &crate::janitor::Policy,
+    ) -> Result<crate::janitor::Plan> {
+        let plan = self.write(Lock::Store, |rows| {
+            let settings = load_settings(rows)?;
+            let plan = crate::janitor::plan(rows, &settings, policy, op.now)?;
+            crate::janitor::apply(rows, op, &plan)?;
+            Ok(plan)
+        })?;
+        if plan
+            .actions
+            .iter()
+            .any(|p| p.action != crate::janitor::Action::Remove)
+        {
+            self.scrub_after_erasure();
+        }
+        Ok(plan)
     }
 
     /// Users matching `filter` who have a secret (pending and enabled), with their encrypted

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 
 /// `PG_MIGRATIONS[n]` takes the `mfactl` schema from version `n` to `n + 1`; append-only, in
 /// step with the SQLite migrations (same version numbers, same meaning).
@@ -509,6 +509,45 @@ impl Rows for PgRows<'_, '_> {
 
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.query_users(filter, false, false)
+    }
+
+    fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
+        let (status, locked) = match q.filter {
+            UserFilter::All => (None, q.locked),
+            UserFilter::Status(s) => (Some(s.as_str()), q.locked),
+            UserFilter::Locked => (None, true),
+        };
+        let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM mfa_secret m \
+             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR m.locked_at IS NOT NULL) \
+             AND ($3::text IS NULL OR (m.created_at < $3 \
+                  AND (m.last_used_at IS NULL OR m.last_used_at < $3))) \
+             AND ($4::text IS NULL OR (m.status = 'pending' AND m.updated_at < $4)) \
+             AND ($5::text IS NULL OR (m.status = 'disabled' \
+                  AND coalesce(m.disabled_at, m.updated_at) < $5)) \
+             ORDER BY m.username COLLATE \"C\""
+        );
+        self.tx
+            .query(
+                &sql,
+                &[
+                    &status,
+                    &locked,
+                    &text(q.unused_before),
+                    &text(q.pending_before),
+                    &text(q.disabled_before),
+                ],
+            )?
+            .iter()
+            .map(|r| user_from_row(r, false))
+            .collect()
+    }
+
+    fn delete_user(&mut self, id: &str) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM mfa_secret WHERE id = $1", &[&id])?;
+        Ok(())
     }
 
     fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {

@@ -14,7 +14,9 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{
+    Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+};
 use crate::vault;
 
 /// How long a command waits for another mfactl process holding the write lock.
@@ -462,6 +464,43 @@ impl Rows for SqliteRows<'_> {
 
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.query_users(filter, false, false)
+    }
+
+    fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
+        let (status, locked) = match q.filter {
+            UserFilter::All => (None, q.locked),
+            UserFilter::Status(s) => (Some(s), q.locked),
+            UserFilter::Locked => (None, true),
+        };
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, NULL FROM mfa_secret m \
+             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR m.locked_at IS NOT NULL) \
+             AND (?3 IS NULL OR (m.created_at < ?3 \
+                  AND (m.last_used_at IS NULL OR m.last_used_at < ?3))) \
+             AND (?4 IS NULL OR (m.status = 'pending' AND m.updated_at < ?4)) \
+             AND (?5 IS NULL OR (m.status = 'disabled' \
+                  AND coalesce(m.disabled_at, m.updated_at) < ?5)) \
+             ORDER BY m.user"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![
+                status,
+                locked,
+                q.unused_before,
+                q.pending_before,
+                q.disabled_before
+            ],
+            |r| user_from_row(r, false),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn delete_user(&mut self, id: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM mfa_secret WHERE id = ?1")?
+            .execute(params![id])?;
+        Ok(())
     }
 
     fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
