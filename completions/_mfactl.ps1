@@ -40,7 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one user: status, lockout, parameters, latest events (never the secret)')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Clear a user''s lockout and failure count')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the store''s settings')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
+            [CompletionResult]::new('janitor', 'janitor', [CompletionResultType]::ParameterValue, 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first; verify or follow it')
             [CompletionResult]::new('recovery-codes', 'recovery-codes', [CompletionResultType]::ParameterValue, 'Issue one-time recovery codes for an enabled user (replaces any previous set)')
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to a new set of recipients')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List the public keys the store encrypts secrets to')
@@ -137,6 +138,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
         }
         'mfactl;list' {
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only users in this state')
+            [CompletionResult]::new('--unused-since', '--unused-since', [CompletionResultType]::ParameterName, 'Only users not used for this long: enrolled before and never used, or last used before (90d, 2w, 24h)')
+            [CompletionResult]::new('--pending-older-than', '--pending-older-than', [CompletionResultType]::ParameterName, 'Only pending users whose enrollment is older than this (7d)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'wide: every column, nothing cut short (lines may be wider than the terminal)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'wide: every column, nothing cut short (lines may be wider than the terminal)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
@@ -144,6 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--locked', '--locked', [CompletionResultType]::ParameterName, 'Only users locked out by failed codes')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print no header line')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -224,10 +228,29 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
         'mfactl;config;help;help' {
             break
         }
+        'mfactl;janitor' {
+            [CompletionResult]::new('--disable-unused-since', '--disable-unused-since', [CompletionResultType]::ParameterName, 'Disable enabled users not used for this long (enrolled before and never used, or last used before): 90d')
+            [CompletionResult]::new('--remove-disabled-older-than', '--remove-disabled-older-than', [CompletionResultType]::ParameterName, 'Delete the rows of users disabled for longer than this (their audit history stays): 180d')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--expire-pending', '--expire-pending', [CompletionResultType]::ParameterName, 'Disable pending users whose enrollment is older than the pending-ttl setting')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Make the changes (without it, only the plan is printed)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation (required when not on a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation (required when not on a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mfactl;log' {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z), a day (2026-01-31, from its start, UTC) or a duration ago (30m, 24h, 7d)')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only this event (enroll, verify-rejected, disable, ...)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most N events')
+            [CompletionResult]::new('--anchor', '--anchor', [CompletionResultType]::ParameterName, 'With --verify: the head printed earlier (ID:HASH); that row must still be there with that hash, which detects a truncated or rewritten log')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'With --follow: how often to look for new events (default 1s)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'wide: every column, nothing cut short (lines may be wider than the terminal)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'wide: every column, nothing cut short (lines may be wider than the terminal)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
@@ -235,10 +258,14 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Recompute the hash chain: exit 0 and print the head (ID:HASH) when intact, exit 1 naming the first row that breaks it')
+            [CompletionResult]::new('--head', '--head', [CompletionResultType]::ParameterName, 'Print the chain''s head (ID:HASH), to keep where the store''s writers cannot change it')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Print matching events oldest first, then new ones as they are committed, until interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Print matching events oldest first, then new ones as they are committed, until interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print no header line')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mfactl;recovery-codes' {
@@ -352,7 +379,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one user: status, lockout, parameters, latest events (never the secret)')
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Clear a user''s lockout and failure count')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change the store''s settings')
-            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first')
+            [CompletionResult]::new('janitor', 'janitor', [CompletionResultType]::ParameterValue, 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show the audit log, newest first; verify or follow it')
             [CompletionResult]::new('recovery-codes', 'recovery-codes', [CompletionResultType]::ParameterValue, 'Issue one-time recovery codes for an enabled user (replaces any previous set)')
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to a new set of recipients')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List the public keys the store encrypts secrets to')
@@ -396,6 +424,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             break
         }
         'mfactl;help;config;set' {
+            break
+        }
+        'mfactl;help;janitor' {
             break
         }
         'mfactl;help;log' {

@@ -43,6 +43,9 @@ _mfactl() {
             mfactl,init)
                 cmd="mfactl__subcmd__init"
                 ;;
+            mfactl,janitor)
+                cmd="mfactl__subcmd__janitor"
+                ;;
             mfactl,list)
                 cmd="mfactl__subcmd__list"
                 ;;
@@ -115,6 +118,9 @@ _mfactl() {
             mfactl__subcmd__help,init)
                 cmd="mfactl__subcmd__help__subcmd__init"
                 ;;
+            mfactl__subcmd__help,janitor)
+                cmd="mfactl__subcmd__help__subcmd__janitor"
+                ;;
             mfactl__subcmd__help,list)
                 cmd="mfactl__subcmd__help__subcmd__list"
                 ;;
@@ -155,7 +161,7 @@ _mfactl() {
 
     case "${cmd}" in
         mfactl)
-            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help"
+            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,7 +263,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,7 +353,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -565,7 +571,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help)
-            opts="init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help"
+            opts="init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -719,6 +725,20 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfactl__subcmd__help__subcmd__janitor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -946,8 +966,50 @@ _mfactl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfactl__subcmd__janitor)
+            opts="-y -i -h --disable-unused-since --remove-disabled-older-than --expire-pending --apply --yes --db --identity --json --actor --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --disable-unused-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove-disabled-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfactl__subcmd__list)
-            opts="-o -i -h --status --output --no-headers --db --identity --json --actor --color --help"
+            opts="-o -i -h --status --unused-since --pending-older-than --locked --output --no-headers --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -955,6 +1017,14 @@ _mfactl() {
             case "${prev}" in
                 --status)
                     COMPREPLY=($(compgen -W "pending enabled disabled locked" -- "${cur}"))
+                    return 0
+                    ;;
+                --unused-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pending-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -993,7 +1063,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__log)
-            opts="-o -i -h --since --event --limit --output --no-headers --db --identity --json --actor --color --help"
+            opts="-f -o -i -h --since --event --limit --verify --anchor --head --follow --interval --output --no-headers --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1004,10 +1074,18 @@ _mfactl() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "init enroll re-enroll confirm verify-accepted verify-rejected lock unlock disable show-qr recovery-codes export import rekey config-set copy-store" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init enroll re-enroll confirm verify-accepted verify-rejected lock unlock disable show-qr recovery-codes export import rekey config-set copy-store remove" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anchor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1333,7 +1411,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--output|-o|--events|--since|--event|--limit|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac

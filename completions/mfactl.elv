@@ -37,7 +37,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand show 'Show one user: status, lockout, parameters, latest events (never the secret)'
             cand unlock 'Clear a user''s lockout and failure count'
             cand config 'Show or change the store''s settings'
-            cand log 'Show the audit log, newest first'
+            cand janitor 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users'
+            cand log 'Show the audit log, newest first; verify or follow it'
             cand recovery-codes 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
             cand rekey 'Re-encrypt every secret to a new set of recipients'
             cand recipients 'List the public keys the store encrypts secrets to'
@@ -128,6 +129,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;list'= {
             cand --status 'Only users in this state'
+            cand --unused-since 'Only users not used for this long: enrolled before and never used, or last used before (90d, 2w, 24h)'
+            cand --pending-older-than 'Only pending users whose enrollment is older than this (7d)'
             cand -o 'wide: every column, nothing cut short (lines may be wider than the terminal)'
             cand --output 'wide: every column, nothing cut short (lines may be wider than the terminal)'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -135,6 +138,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand --locked 'Only users locked out by failed codes'
             cand --no-headers 'Print no header line'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
             cand -h 'Print help (see more with ''--help'')'
@@ -205,10 +209,28 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;config;help;help'= {
         }
+        &'mfactl;janitor'= {
+            cand --disable-unused-since 'Disable enabled users not used for this long (enrolled before and never used, or last used before): 90d'
+            cand --remove-disabled-older-than 'Delete the rows of users disabled for longer than this (their audit history stays): 180d'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand --expire-pending 'Disable pending users whose enrollment is older than the pending-ttl setting'
+            cand --apply 'Make the changes (without it, only the plan is printed)'
+            cand -y 'With --apply: do not ask for confirmation (required when not on a terminal)'
+            cand --yes 'With --apply: do not ask for confirmation (required when not on a terminal)'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mfactl;log'= {
             cand --since 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z), a day (2026-01-31, from its start, UTC) or a duration ago (30m, 24h, 7d)'
             cand --event 'Only this event (enroll, verify-rejected, disable, ...)'
             cand --limit 'At most N events'
+            cand --anchor 'With --verify: the head printed earlier (ID:HASH); that row must still be there with that hash, which detects a truncated or rewritten log'
+            cand --interval 'With --follow: how often to look for new events (default 1s)'
             cand -o 'wide: every column, nothing cut short (lines may be wider than the terminal)'
             cand --output 'wide: every column, nothing cut short (lines may be wider than the terminal)'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -216,10 +238,14 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand --verify 'Recompute the hash chain: exit 0 and print the head (ID:HASH) when intact, exit 1 naming the first row that breaks it'
+            cand --head 'Print the chain''s head (ID:HASH), to keep where the store''s writers cannot change it'
+            cand -f 'Print matching events oldest first, then new ones as they are committed, until interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line'
+            cand --follow 'Print matching events oldest first, then new ones as they are committed, until interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line'
             cand --no-headers 'Print no header line'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;recovery-codes'= {
             cand --count 'How many codes (1-100)'
@@ -325,7 +351,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand show 'Show one user: status, lockout, parameters, latest events (never the secret)'
             cand unlock 'Clear a user''s lockout and failure count'
             cand config 'Show or change the store''s settings'
-            cand log 'Show the audit log, newest first'
+            cand janitor 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users'
+            cand log 'Show the audit log, newest first; verify or follow it'
             cand recovery-codes 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
             cand rekey 'Re-encrypt every secret to a new set of recipients'
             cand recipients 'List the public keys the store encrypts secrets to'
@@ -358,6 +385,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;help;config;get'= {
         }
         &'mfactl;help;config;set'= {
+        }
+        &'mfactl;help;janitor'= {
         }
         &'mfactl;help;log'= {
         }

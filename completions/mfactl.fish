@@ -42,7 +42,8 @@ complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "list" -d 'List users 
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "show" -d 'Show one user: status, lockout, parameters, latest events (never the secret)'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "config" -d 'Show or change the store\'s settings'
-complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "log" -d 'Show the audit log, newest first'
+complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "janitor" -d 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users'
+complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "log" -d 'Show the audit log, newest first; verify or follow it'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "recovery-codes" -d 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
@@ -122,6 +123,8 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l status -d 'Only u
 enabled\t''
 disabled\t''
 locked\t'Locked out by too many failed verifications'"
+complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l unused-since -d 'Only users not used for this long: enrolled before and never used, or last used before (90d, 2w, 24h)' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l pending-older-than -d 'Only pending users whose enrollment is older than this (7d)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -s o -l output -d 'wide: every column, nothing cut short (lines may be wider than the terminal)' -r -f -a "wide\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -129,6 +132,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l actor -d 'Who is 
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l locked -d 'Only users locked out by failed codes'
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l no-headers -d 'Print no header line'
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -179,6 +183,19 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_su
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one setting, or all of them'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a setting'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l disable-unused-since -d 'Disable enabled users not used for this long (enrolled before and never used, or last used before): 90d' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l remove-disabled-older-than -d 'Delete the rows of users disabled for longer than this (their audit history stays): 180d' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l expire-pending -d 'Disable pending users whose enrollment is older than the pending-ttl setting'
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l apply -d 'Make the changes (without it, only the plan is printed)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -s y -l yes -d 'With --apply: do not ask for confirmation (required when not on a terminal)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l since -d 'Only events since this time: RFC 3339 (2026-01-31T12:00:00Z), a day (2026-01-31, from its start, UTC) or a duration ago (30m, 24h, 7d)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l event -d 'Only this event (enroll, verify-rejected, disable, ...)' -r -f -a "init\t''
 enroll\t''
@@ -195,8 +212,11 @@ export\t''
 import\t''
 rekey\t''
 config-set\t''
-copy-store\t''"
+copy-store\t''
+remove\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l limit -d 'At most N events' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l anchor -d 'With --verify: the head printed earlier (ID:HASH); that row must still be there with that hash, which detects a truncated or rewritten log' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l interval -d 'With --follow: how often to look for new events (default 1s)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s o -l output -d 'wide: every column, nothing cut short (lines may be wider than the terminal)' -r -f -a "wide\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -204,9 +224,12 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l actor -d 'Who is a
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l verify -d 'Recompute the hash chain: exit 0 and print the head (ID:HASH) when intact, exit 1 naming the first row that breaks it'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l head -d 'Print the chain\'s head (ID:HASH), to keep where the store\'s writers cannot change it'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s f -l follow -d 'Print matching events oldest first, then new ones as they are committed, until interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line'
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l no-headers -d 'Print no header line'
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s h -l help -d 'Print help'
+complete -c mfactl -n "__fish_mfactl_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l count -d 'How many codes (1-100)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand recovery-codes" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
@@ -289,24 +312,25 @@ always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "init" -d 'Create a new store'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "enroll" -d 'Enroll a user: a fresh secret, its pairing QR code and otpauth URI'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "show-qr" -d 'Print a user\'s pairing QR code and otpauth URI again'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "verify" -d 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "disable" -d 'Disable MFA for a user and erase their secret'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "list" -d 'List users and their MFA state (never secrets)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "show" -d 'Show one user: status, lockout, parameters, latest events (never the secret)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "config" -d 'Show or change the store\'s settings'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "log" -d 'Show the audit log, newest first'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "recovery-codes" -d 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "export" -d 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "import" -d 'Import users from otpauth URIs, CSV, export\'s JSON or Authelia\'s YAML'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "copy-store" -d 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config log recovery-codes rekey recipients export import copy-store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "init" -d 'Create a new store'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "enroll" -d 'Enroll a user: a fresh secret, its pairing QR code and otpauth URI'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "show-qr" -d 'Print a user\'s pairing QR code and otpauth URI again'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "verify" -d 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "disable" -d 'Disable MFA for a user and erase their secret'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "list" -d 'List users and their MFA state (never secrets)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "show" -d 'Show one user: status, lockout, parameters, latest events (never the secret)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "config" -d 'Show or change the store\'s settings'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "janitor" -d 'Clean the store: disable unused users, expire stale enrollments, remove old disabled users'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "log" -d 'Show the audit log, newest first; verify or follow it'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "recovery-codes" -d 'Issue one-time recovery codes for an enabled user (replaces any previous set)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "export" -d 'Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "import" -d 'Import users from otpauth URIs, CSV, export\'s JSON or Authelia\'s YAML'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "copy-store" -d 'Copy the whole store into a new, empty store (a file or a PostgreSQL database)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print one setting, or all of them'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Change a setting'
 
@@ -322,7 +346,7 @@ function __fish_mfactl_users
         if test "$w" = --db
             set i (math $i + 1)
             set db --db $words[$i]
-        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --reason --status --output -o --events --since --event --limit --count --new-identity --check-identity --format --to
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --format --to
             set i (math $i + 1)
         else if string match -q -- '-*' $w
         else if test -z "$sub"

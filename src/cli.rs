@@ -168,6 +168,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "list",
         &[
             ("Everyone", "mfactl list"),
+            (
+                "Enabled users idle for 90 days",
+                "mfactl list --status enabled --unused-since 90d",
+            ),
             ("Every column, in full", "mfactl list -o wide"),
             (
                 "Who is locked out, for a script",
@@ -205,6 +209,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Accept only the current time step",
                 "mfactl config set skew 0",
             ),
+            (
+                "Pending enrollments expire after 2 days",
+                "mfactl config set pending-ttl 2d",
+            ),
         ],
     ),
     (
@@ -214,6 +222,27 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "Rejected codes, newest 20",
                 "mfactl log --event verify-rejected --limit 20",
+            ),
+            (
+                "Check the hash chain against a head kept elsewhere",
+                "mfactl log --verify --anchor \"$(cat audit-head.txt)\"",
+            ),
+            (
+                "Ship events to a SIEM as JSON lines, resuming after a restart",
+                "mfactl log --follow --json --since 2026-01-31T12:00:00Z | shipper",
+            ),
+        ],
+    ),
+    (
+        "janitor",
+        &[
+            (
+                "What a cleanup would do, with nothing changed",
+                "mfactl janitor --disable-unused-since 90d --expire-pending",
+            ),
+            (
+                "Nightly, from cron",
+                "mfactl janitor --remove-disabled-older-than 52w --expire-pending --apply --yes",
             ),
         ],
     ),
@@ -509,7 +538,22 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
-    /// Show the audit log, newest first
+    /// Clean the store: disable unused users, expire stale enrollments, remove old disabled
+    /// users
+    ///
+    /// Prints the plan (who, what, why) and changes nothing unless --apply is given (and then
+    /// --yes off a terminal). Applies it in one transaction, with one audit row per user.
+    /// Removing a disabled user deletes their row; their audit history stays.
+    Janitor(JanitorArgs),
+
+    /// Show the audit log, newest first; verify or follow it
+    ///
+    /// Every audit row carries a SHA-256 hash over the row before it and its own content, so
+    /// an edited, deleted, inserted or reordered row breaks the chain: `--verify` finds it.
+    /// Keep the head (`--head`) where the store's writers cannot change it, and pass it back as
+    /// `--anchor` to detect a truncated or wholly rewritten log too. `--follow` prints the
+    /// matching events oldest first, then new ones as they are committed, until interrupted
+    /// (`--json`: one JSON object a line); `--since` resumes after a stop.
     Log(LogArgs),
 
     /// Issue one-time recovery codes for an enabled user (replaces any previous set)
@@ -722,6 +766,19 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub status: Option<StatusFilterArg>,
 
+    /// Only users not used for this long: enrolled before and never used, or last used before
+    /// (90d, 2w, 24h)
+    #[arg(long, value_name = "DURATION")]
+    pub unused_since: Option<String>,
+
+    /// Only pending users whose enrollment is older than this (7d)
+    #[arg(long, value_name = "DURATION")]
+    pub pending_older_than: Option<String>,
+
+    /// Only users locked out by failed codes
+    #[arg(long)]
+    pub locked: bool,
+
     #[command(flatten)]
     pub table: TableArgs,
 }
@@ -764,7 +821,7 @@ pub struct ShowArgs {
 pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
-        /// issuer, skew, max-failures, algorithm, digits or period
+        /// issuer, skew, max-failures, algorithm, digits, period or pending-ttl
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
     },
@@ -772,9 +829,11 @@ pub enum ConfigCommand {
     ///
     /// issuer: name shown in apps; skew: accepted steps either side of now (0-10, default 1);
     /// max-failures: failed codes before a lockout (1-100, default 5); algorithm, digits,
-    /// period: defaults for new enrollments.
+    /// period: defaults for new enrollments; pending-ttl: how long a pending enrollment can
+    /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d).
     Set {
-        /// The setting's name: issuer, skew, max-failures, algorithm, digits or period
+        /// The setting's name: issuer, skew, max-failures, algorithm, digits, period or
+        /// pending-ttl
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: String,
         /// Its new value
@@ -820,6 +879,30 @@ impl clap::builder::TypedValueParser for Offered {
 }
 
 #[derive(Debug, Args)]
+pub struct JanitorArgs {
+    /// Disable enabled users not used for this long (enrolled before and never used, or last
+    /// used before): 90d
+    #[arg(long, value_name = "DURATION")]
+    pub disable_unused_since: Option<String>,
+
+    /// Delete the rows of users disabled for longer than this (their audit history stays): 180d
+    #[arg(long, value_name = "DURATION")]
+    pub remove_disabled_older_than: Option<String>,
+
+    /// Disable pending users whose enrollment is older than the pending-ttl setting
+    #[arg(long)]
+    pub expire_pending: bool,
+
+    /// Make the changes (without it, only the plan is printed)
+    #[arg(long)]
+    pub apply: bool,
+
+    /// With --apply: do not ask for confirmation (required when not on a terminal)
+    #[arg(short, long, requires = "apply")]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct LogArgs {
     /// Only this user's events
     pub user: Option<String>,
@@ -839,8 +922,31 @@ pub struct LogArgs {
     pub event: Option<String>,
 
     /// At most N events
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "follow")]
     pub limit: Option<u32>,
+
+    /// Recompute the hash chain: exit 0 and print the head (ID:HASH) when intact, exit 1
+    /// naming the first row that breaks it
+    #[arg(long, conflicts_with_all = ["head", "follow", "user", "since", "event", "limit"])]
+    pub verify: bool,
+
+    /// With --verify: the head printed earlier (ID:HASH); that row must still be there with
+    /// that hash, which detects a truncated or rewritten log
+    #[arg(long, value_name = "ID:HASH", requires = "verify")]
+    pub anchor: Option<String>,
+
+    /// Print the chain's head (ID:HASH), to keep where the store's writers cannot change it
+    #[arg(long, conflicts_with_all = ["follow", "user", "since", "event", "limit"])]
+    pub head: bool,
+
+    /// Print matching events oldest first, then new ones as they are committed, until
+    /// interrupted (SIGINT, SIGTERM, closed pipe); with --json, one JSON object a line
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// With --follow: how often to look for new events (default 1s)
+    #[arg(long, value_name = "DURATION", requires = "follow")]
+    pub interval: Option<String>,
 
     #[command(flatten)]
     pub table: TableArgs,

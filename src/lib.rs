@@ -56,6 +56,7 @@
 //! - [`qr`]: pairing QR codes;
 //! - [`recovery`]: one-time recovery codes;
 //! - [`import`], [`export`]: the file formats of import and export;
+//! - [`janitor`]: rules that clean a store of unused, stale and disabled users;
 //! - [`audit`], [`settings`], [`model`]: the domain types around them.
 //!
 //! # Features
@@ -71,6 +72,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod import;
+pub mod janitor;
 pub mod mfa;
 pub mod model;
 pub mod names;

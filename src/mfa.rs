@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditEvent, Op};
 use crate::error::{Error, Result};
 use crate::import::{self, ImportFormat};
-use crate::model::{Algorithm, Status, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{Algorithm, Status, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 use crate::names::{quoted, Lookalike};
 use crate::recovery::{RecoveryCode, TypedCode};
 use crate::store::{self, EnrollOutcome, Location, Store, StoreInit};
@@ -364,7 +364,8 @@ impl Mfa {
         Ok(UserInfo::new(self.store.require_user(&user)?))
     }
 
-    /// The users matching `filter`, sorted by name, without their ciphertexts.
+    /// The users matching `query` (a [`UserFilter`] or a whole [`UserQuery`]), sorted by name,
+    /// without their ciphertexts; the selection is the store's query.
     ///
     /// ```
     /// # fn main() -> mfactl::Result<()> {
@@ -377,10 +378,11 @@ impl Mfa {
     /// assert_eq!(pending[0].record.user.as_str(), "alice");
     /// # Ok(()) }
     /// ```
-    pub fn list(&mut self, filter: UserFilter) -> Result<Vec<UserInfo>> {
-        let users = self.store.users(filter)?;
+    pub fn list(&mut self, query: impl Into<UserQuery>) -> Result<Vec<UserInfo>> {
+        let query = query.into();
+        let users = self.store.users_matching(&query)?;
         // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-        let sealed = self.store.secrets(filter)?;
+        let sealed = self.store.secrets(query.filter)?;
         let short: std::collections::HashSet<&str> = sealed
             .iter()
             .filter(|r| is_short_secret(r.secret.as_deref()))

@@ -627,6 +627,45 @@ pub enum UserFilter {
     Locked,
 }
 
+/// A selection of users, done in the store's query (`list`'s filters, the janitor's rules).
+/// Every condition given must hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Status or lockout.
+    pub filter: UserFilter,
+    /// Only users locked out.
+    pub locked: bool,
+    /// Only users not used since this time: created before it, and never used or last used
+    /// before it (a user enrolled after it has not been unused that long).
+    pub unused_before: Option<Timestamp>,
+    /// Only pending users whose pending enrollment is older than this time (the row unchanged
+    /// since).
+    pub pending_before: Option<Timestamp>,
+    /// Only disabled users disabled before this time.
+    pub disabled_before: Option<Timestamp>,
+}
+
+impl From<UserFilter> for UserQuery {
+    fn from(filter: UserFilter) -> Self {
+        UserQuery {
+            filter,
+            ..UserQuery::default()
+        }
+    }
+}
+
+impl Default for UserQuery {
+    fn default() -> Self {
+        UserQuery {
+            filter: UserFilter::All,
+            locked: false,
+            unused_before: None,
+            pending_before: None,
+            disabled_before: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,11 @@ fn write_with(
     }
 }
 
+/// Records that stdout's reader is gone (seen without writing, e.g. by `poll`).
+pub fn mark_closed() {
+    CLOSED.store(true, Ordering::Relaxed);
+}
+
 /// Whether a write found stdout closed by its reader.
 pub fn closed() -> bool {
     CLOSED.load(Ordering::Relaxed)

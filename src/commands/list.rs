@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use anyhow::Result;
-use mfactl::model::{Status, Timestamp, UserFilter, UserRecord};
+use mfactl::model::{Span, Status, Timestamp, UserFilter, UserQuery, UserRecord};
 use mfactl::names::display_safe;
 use serde::Serialize;
 
@@ -69,10 +69,23 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         Some(StatusFilterArg::Disabled) => UserFilter::Status(Status::Disabled),
         Some(StatusFilterArg::Locked) => UserFilter::Locked,
     };
+    let now = ctx.op().now;
+    let span = |what: &'static str, s: &Option<String>| -> mfactl::Result<Option<Timestamp>> {
+        s.as_deref()
+            .map(|s| Span::parse(what, s).map(|span| span.before(now)))
+            .transpose()
+    };
+    let query = UserQuery {
+        filter,
+        locked: args.locked,
+        unused_before: span("--unused-since", &args.unused_since)?,
+        pending_before: span("--pending-older-than", &args.pending_older_than)?,
+        disabled_before: None,
+    };
     let mut mfa = ctx.mfa()?;
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
     let (users, flags): (Vec<UserRecord>, Vec<bool>) = mfa
-        .list(filter)?
+        .list(query)?
         .into_iter()
         .map(|i| (i.record, i.short_secret))
         .unzip();
@@ -101,7 +114,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             "{}",
             mfactl::names::escape_invisible(&format!(
                 "No users{} in {}. Enroll one with: mfactl enroll <USER>",
-                if filter == UserFilter::All {
+                if query == UserQuery::default() {
                     ""
                 } else {
                     " match"

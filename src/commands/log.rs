@@ -1,6 +1,7 @@
 //! `mfactl log`: the audit log, newest first.
 
 use anyhow::Result;
+use mfactl::audit::chain::ChainHead;
 use mfactl::audit::{AuditEntry, AuditEvent, AuditQuery};
 use mfactl::model::{Span, Timestamp};
 use mfactl::names::{display_safe, escape_invisible};
@@ -11,6 +12,12 @@ use crate::exit_codes::ExitCode;
 use crate::table::{Column, Layout, Table};
 
 pub fn run(ctx: &Context, args: LogArgs) -> Result<ExitCode> {
+    if args.verify {
+        return verify(ctx, args.anchor.as_deref());
+    }
+    if args.head {
+        return head(ctx);
+    }
     let now = ctx.op().now;
     let query = AuditQuery {
         user: args.user.as_deref().map(parse_user).transpose()?,
@@ -45,6 +52,16 @@ pub fn run(ctx: &Context, args: LogArgs) -> Result<ExitCode> {
             }
         }
     }
+    if args.follow {
+        let interval = match args.interval.as_deref() {
+            Some(s) => Span::parse("--interval", s)?,
+            None => Span::from_secs(1),
+        };
+        if interval.is_zero() {
+            return Err(mfactl::Error::invalid("--interval", "must be at least 1s").into());
+        }
+        return follow(ctx, &mut store, &query, interval);
+    }
     let entries = store.audit_log(&query)?;
     if ctx.json() {
         ctx.print_json(&entries)?;
@@ -59,6 +76,181 @@ pub fn run(ctx: &Context, args: LogArgs) -> Result<ExitCode> {
     let text = events_table(&entries, true).render(layout, !args.table.no_headers);
     crate::out::write(text.as_bytes())?;
     Ok(ExitCode::Success)
+}
+
+/// `log --verify [--anchor ID:HASH]`: exit 0 and the head when intact, 1 naming the first
+/// row that breaks the chain.
+fn verify(ctx: &Context, anchor: Option<&str>) -> Result<ExitCode> {
+    let anchor = anchor.map(str::parse::<ChainHead>).transpose()?;
+    let mut store = ctx.open_store()?;
+    let report = store.verify_audit_chain(anchor.clone())?;
+    if ctx.json() {
+        ctx.print_json(&report)?;
+    } else {
+        match (&report.broken, &report.head) {
+            (Some(b), _) => {
+                outln!("BROKEN at row {}: {}", b.id, b.message)?;
+            }
+            (None, Some(head)) => {
+                let checked = match &anchor {
+                    Some(a) => format!(", through the anchor {}", a.id),
+                    None => String::new(),
+                };
+                outln!("{head}")?;
+                errln!(
+                    "The audit chain is intact: {} row{}{checked}.",
+                    report.rows,
+                    if report.rows == 1 { "" } else { "s" }
+                );
+            }
+            (None, None) => {
+                errln!("The audit log is empty.");
+            }
+        }
+    }
+    Ok(if report.intact {
+        ExitCode::Success
+    } else {
+        ExitCode::Rejected
+    })
+}
+
+/// `log --head`: the chain's last row, `ID:HASH`.
+fn head(ctx: &Context) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let head = store.audit_head()?;
+    if ctx.json() {
+        ctx.print_json(&head)?;
+    } else if let Some(head) = head {
+        outln!("{head}")?;
+    } else {
+        errln!("The audit log is empty.");
+    }
+    Ok(ExitCode::Success)
+}
+
+/// How many rows one poll of `--follow` reads at most (more are read at once by the next).
+const FOLLOW_BATCH: u32 = 1_000;
+
+/// `log --follow`: the matching events oldest first, then new ones as they commit, until a
+/// signal or a closed stdout. Each poll is one short read transaction: nothing is held between.
+fn follow(
+    ctx: &Context,
+    store: &mut mfactl::store::Store,
+    query: &AuditQuery,
+    interval: Span,
+) -> Result<ExitCode> {
+    let stop = wait::Stop::install();
+    let mut after = None;
+    while !stop.requested() && !crate::out::closed() {
+        let batch = store.audit_after(query, after, FOLLOW_BATCH)?;
+        for e in &batch {
+            if ctx.json() {
+                let line = serde_json::to_string(e)?;
+                outln!("{line}")?;
+            } else {
+                outln!("{}", follow_line(e))?;
+            }
+        }
+        let full = batch.len() == FOLLOW_BATCH as usize;
+        if let Some(last) = batch.last() {
+            after = Some(last.id);
+        }
+        if !full {
+            stop.sleep(std::time::Duration::from_secs(interval.secs()));
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+/// One event on one line, every stored string escaped.
+fn follow_line(e: &AuditEntry) -> String {
+    format!(
+        "{}  {}  {}  {}  {}",
+        e.at,
+        display_safe(&e.event),
+        e.user.as_deref().map_or_else(|| "-".into(), display_safe),
+        display_safe(&e.actor),
+        escape_invisible(&e.details.to_string())
+    )
+}
+
+#[cfg(unix)]
+mod wait {
+    //! Waiting between polls: wakes early for SIGINT/SIGTERM (which then end the loop) and
+    //! for a stdout whose reader went away.
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    static STOP: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_signal(_sig: libc::c_int) {
+        STOP.store(true, Ordering::SeqCst);
+    }
+
+    pub struct Stop;
+
+    impl Stop {
+        pub fn install() -> Self {
+            let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            for sig in [libc::SIGINT, libc::SIGTERM] {
+                // SAFETY: the handler only stores to an atomic (async-signal-safe).
+                unsafe {
+                    libc::signal(sig, handler);
+                }
+            }
+            Stop
+        }
+
+        pub fn requested(&self) -> bool {
+            STOP.load(Ordering::SeqCst)
+        }
+
+        /// Sleeps up to `d`; returns early on a signal or when stdout's reader closed it.
+        pub fn sleep(&self, d: Duration) {
+            let end = Instant::now() + d;
+            while !self.requested() && !crate::out::closed() {
+                let left = end.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return;
+                }
+                let mut fds = libc::pollfd {
+                    fd: libc::STDOUT_FILENO,
+                    events: 0,
+                    revents: 0,
+                };
+                let ms = libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(1000);
+                // SAFETY: one valid pollfd. A signal interrupts the wait (EINTR).
+                let n = unsafe { libc::poll(&mut fds, 1, ms) };
+                if n > 0 && fds.revents & (libc::POLLERR | libc::POLLHUP) != 0 {
+                    // The reader of our pipe is gone: what we print next would be lost.
+                    crate::out::mark_closed();
+                }
+                if n > 0 && fds.revents & libc::POLLNVAL != 0 {
+                    // No stdout to watch: a plain sleep.
+                    std::thread::sleep(left);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod wait {
+    pub struct Stop;
+
+    impl Stop {
+        pub fn install() -> Self {
+            Stop
+        }
+        pub fn requested(&self) -> bool {
+            false
+        }
+        pub fn sleep(&self, d: std::time::Duration) {
+            std::thread::sleep(d);
+        }
+    }
 }
 
 /// Audit rows as a table; without the USER column when `with_user` is false (`show`).

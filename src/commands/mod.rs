@@ -10,6 +10,7 @@ mod enroll;
 mod export;
 mod import;
 mod init;
+mod janitor;
 mod list;
 mod log;
 mod recovery_codes;
@@ -89,6 +90,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
         Command::Show(args) => show::run(ctx, args),
         Command::Unlock(args) => unlock::run(ctx, args),
         Command::Config(cmd) => config::run(ctx, cmd),
+        Command::Janitor(args) => janitor::run(ctx, args),
         Command::Log(args) => log::run(ctx, args),
         Command::RecoveryCodes(args) => recovery_codes::run(ctx, args),
         Command::Rekey(args) => rekey::run(ctx, args),

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
 use crate::totp::{RejectReason, Verdict};
@@ -164,6 +164,21 @@ pub(crate) struct AuditRow {
     pub user: Option<String>,
     pub actor: String,
     pub details: String,
+    /// The chain hash, 64 hex digits (`None` only where something outside mfactl removed it).
+    pub hash: Option<String>,
+}
+
+impl AuditRow {
+    pub(crate) fn content(&self) -> crate::audit::chain::RowContent<'_> {
+        crate::audit::chain::RowContent {
+            id: self.id,
+            at: &self.at,
+            event: &self.event,
+            user: self.user.as_deref(),
+            actor: &self.actor,
+            details: &self.details,
+        }
+    }
 }
 
 /// Everything in a store, as `copy-store` moves it.
@@ -197,6 +212,10 @@ pub(crate) trait Rows {
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
     /// Users matching `filter`, by name, without ciphertexts.
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching every condition of `query`, by name, without ciphertexts.
+    fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>>;
+    /// Deletes the user's row (and, by cascade, their recovery codes).
+    fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
     fn user_names(&mut self) -> Result<Vec<String>>;
     /// Users matching `filter` that have a ciphertext, with it, by name.
@@ -248,7 +267,8 @@ pub(crate) trait Rows {
     fn note_erasure(&mut self) -> Result<()> {
         Ok(())
     }
-    /// Appends an audit row.
+    /// Appends an audit row, chained to the last one ([`crate::audit::chain`]): the backend
+    /// makes sure no other transaction appends between reading the last row and committing.
     fn audit(
         &mut self,
         op: &Op,
@@ -256,6 +276,21 @@ pub(crate) trait Rows {
         user: Option<&UserName>,
         details: &str,
     ) -> Result<()>;
+    /// Up to `limit` audit rows exactly as stored (with their hashes) whose id is above
+    /// `after`, in id order.
+    fn audit_rows(&mut self, after: i64, limit: u32) -> Result<Vec<AuditRow>>;
+    /// The last audit row's id and stored hash.
+    fn audit_tail(&mut self) -> Result<Option<(i64, Option<String>)>>;
+    /// Sets one audit row's hash (the migration that chains existing rows).
+    fn set_audit_hash(&mut self, id: i64, hash: &str) -> Result<()>;
+    /// Up to `limit` audit rows matching `query` (its limit aside) whose id is above `after`,
+    /// oldest first.
+    fn audit_after(
+        &mut self,
+        query: &AuditQuery,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
     /// Reads audit rows, newest first.
     fn audit_log(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
     /// Everything, for `copy-store`.
@@ -391,6 +426,60 @@ fn audit(
     details: serde_json::Value,
 ) -> Result<()> {
     rows.audit(op, event, user, &details.to_string())
+}
+
+/// The hash of a new audit row after the row whose stored hash is `prev` (`None`: the first).
+pub(crate) fn chained_hash(
+    prev: Option<&str>,
+    row: &crate::audit::chain::RowContent<'_>,
+) -> String {
+    use crate::audit::chain;
+    // A damaged predecessor (no valid hash) is chained over as if it were the start; `log
+    // --verify` reports that row.
+    let prev = prev.and_then(chain::from_hex).unwrap_or(chain::GENESIS);
+    chain::to_hex(&chain::row_hash(&prev, row))
+}
+
+/// The schema version whose migration added the audit chain's `hash` column.
+pub(crate) const CHAIN_VERSION: i64 = 2;
+
+/// How many audit rows a chain walk reads at a time.
+const CHAIN_BATCH: u32 = 5_000;
+
+/// Chains every audit row in id order, once, for the migration that added the `hash` column.
+pub(crate) fn chain_existing_rows(rows: &mut dyn Rows) -> Result<()> {
+    let mut prev: Option<String> = None;
+    let mut after = i64::MIN;
+    loop {
+        let batch = rows.audit_rows(after, CHAIN_BATCH)?;
+        let Some(last) = batch.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        for row in &batch {
+            let hash = chained_hash(prev.as_deref(), &row.content());
+            rows.set_audit_hash(row.id, &hash)?;
+            prev = Some(hash);
+        }
+    }
+}
+
+/// `query` with its user as stored: a name stored before names were normalised is found under
+/// the form it was typed in.
+fn stored_user_query(rows: &mut dyn Rows, query: &AuditQuery) -> Result<AuditQuery> {
+    if let Some(user) = &query.user {
+        if rows.user(user, false)?.is_none() {
+            if let Some(given) = user.as_given() {
+                if rows.user(&given, false)?.is_some() {
+                    return Ok(AuditQuery {
+                        user: Some(given),
+                        ..query.clone()
+                    });
+                }
+            }
+        }
+    }
+    Ok(query.clone())
 }
 
 /// Whether two recipient lists encrypt to the same keys (order does not matter).
@@ -663,6 +752,48 @@ impl Store {
     /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
     pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.read(|rows| rows.users(filter))
+    }
+
+    /// Users matching every condition of `query`, sorted by name, without secrets; the
+    /// selection is the store's query.
+    pub fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>> {
+        self.read(|rows| rows.users_matching(query))
+    }
+
+    /// The janitor's plan at `now` (nothing changes).
+    pub fn janitor_plan(
+        &mut self,
+        policy: &crate::janitor::Policy,
+        now: Timestamp,
+    ) -> Result<crate::janitor::Plan> {
+        self.read(|rows| {
+            let settings = load_settings(rows)?;
+            crate::janitor::plan(rows, &settings, policy, now)
+        })
+    }
+
+    /// Applies the janitor's rules in one transaction under the store's lock: the plan is
+    /// recomputed there (what it returns is what was done), every user in it changed, one audit
+    /// row each. Any error leaves the store unchanged.
+    pub fn janitor_apply(
+        &mut self,
+        op: &Op,
+        policy: &crate::janitor::Policy,
+    ) -> Result<crate::janitor::Plan> {
+        let plan = self.write(Lock::Store, |rows| {
+            let settings = load_settings(rows)?;
+            let plan = crate::janitor::plan(rows, &settings, policy, op.now)?;
+            crate::janitor::apply(rows, op, &plan)?;
+            Ok(plan)
+        })?;
+        if plan
+            .actions
+            .iter()
+            .any(|p| p.action != crate::janitor::Action::Remove)
+        {
+            self.scrub_after_erasure();
+        }
+        Ok(plan)
     }
 
     /// Users matching `filter` who have a secret (pending and enabled), with their encrypted
@@ -972,20 +1103,59 @@ impl Store {
     /// a name stored before names were normalised finds its rows.
     pub fn audit_log(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
         self.read(|rows| {
-            if let Some(user) = &query.user {
-                if rows.user(user, false)?.is_none() {
-                    if let Some(given) = user.as_given() {
-                        if rows.user(&given, false)?.is_some() {
-                            let query = AuditQuery {
-                                user: Some(given),
-                                ..query.clone()
-                            };
-                            return rows.audit_log(&query);
-                        }
-                    }
+            let query = stored_user_query(rows, query)?;
+            rows.audit_log(&query)
+        })
+    }
+
+    /// For following the log: up to `limit` rows matching `query` (its limit aside) after the
+    /// row `after` (`None`: from the start), oldest first, in one short read transaction. Ids
+    /// grow in commit order (appends take turns until commit), so polling with the last id seen
+    /// misses nothing.
+    pub fn audit_after(
+        &mut self,
+        query: &AuditQuery,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        self.read(|rows| {
+            let query = stored_user_query(rows, query)?;
+            rows.audit_after(&query, after.unwrap_or(i64::MIN), limit)
+        })
+    }
+
+    /// The audit chain's last row, `ID:HASH` (`None` for an empty log).
+    pub fn audit_head(&mut self) -> Result<Option<crate::audit::chain::ChainHead>> {
+        self.read(|rows| {
+            Ok(rows
+                .audit_tail()?
+                .map(|(id, hash)| crate::audit::chain::ChainHead {
+                    id,
+                    hash: hash.unwrap_or_default(),
+                }))
+        })
+    }
+
+    /// Recomputes the audit chain from the first row, in one consistent snapshot; with an
+    /// `anchor` (a head kept elsewhere earlier), that row must still be there with that hash.
+    pub fn verify_audit_chain(
+        &mut self,
+        anchor: Option<crate::audit::chain::ChainHead>,
+    ) -> Result<crate::audit::chain::ChainReport> {
+        self.read(|rows| {
+            let mut verifier = crate::audit::chain::Verifier::new(anchor.clone());
+            let mut after = i64::MIN;
+            loop {
+                let batch = rows.audit_rows(after, CHAIN_BATCH)?;
+                let Some(last) = batch.last() else {
+                    break;
+                };
+                after = last.id;
+                for row in &batch {
+                    verifier.push(&row.content(), row.hash.as_deref());
                 }
             }
-            rows.audit_log(query)
+            Ok(verifier.finish())
         })
     }
 

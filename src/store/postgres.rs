@@ -15,7 +15,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 
 /// `PG_MIGRATIONS[n]` takes the `mfactl` schema from version `n` to `n + 1`; append-only, in
 /// step with the SQLite migrations (same version numbers, same meaning).
@@ -72,12 +72,22 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_user ON audit_log (username, id);
 CREATE INDEX audit_log_at ON audit_log (at);
 "#,
+    // 2: the audit log's hash chain (crate::audit::chain); `migrate` chains the existing rows
+    // once, in id order, in the same transaction.
+    r#"
+ALTER TABLE audit_log ADD COLUMN hash TEXT;
+"#,
 ];
 
 const _: () = assert!(PG_MIGRATIONS.len() as i64 == SCHEMA_VERSION);
 
 /// The advisory lock every mfactl transaction takes: "MFAC". Advisory locks are per database.
 const LOCK_KEY: i64 = 0x4D46_4143;
+
+/// The advisory lock an audit append takes (exclusively) from reading the chain's last row
+/// until its transaction ends, so concurrent writers under the shared store lock append one at a
+/// time and never fork the chain: "MFAU".
+const AUDIT_LOCK_KEY: i64 = 0x4D46_4155;
 
 /// Session settings: mfactl's schema first, and lock waits bounded like SQLite's busy timeout.
 const SESSION_SETUP: &str = "SET search_path TO mfactl; SET lock_timeout = '10s'";
@@ -134,10 +144,7 @@ fn open_session(client: &mut Client) -> std::result::Result<Meta, postgres::Erro
     })
 }
 
-fn migrate(
-    tx: &mut postgres::Transaction<'_>,
-    from: i64,
-) -> std::result::Result<(), postgres::Error> {
+fn migrate(tx: &mut postgres::Transaction<'_>, from: i64) -> Result<()> {
     for (n, sql) in PG_MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
         tx.batch_execute(sql)?;
         tx.execute(
@@ -145,6 +152,9 @@ fn migrate(
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&(n as i64 + 1).to_string()],
         )?;
+    }
+    if from < super::CHAIN_VERSION {
+        super::chain_existing_rows(&mut PgRows { tx })?;
     }
     Ok(())
 }
@@ -370,6 +380,30 @@ fn ts(row: &Row, i: usize) -> Result<Timestamp> {
     Timestamp::parse(row.try_get::<_, &str>(i)?).map_err(bad_row)
 }
 
+fn audit_entry(r: &Row) -> Result<AuditEntry> {
+    let details: &str = r.try_get(5)?;
+    Ok(AuditEntry {
+        id: r.try_get(0)?,
+        at: ts(r, 1)?,
+        event: r.try_get(2)?,
+        user: r.try_get(3)?,
+        actor: r.try_get(4)?,
+        details: serde_json::from_str(details).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+fn audit_row(r: &Row) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        event: r.try_get(2)?,
+        user: r.try_get(3)?,
+        actor: r.try_get(4)?,
+        details: r.try_get(5)?,
+        hash: r.try_get(6)?,
+    })
+}
+
 fn opt_ts(row: &Row, i: usize) -> Result<Option<Timestamp>> {
     row.try_get::<_, Option<&str>>(i)?
         .map(Timestamp::parse)
@@ -475,6 +509,45 @@ impl Rows for PgRows<'_, '_> {
 
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.query_users(filter, false, false)
+    }
+
+    fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
+        let (status, locked) = match q.filter {
+            UserFilter::All => (None, q.locked),
+            UserFilter::Status(s) => (Some(s.as_str()), q.locked),
+            UserFilter::Locked => (None, true),
+        };
+        let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM mfa_secret m \
+             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR m.locked_at IS NOT NULL) \
+             AND ($3::text IS NULL OR (m.created_at < $3 \
+                  AND (m.last_used_at IS NULL OR m.last_used_at < $3))) \
+             AND ($4::text IS NULL OR (m.status = 'pending' AND m.updated_at < $4)) \
+             AND ($5::text IS NULL OR (m.status = 'disabled' \
+                  AND coalesce(m.disabled_at, m.updated_at) < $5)) \
+             ORDER BY m.username COLLATE \"C\""
+        );
+        self.tx
+            .query(
+                &sql,
+                &[
+                    &status,
+                    &locked,
+                    &text(q.unused_before),
+                    &text(q.pending_before),
+                    &text(q.disabled_before),
+                ],
+            )?
+            .iter()
+            .map(|r| user_from_row(r, false))
+            .collect()
+    }
+
+    fn delete_user(&mut self, id: &str) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM mfa_secret WHERE id = $1", &[&id])?;
+        Ok(())
     }
 
     fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
@@ -683,18 +756,82 @@ impl Rows for PgRows<'_, '_> {
         user: Option<&UserName>,
         details: &str,
     ) -> Result<()> {
+        // Writers under the shared store lock run in parallel: the chain's own lock makes
+        // appends take turns until commit. Taken in its own statement, so the next one's
+        // snapshot (READ COMMITTED) sees the previous holder's committed row.
+        self.tx
+            .batch_execute(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))?;
+        let row = self.tx.query_one(
+            "SELECT nextval(pg_get_serial_sequence('mfactl.audit_log', 'id')), \
+             (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1)",
+            &[],
+        )?;
+        let id: i64 = row.try_get(0)?;
+        let prev: Option<String> = row.try_get(1)?;
+        let at = op.now.to_string();
+        let user = user.map(|u| u.as_str());
+        let hash = super::chained_hash(
+            prev.as_deref(),
+            &crate::audit::chain::RowContent {
+                id,
+                at: &at,
+                event: event.as_str(),
+                user,
+                actor: &op.actor,
+                details,
+            },
+        );
         self.tx.execute(
-            "INSERT INTO audit_log (at, event, username, actor, details) \
-             VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &op.now.to_string(),
-                &event.as_str(),
-                &user.map(|u| u.as_str()),
-                &op.actor,
-                &details,
-            ],
+            "INSERT INTO audit_log (id, at, event, username, actor, details, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&id, &at, &event.as_str(), &user, &op.actor, &details, &hash],
         )?;
         Ok(())
+    }
+
+    fn audit_rows(&mut self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
+        self.tx
+            .query(
+                "SELECT id, at, event, username, actor, details, hash FROM audit_log \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &i64::from(limit)],
+            )?
+            .iter()
+            .map(audit_row)
+            .collect()
+    }
+
+    fn audit_tail(&mut self) -> Result<Option<(i64, Option<String>)>> {
+        let row = self.tx.query_opt(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            &[],
+        )?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    fn set_audit_hash(&mut self, id: i64, hash: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE audit_log SET hash = $2 WHERE id = $1",
+            &[&id, &hash],
+        )?;
+        Ok(())
+    }
+
+    fn audit_after(&mut self, q: &AuditQuery, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let user = q.user.as_ref().map(|u| u.as_str());
+        let since = q.since.map(|t| t.to_string());
+        let event = q.event.map(|e| e.as_str());
+        self.tx
+            .query(
+                "SELECT id, at, event, username, actor, details FROM audit_log \
+                 WHERE id > $4 AND ($1::text IS NULL OR username = $1) \
+                 AND ($2::text IS NULL OR at >= $2) AND ($3::text IS NULL OR event = $3) \
+                 ORDER BY id LIMIT $5",
+                &[&user, &since, &event, &after, &i64::from(limit)],
+            )?
+            .iter()
+            .map(audit_entry)
+            .collect()
     }
 
     fn audit_log(&mut self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
@@ -708,19 +845,7 @@ impl Rows for PgRows<'_, '_> {
              AND ($3::text IS NULL OR event = $3) ORDER BY id DESC LIMIT $4",
             &[&user, &since, &event, &limit],
         )?;
-        rows.iter()
-            .map(|r| {
-                let details: &str = r.try_get(5)?;
-                Ok(AuditEntry {
-                    id: r.try_get(0)?,
-                    at: ts(r, 1)?,
-                    event: r.try_get(2)?,
-                    user: r.try_get(3)?,
-                    actor: r.try_get(4)?,
-                    details: serde_json::from_str(details).unwrap_or(serde_json::Value::Null),
-                })
-            })
-            .collect()
+        rows.iter().map(audit_entry).collect()
     }
 
     fn dump(&mut self) -> Result<StoreDump> {
@@ -756,20 +881,12 @@ impl Rows for PgRows<'_, '_> {
         let audit = self
             .tx
             .query(
-                "SELECT id, at, event, username, actor, details FROM audit_log ORDER BY id",
+                "SELECT id, at, event, username, actor, details, hash FROM audit_log \
+                 ORDER BY id",
                 &[],
             )?
             .iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    id: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    event: r.try_get(2)?,
-                    user: r.try_get(3)?,
-                    actor: r.try_get(4)?,
-                    details: r.try_get(5)?,
-                })
-            })
+            .map(audit_row)
             .collect::<Result<Vec<_>>>()?;
         Ok(StoreDump {
             users,
@@ -838,13 +955,15 @@ impl Rows for PgRows<'_, '_> {
         }
         self.tx.execute("DELETE FROM audit_log", &[])?;
         let insert_audit = self.tx.prepare(
-            "INSERT INTO audit_log (id, at, event, username, actor, details) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_log (id, at, event, username, actor, details, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )?;
         for a in &dump.audit {
             self.tx.execute(
                 &insert_audit,
-                &[&a.id, &a.at, &a.event, &a.user, &a.actor, &a.details],
+                &[
+                    &a.id, &a.at, &a.event, &a.user, &a.actor, &a.details, &a.hash,
+                ],
             )?;
         }
         // The next row continues the copied sequence.

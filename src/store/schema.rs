@@ -62,4 +62,9 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_user ON audit_log (user, id);
 CREATE INDEX audit_log_at ON audit_log (at);
 "#,
+    // 2: the audit log's hash chain (crate::audit::chain). The migration's Rust step chains the
+    // existing rows once, in id order, in the same transaction.
+    r#"
+ALTER TABLE audit_log ADD COLUMN hash TEXT;                -- 64 hex digits
+"#,
 ];

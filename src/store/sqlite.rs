@@ -15,7 +15,9 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserRecord};
+use crate::model::{
+    Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+};
 use crate::vault;
 
 /// The journal mode of every connection to a store. `TRUNCATE` with `synchronous = FULL` is as
@@ -280,6 +282,9 @@ impl SqliteBackend {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", n as i64 + 1)?;
         }
+        if version < super::CHAIN_VERSION {
+            super::chain_existing_rows(&mut SqliteRows { tx: &tx })?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -438,6 +443,18 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
     })
 }
 
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let details: String = r.get(5)?;
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        event: r.get(2)?,
+        user: r.get(3)?,
+        actor: r.get(4)?,
+        details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+    })
+}
+
 fn filter_clause(filter: UserFilter) -> (&'static str, Option<Status>) {
     match filter {
         UserFilter::All => ("", None),
@@ -494,6 +511,43 @@ impl Rows for SqliteRows<'_> {
 
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         self.query_users(filter, false, false)
+    }
+
+    fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
+        let (status, locked) = match q.filter {
+            UserFilter::All => (None, q.locked),
+            UserFilter::Status(s) => (Some(s), q.locked),
+            UserFilter::Locked => (None, true),
+        };
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, NULL FROM mfa_secret m \
+             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR m.locked_at IS NOT NULL) \
+             AND (?3 IS NULL OR (m.created_at < ?3 \
+                  AND (m.last_used_at IS NULL OR m.last_used_at < ?3))) \
+             AND (?4 IS NULL OR (m.status = 'pending' AND m.updated_at < ?4)) \
+             AND (?5 IS NULL OR (m.status = 'disabled' \
+                  AND coalesce(m.disabled_at, m.updated_at) < ?5)) \
+             ORDER BY m.user"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![
+                status,
+                locked,
+                q.unused_before,
+                q.pending_before,
+                q.disabled_before
+            ],
+            |r| user_from_row(r, false),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn delete_user(&mut self, id: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("DELETE FROM mfa_secret WHERE id = ?1")?
+            .execute(params![id])?;
+        Ok(())
     }
 
     fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
@@ -700,19 +754,76 @@ impl Rows for SqliteRows<'_> {
         user: Option<&UserName>,
         details: &str,
     ) -> Result<()> {
+        // The write transaction (BEGIN IMMEDIATE) holds the file's only write lock: nothing
+        // appends between reading the tail and committing.
+        let prev = self.audit_tail()?.and_then(|(_, h)| h);
+        let at = op.now.to_string();
+        let user = user.map(|u| u.as_str());
         self.tx
             .prepare_cached(
                 "INSERT INTO audit_log (at, event, user, actor, details) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![
-                op.now,
-                event.as_str(),
-                user.map(|u| u.as_str()),
-                op.actor,
-                details
-            ])?;
+            .execute(params![at, event.as_str(), user, op.actor, details])?;
+        let id = self.tx.last_insert_rowid();
+        let hash = super::chained_hash(
+            prev.as_deref(),
+            &crate::audit::chain::RowContent {
+                id,
+                at: &at,
+                event: event.as_str(),
+                user,
+                actor: &op.actor,
+                details,
+            },
+        );
+        self.set_audit_hash(id, &hash)
+    }
+
+    fn audit_rows(&mut self, after: i64, limit: u32) -> Result<Vec<AuditRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, at, event, user, actor, details, hash FROM audit_log \
+             WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit], |r| {
+            Ok(AuditRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                event: r.get(2)?,
+                user: r.get(3)?,
+                actor: r.get(4)?,
+                details: r.get(5)?,
+                hash: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn audit_tail(&mut self) -> Result<Option<(i64, Option<String>)>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn set_audit_hash(&mut self, id: i64, hash: &str) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE audit_log SET hash = ?2 WHERE id = ?1")?
+            .execute(params![id, hash])?;
         Ok(())
+    }
+
+    fn audit_after(&mut self, q: &AuditQuery, after: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, at, event, user, actor, details FROM audit_log \
+             WHERE id > ?4 AND (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR at >= ?2) \
+             AND (?3 IS NULL OR event = ?3) ORDER BY id LIMIT ?5",
+        )?;
+        let user = q.user.as_ref().map(|u| u.as_str());
+        let event = q.event.map(|e| e.as_str());
+        let rows = stmt.query_map(params![user, q.since, event, after, limit], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn audit_log(&mut self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
@@ -727,17 +838,7 @@ impl Rows for SqliteRows<'_> {
         let mut stmt = self.tx.prepare(&sql)?;
         let user = q.user.as_ref().map(|u| u.as_str());
         let event = q.event.map(|e| e.as_str());
-        let map = |r: &rusqlite::Row<'_>| {
-            let details: String = r.get(5)?;
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                event: r.get(2)?,
-                user: r.get(3)?,
-                actor: r.get(4)?,
-                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-            })
-        };
+        let map = entry_from_row;
         let rows = match q.limit {
             Some(l) => stmt.query_map(params![user, q.since, event, l], map)?,
             None => stmt.query_map(params![user, q.since, event], map)?,
@@ -772,9 +873,9 @@ impl Rows for SqliteRows<'_> {
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
         let audit = {
-            let mut stmt = self
-                .tx
-                .prepare("SELECT id, at, event, user, actor, details FROM audit_log ORDER BY id")?;
+            let mut stmt = self.tx.prepare(
+                "SELECT id, at, event, user, actor, details, hash FROM audit_log ORDER BY id",
+            )?;
             let rows = stmt.query_map([], |r| {
                 Ok(AuditRow {
                     id: r.get(0)?,
@@ -783,6 +884,7 @@ impl Rows for SqliteRows<'_> {
                     user: r.get(3)?,
                     actor: r.get(4)?,
                     details: r.get(5)?,
+                    hash: r.get(6)?,
                 })
             })?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
@@ -846,11 +948,13 @@ impl Rows for SqliteRows<'_> {
         }
         self.tx.execute("DELETE FROM audit_log", [])?;
         let mut stmt = self.tx.prepare(
-            "INSERT INTO audit_log (id, at, event, user, actor, details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO audit_log (id, at, event, user, actor, details, hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for a in &dump.audit {
-            stmt.execute(params![a.id, a.at, a.event, a.user, a.actor, a.details])?;
+            stmt.execute(params![
+                a.id, a.at, a.event, a.user, a.actor, a.details, a.hash
+            ])?;
         }
         Ok(())
     }

@@ -1,0 +1,209 @@
+//! The janitor: rules that keep a large store clean. A plan names who, what and why; applying
+//! it recomputes the plan inside one write transaction (under the store's lock) and changes
+//! every user in it, with one audit row each.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{AuditEvent, Op};
+use crate::error::Result;
+use crate::model::{Span, Status, Timestamp, UserFilter, UserQuery, UserRecord};
+use crate::settings::Settings;
+
+/// Which rules to apply (none given: nothing to do).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Disable enabled users not used for this long (created before, never or last used
+    /// before).
+    pub disable_unused_since: Option<Span>,
+    /// Delete the rows of users disabled for this long (their audit history stays).
+    pub remove_disabled_older_than: Option<Span>,
+    /// Disable pending users whose enrollment is older than the `pending-ttl` setting.
+    pub expire_pending: bool,
+}
+
+impl Policy {
+    /// Whether any rule is given.
+    pub fn is_empty(&self) -> bool {
+        self.disable_unused_since.is_none()
+            && self.remove_disabled_older_than.is_none()
+            && !self.expire_pending
+    }
+}
+
+/// What the janitor does to one user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Disable (erase the secret): an unused enabled user.
+    Disable,
+    /// Disable (erase the secret): a pending enrollment past `pending-ttl`.
+    ExpirePending,
+    /// Delete the row of a long-disabled user.
+    Remove,
+}
+
+impl Action {
+    /// The action's name, as in `--json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Disable => "disable",
+            Action::ExpirePending => "expire-pending",
+            Action::Remove => "remove",
+        }
+    }
+}
+
+/// One user's entry in the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Planned {
+    /// Who.
+    pub user: String,
+    /// What.
+    pub action: Action,
+    /// Their status now.
+    pub status: Status,
+    /// Why, in words.
+    pub reason: String,
+    /// The time the rule looked at: last use (or creation, never used), the pending
+    /// enrollment's last change, or the disabling.
+    pub since: Timestamp,
+    #[serde(skip)]
+    pub(crate) id: String,
+    #[serde(skip)]
+    pub(crate) name: crate::model::UserName,
+}
+
+/// The plan: every user the rules select, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Users to disable or remove, by name.
+    pub actions: Vec<Planned>,
+    /// Set when `--expire-pending` was asked but `pending-ttl` is 0 (never): nothing expires.
+    pub pending_never_expires: bool,
+}
+
+impl Plan {
+    /// How many entries have this action.
+    pub fn count(&self, action: Action) -> usize {
+        self.actions.iter().filter(|p| p.action == action).count()
+    }
+}
+
+fn users(rows: &mut dyn crate::store::Rows, query: UserQuery) -> Result<Vec<UserRecord>> {
+    rows.users_matching(&query)
+}
+
+/// Computes the plan in the transaction `rows` belongs to.
+pub(crate) fn plan(
+    rows: &mut dyn crate::store::Rows,
+    settings: &Settings,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Plan> {
+    let mut plan = Plan::default();
+    if let Some(span) = policy.disable_unused_since {
+        let cutoff = span.before(now);
+        for r in users(
+            rows,
+            UserQuery {
+                filter: UserFilter::Status(Status::Enabled),
+                unused_before: Some(cutoff),
+                ..UserQuery::default()
+            },
+        )? {
+            let (since, reason) = match r.last_used_at {
+                Some(t) => (t, format!("not used since {t} (more than {span})")),
+                None => (
+                    r.created_at,
+                    format!(
+                        "never used since enrolled at {} (more than {span})",
+                        r.created_at
+                    ),
+                ),
+            };
+            plan.actions
+                .push(planned(&r, Action::Disable, since, reason));
+        }
+    }
+    if policy.expire_pending {
+        match settings.pending_ttl() {
+            None => plan.pending_never_expires = true,
+            Some(ttl) => {
+                for r in users(
+                    rows,
+                    UserQuery {
+                        filter: UserFilter::Status(Status::Pending),
+                        pending_before: Some(ttl.before(now)),
+                        ..UserQuery::default()
+                    },
+                )? {
+                    let reason = format!(
+                        "pending since {} (longer than pending-ttl {ttl})",
+                        r.updated_at
+                    );
+                    plan.actions
+                        .push(planned(&r, Action::ExpirePending, r.updated_at, reason));
+                }
+            }
+        }
+    }
+    if let Some(span) = policy.remove_disabled_older_than {
+        for r in users(
+            rows,
+            UserQuery {
+                filter: UserFilter::Status(Status::Disabled),
+                disabled_before: Some(span.before(now)),
+                ..UserQuery::default()
+            },
+        )? {
+            let since = r.disabled_at.unwrap_or(r.updated_at);
+            let reason = format!("disabled since {since} (more than {span})");
+            plan.actions
+                .push(planned(&r, Action::Remove, since, reason));
+        }
+    }
+    // The rules select disjoint statuses: each user appears once.
+    plan.actions.sort_by(|a, b| a.user.cmp(&b.user));
+    Ok(plan)
+}
+
+fn planned(r: &UserRecord, action: Action, since: Timestamp, reason: String) -> Planned {
+    Planned {
+        user: r.user.as_str().to_owned(),
+        action,
+        status: r.status,
+        reason,
+        since,
+        id: r.id.clone(),
+        name: r.user.clone(),
+    }
+}
+
+/// Applies `plan` in the transaction `rows` belongs to: one audit row per user.
+pub(crate) fn apply(rows: &mut dyn crate::store::Rows, op: &Op, plan: &Plan) -> Result<()> {
+    if plan.actions.iter().any(|p| p.action != Action::Remove) {
+        rows.note_erasure()?;
+    }
+    for p in &plan.actions {
+        let user = &p.name;
+        let details = json!({
+            "by": "janitor",
+            "rule": p.action,
+            "reason": p.reason,
+            "previous_status": p.status,
+        })
+        .to_string();
+        match p.action {
+            Action::Disable | Action::ExpirePending => {
+                rows.disable(&p.id, op.now)?;
+                rows.audit(op, AuditEvent::Disable, Some(user), &details)?;
+            }
+            Action::Remove => {
+                rows.delete_user(&p.id)?;
+                rows.audit(op, AuditEvent::Remove, Some(user), &details)?;
+            }
+        }
+    }
+    Ok(())
+}
