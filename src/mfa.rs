@@ -330,6 +330,56 @@ impl Mfa {
         self.store.use_recovery_code(&self.op(), &user, &code)
     }
 
+    // ----- show the pairing again -----
+
+    /// The pairing of a pending `user` again (`mfactl show-qr`): their otpauth URI and secret,
+    /// decrypted, with an audit row. An enabled user's live secret only with `force`
+    /// ([`Error::NeedsForce`]); a disabled user has none ([`Error::UserDisabled`]).
+    pub fn pairing(&mut self, user: impl AsUser, force: bool) -> Result<Pairing> {
+        Ok(self.pairing_with(user, force, |_| Ok(()))?.0)
+    }
+
+    /// [`Mfa::pairing`], running `then` on the pairing inside the audited read: if `then`
+    /// fails, nothing is recorded (e.g. files about to be written with the QR code).
+    pub fn pairing_with<T>(
+        &mut self,
+        user: impl AsUser,
+        force: bool,
+        then: impl FnOnce(&Pairing) -> Result<T>,
+    ) -> Result<(Pairing, T)> {
+        let user = user.to_user()?;
+        let ids = ids_of(&self.identities)?;
+        let op = Op::new(self.actor.clone());
+        // The decision that counts is made under the user's row lock, in the transaction that
+        // writes the audit row: a user confirmed (or disabled) meanwhile is judged as they are
+        // now, and audited so.
+        self.store
+            .audited_read(&op, &user, AuditEvent::ShowQr, |rec| {
+                let ciphertext = revealable(&user, rec, force)?;
+                let secret = ids
+                    .decrypt_secret(ciphertext)
+                    .ok_or_else(|| Error::Decrypt {
+                        user: user.to_string(),
+                    })?;
+                let uri = totp::pairing_uri(&secret, &rec.params, &rec.issuer, &user);
+                let pairing = Pairing {
+                    status: rec.status,
+                    uri,
+                    secret,
+                };
+                let out = then(&pairing)?;
+                let details = json!({ "status": rec.status, "forced": force });
+                Ok(((pairing, out), details))
+            })
+    }
+
+    /// Whether [`Mfa::pairing`] would show `user`'s pairing (with `force`), from a first look
+    /// that decrypts and records nothing: for refusing before an identity is loaded.
+    pub fn check_pairing(&mut self, user: impl AsUser, force: bool) -> Result<()> {
+        let user = user.to_user()?;
+        revealable(&user, &self.store.require_user(&user)?, force).map(drop)
+    }
+
     // ----- disable, show, list -----
 
     /// Clears `user`'s lockout and failure count (as `mfactl unlock`). Returns whether
@@ -1053,6 +1103,44 @@ impl UserInfo {
             record,
             short_secret,
         }
+    }
+}
+
+/// A pairing shown again ([`Mfa::pairing`]); zeroized on drop, redacted in `Debug`.
+#[non_exhaustive]
+pub struct Pairing {
+    /// The user's status when it was read.
+    pub status: Status,
+    /// The otpauth URI (it holds the secret).
+    pub uri: Zeroizing<String>,
+    /// The secret.
+    pub secret: TotpSecret,
+}
+
+impl fmt::Debug for Pairing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pairing")
+            .field("status", &self.status)
+            .field("uri", &"<redacted>")
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// The ciphertext a pairing may be shown from for `rec`: a pending user's, an enabled user's
+/// only with `force`, never a disabled user's.
+fn revealable<'a>(user: &UserName, rec: &'a UserRecord, force: bool) -> Result<&'a [u8]> {
+    match (rec.secret.as_deref(), rec.status) {
+        (Some(ct), Status::Pending) => Ok(ct),
+        (Some(ct), Status::Enabled) if force => Ok(ct),
+        (Some(_), Status::Enabled) => Err(Error::NeedsForce {
+            message: format!(
+                "{user} is enabled: showing the QR code again re-exposes a live secret; pass --force if that is intended"
+            ),
+        }),
+        _ => Err(Error::UserDisabled {
+            user: user.to_string(),
+        }),
     }
 }
 

@@ -392,3 +392,33 @@ fn the_facade_can_move_to_another_thread() {
         Status::Pending
     );
 }
+
+#[test]
+fn a_pairing_is_shown_again_for_pending_users_and_audited() {
+    let (env, mut mfa) = new_store();
+    let e = mfa.enroll("quinn", &EnrollOptions::new()).unwrap();
+    let p = mfa.pairing("quinn", false).unwrap();
+    assert_eq!(p.uri.as_str(), e.uri.as_str());
+    assert!(!format!("{p:?}").contains(e.secret.to_base32().as_str()));
+    let code = totp_now(&e.secret.to_base32(), "SHA1", 6, 30);
+    assert!(mfa.verify("quinn", &code).unwrap().accepted());
+    // Enabled: a live secret, only with force.
+    assert_eq!(
+        mfa.pairing("quinn", false).unwrap_err().kind(),
+        "needs_force"
+    );
+    assert_eq!(
+        mfa.check_pairing("quinn", false).unwrap_err().kind(),
+        "needs_force"
+    );
+    assert_eq!(mfa.pairing("quinn", true).unwrap().status, Status::Enabled);
+    // A failing hook records nothing.
+    let err = mfa
+        .pairing_with("quinn", true, |_| -> mfactl::Result<()> {
+            Err(mfactl::Error::invalid("test", "refused"))
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_input");
+    let shown = env.query_i64("SELECT COUNT(*) FROM audit_log WHERE event = 'show-qr'");
+    assert_eq!(shown, 2);
+}

@@ -3,11 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use mfactl::audit::AuditEvent;
 use mfactl::files::PendingFile;
 use mfactl::model::Status;
-use mfactl::totp;
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::{parse_user, Context};
@@ -27,43 +24,30 @@ struct ShowQrOutput<'a> {
 pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
     check_qr_targets(&args.files)?;
-    let mut store = ctx.open_store()?;
+    let mut mfa = ctx.mfa()?;
     // A first look, before the identity is loaded (and its passphrase perhaps asked for): an
     // unknown, disabled or (without --force) enabled user is refused at once.
-    let rec = store.require_user(&user)?;
-    shown_ciphertext(&user, rec.secret.as_deref(), rec.status, args.force)?;
-    let ids = ctx.identities()?;
-    // The decision that counts is made again under the user's row lock, in the transaction
-    // that writes the audit row: a user confirmed (or disabled) meanwhile is judged as they
-    // are now, and audited so. The read is audited before the secret is shown or the files are
-    // put in place (if the audit fails, dropping the pending files removes them).
+    mfa.check_pairing(&user, args.force)?;
+    mfa.set_identities(ctx.identities()?);
     let shade = if args.qr_invert {
         mfactl::qr::Shade::LightBackground
     } else {
         mfactl::qr::Shade::DarkBackground
     };
-    let (status, secret, uri, qr, pending) =
-        store.audited_read(&ctx.op(), &user, AuditEvent::ShowQr, |rec| {
-            let ciphertext =
-                shown_ciphertext(&user, rec.secret.as_deref(), rec.status, args.force)?;
-            let secret = ids
-                .decrypt_secret(ciphertext)
-                .ok_or_else(|| mfactl::Error::Decrypt {
-                    user: user.to_string(),
-                })?;
-            let uri = totp::pairing_uri(&secret, &rec.params, &rec.issuer, &user);
-            // A URI too long for any QR code is still shown, as text.
-            let qr = mfactl::qr::terminal(&uri, shade).ok();
-            let pending = write_qr_files(&args.files, &uri)?;
-            let details = json!({ "status": rec.status, "forced": args.force });
-            Ok(((rec.status, secret, uri, qr, pending), details))
-        })?;
+    // The read is audited before the secret is shown or the files are put in place (if the
+    // audit fails, dropping the pending files removes them).
+    let (pairing, (qr, pending)) = mfa.pairing_with(&user, args.force, |p| {
+        // A URI too long for any QR code is still shown, as text.
+        let qr = mfactl::qr::terminal(&p.uri, shade).ok();
+        Ok((qr, write_qr_files(&args.files, &p.uri)?))
+    })?;
+    let (status, secret, uri) = (pairing.status, &pairing.secret, &pairing.uri);
     let written = commit_files(pending)?;
     if ctx.json() {
         ctx.print_json(&ShowQrOutput {
             user: &user,
             status,
-            otpauth_uri: &uri,
+            otpauth_uri: uri,
             qr: qr.as_ref().map(|q| q.as_str()),
             files: &written,
         })?;
@@ -74,7 +58,7 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
                 outln!()?;
             }
             None => {
-                note_too_long(&uri);
+                note_too_long(uri);
                 outln!(
                     "secret: {}  (for manual entry)",
                     secret.to_base32().as_str()
@@ -96,28 +80,6 @@ pub fn note_too_long(uri: &str) {
          name, or SHA1, makes it shorter); pair with the secret or the URI",
         uri.len()
     ));
-}
-
-/// The ciphertext show-qr may decrypt for a user in `status`: a pending user's, an enabled
-/// user's only with `--force`, never a disabled user's.
-fn shown_ciphertext<'a>(
-    user: &mfactl::model::UserName,
-    secret: Option<&'a [u8]>,
-    status: Status,
-    force: bool,
-) -> mfactl::Result<&'a [u8]> {
-    match (secret, status) {
-        (Some(ct), Status::Pending) => Ok(ct),
-        (Some(ct), Status::Enabled) if force => Ok(ct),
-        (Some(_), Status::Enabled) => Err(mfactl::Error::NeedsForce {
-            message: format!(
-                "{user} is enabled: showing the QR code again re-exposes a live secret; pass --force if that is intended"
-            ),
-        }),
-        _ => Err(mfactl::Error::UserDisabled {
-            user: user.to_string(),
-        }),
-    }
 }
 
 type Renderer = fn(&str) -> mfactl::Result<Zeroizing<Vec<u8>>>;
