@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `mfactl janitor` on a generated SQLite store of N users (default 100,000) with varied
+# histories, release build. Prints a Markdown section and, with --write, puts it into
+# BENCHMARKS.md between the markers `<!-- janitor:begin -->` and `<!-- janitor:end -->`
+# (appended once if missing), leaving the rest of the file (benches/cli.sh's) alone.
+#
+#   bash benches/janitor.sh [--write]
+#
+# Users are written with one SQL statement (sqlite3, a recursive CTE), not N processes; their
+# ciphertexts are placeholders (the janitor decrypts nothing). Ages as in tests/janitor.rs: 60 %
+# enabled (a third never used), 20 % pending, 20 % disabled, created 1-400 days ago.
+# JANITOR_USERS sets N, JANITOR_RUNS the runs of each measurement (default 3, fresh copies).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${JANITOR_USERS:-100000}
+RUNS=${JANITOR_RUNS:-3}
+command -v sqlite3 >/dev/null || { echo "needs sqlite3" >&2; exit 2; }
+
+cargo build --release --quiet --bin mfactl
+B=${CARGO_TARGET_DIR:-$ROOT/target}/release/mfactl
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mfactl-janitor.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+unset MFACTL_AGE_KEY MFACTL_PASSPHRASE
+export MFACTL_IDENTITY=$WORK/id.txt MFACTL_ACTOR=bench NO_COLOR=1
+BASE=$WORK/base.db
+MFACTL_DB=$BASE "$B" init >/dev/null 2>&1
+
+ago() { # SQL expression: N days (an SQL expression) and 12 h before now, as stored
+    echo "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-12 hours', printf('-%d days', $1))"
+}
+created="(1 + (i * 7919) % 400)"
+sqlite3 "$BASE" <<SQL
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $N)
+INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, issuer,
+                        created_at, updated_at, enabled_at, disabled_at, last_used_at)
+SELECT printf('00000000-0000-4000-8000-%012d', i), printf('user%07d', i),
+       CASE WHEN i % 10 >= 8 THEN NULL ELSE x'00' END,
+       CASE WHEN i % 10 < 6 THEN 'enabled' WHEN i % 10 < 8 THEN 'pending' ELSE 'disabled' END,
+       'SHA1', 6, 30, 'mfactl',
+       $(ago "$created"),
+       CASE WHEN i % 10 IN (6, 7) AND i % 4 = 0 THEN $(ago "i % 5") ELSE $(ago "$created") END,
+       CASE WHEN i % 10 < 6 THEN $(ago "$created") END,
+       CASE WHEN i % 10 >= 8 THEN $(ago "(i * 13) % $created") END,
+       CASE WHEN i % 10 < 6 AND i % 3 <> 0 THEN $(ago "(i * 31) % $created") END
+FROM n;
+SQL
+RULES=(--disable-unused-since 90d --remove-disabled-older-than 180d --expire-pending)
+
+now_ns() { date +%s%N; }
+# Best (least disturbed) of RUNS runs, each on a fresh copy of the generated store.
+measure() { # label, mfactl args...
+    local label=$1 best= t0 t1 ms
+    shift
+    for _ in $(seq "$RUNS"); do
+        rm -f "$WORK/run.db"*
+        cp "$BASE" "$WORK/run.db"
+        t0=$(now_ns)
+        MFACTL_DB=$WORK/run.db "$B" "$@" >"$WORK/out.json"
+        t1=$(now_ns)
+        ms=$(((t1 - t0) / 1000000))
+        if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "$label $best"
+}
+read -r _ PLAN_MS < <(measure plan --json janitor "${RULES[@]}")
+read -r _ APPLY_MS < <(measure apply --json janitor "${RULES[@]}" --apply --yes)
+ACTIONS=$(sqlite3 "$WORK/run.db" "SELECT count(*) FROM audit_log WHERE event IN ('disable', 'remove')")
+MFACTL_DB=$WORK/run.db "$B" log --verify >/dev/null 2>&1 || { echo "chain broken after apply" >&2; exit 1; }
+t0=$(now_ns)
+MFACTL_DB=$WORK/run.db "$B" log --verify >/dev/null 2>&1
+VERIFY_MS=$((($(now_ns) - t0) / 1000000))
+ROWS=$(sqlite3 "$WORK/run.db" "SELECT count(*) FROM audit_log")
+
+sec() { awk -v ms="$1" 'BEGIN { printf "%.2f s", ms / 1000 }'; }
+SECTION=$(cat <<MD
+<!-- janitor:begin -->
+## Janitor and audit chain (benches/janitor.sh)
+
+\`mfactl janitor ${RULES[*]}\` on a SQLite store of $N users (60 % enabled, 20 % pending,
+20 % disabled, created 1-400 days ago), release build, best of $RUNS runs on fresh copies,
+$(nproc) cores (load average $(cut -d' ' -f1 /proc/loadavg) at the end: a shared machine), $(date -u +%Y-%m-%d).
+Target: under 5 s.
+
+| Measurement | Time |
+|---|---|
+| plan (\`--json\`, nothing changed) | $(sec "$PLAN_MS") |
+| \`--apply --yes\`: $ACTIONS users disabled or removed, one transaction, one chained audit row each | $(sec "$APPLY_MS") |
+| \`log --verify\` afterwards ($ROWS audit rows) | $(sec "$VERIFY_MS") |
+<!-- janitor:end -->
+MD
+)
+echo "$SECTION"
+if [ "${1:-}" = --write ]; then
+    F=$ROOT/BENCHMARKS.md
+    if grep -q '<!-- janitor:begin -->' "$F"; then
+        awk -v section="$SECTION" '
+            /<!-- janitor:begin -->/ { print section; skip = 1; next }
+            /<!-- janitor:end -->/ { skip = 0; next }
+            !skip { print }' "$F" >"$F.new" && mv "$F.new" "$F"
+    else
+        printf '\n%s\n' "$SECTION" >>"$F"
+    fi
+fi
