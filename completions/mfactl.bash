@@ -257,7 +257,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,7 +347,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -205,6 +205,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Accept only the current time step",
                 "mfactl config set skew 0",
             ),
+            (
+                "Pending enrollments expire after 2 days",
+                "mfactl config set pending-ttl 2d",
+            ),
         ],
     ),
     (
@@ -764,7 +768,7 @@ pub struct ShowArgs {
 pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
-        /// issuer, skew, max-failures, algorithm, digits or period
+        /// issuer, skew, max-failures, algorithm, digits, period or pending-ttl
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
     },
@@ -772,9 +776,11 @@ pub enum ConfigCommand {
     ///
     /// issuer: name shown in apps; skew: accepted steps either side of now (0-10, default 1);
     /// max-failures: failed codes before a lockout (1-100, default 5); algorithm, digits,
-    /// period: defaults for new enrollments.
+    /// period: defaults for new enrollments; pending-ttl: how long a pending enrollment can
+    /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d).
     Set {
-        /// The setting's name: issuer, skew, max-failures, algorithm, digits or period
+        /// The setting's name: issuer, skew, max-failures, algorithm, digits, period or
+        /// pending-ttl
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: String,
         /// Its new value

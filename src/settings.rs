@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{self, TotpParams};
+use crate::model::{self, Span, TotpParams};
 
 /// A settings key, as `mfactl config` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,23 +23,27 @@ pub enum SettingKey {
     Digits,
     /// Default period for new enrollments.
     Period,
+    /// How long a pending enrollment can still be confirmed (`0`: forever).
+    PendingTtl,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 6] = [
+    pub const ALL: [SettingKey; 7] = [
         SettingKey::Issuer,
         SettingKey::Skew,
         SettingKey::MaxFailures,
         SettingKey::Algorithm,
         SettingKey::Digits,
         SettingKey::Period,
+        SettingKey::PendingTtl,
     ];
 
     /// The key's name in JSON output and audit details: snake_case, as every JSON key.
     pub fn json_name(self) -> &'static str {
         match self {
             SettingKey::MaxFailures => "max_failures",
+            SettingKey::PendingTtl => "pending_ttl",
             other => other.as_str(),
         }
     }
@@ -53,6 +57,7 @@ impl SettingKey {
             SettingKey::Algorithm => "algorithm",
             SettingKey::Digits => "digits",
             SettingKey::Period => "period",
+            SettingKey::PendingTtl => "pending-ttl",
         }
     }
 }
@@ -99,6 +104,14 @@ pub struct Settings {
     /// Enrollment defaults (serialized flat: `algorithm`, `digits`, `period`).
     #[serde(flatten)]
     defaults: TotpParams,
+    /// How long a pending enrollment can be confirmed; zero: forever. Serialized as text
+    /// (`"7d"`, `"0"`), as it is typed.
+    #[serde(serialize_with = "serialize_span")]
+    pending_ttl: Span,
+}
+
+fn serialize_span<S: serde::Serializer>(span: &Span, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(span)
 }
 
 impl Default for Settings {
@@ -108,6 +121,7 @@ impl Default for Settings {
             skew: 1,
             max_failures: 5,
             defaults: TotpParams::default(),
+            pending_ttl: Self::DEFAULT_PENDING_TTL,
         }
     }
 }
@@ -117,6 +131,8 @@ impl Settings {
     pub const SKEW: std::ops::RangeInclusive<u8> = 0..=10;
     /// Accepted values of `max-failures`.
     pub const MAX_FAILURES: std::ops::RangeInclusive<u32> = 1..=100;
+    /// Default of `pending-ttl`: a week.
+    pub const DEFAULT_PENDING_TTL: Span = Span::from_secs(7 * 86_400);
 
     /// Issuer shown in authenticator apps.
     pub fn issuer(&self) -> &str {
@@ -133,6 +149,12 @@ impl Settings {
         self.max_failures
     }
 
+    /// How long after its enrollment a pending token can still be confirmed; `None`: forever
+    /// (`pending-ttl` set to `0`).
+    pub fn pending_ttl(&self) -> Option<Span> {
+        (!self.pending_ttl.is_zero()).then_some(self.pending_ttl)
+    }
+
     /// The value of `key`, as text.
     pub fn get(&self, key: SettingKey) -> String {
         match key {
@@ -142,6 +164,7 @@ impl Settings {
             SettingKey::Algorithm => self.defaults.algorithm().as_str().to_owned(),
             SettingKey::Digits => self.defaults.digits().to_string(),
             SettingKey::Period => self.defaults.period().to_string(),
+            SettingKey::PendingTtl => self.pending_ttl.to_string(),
         }
     }
 
@@ -155,6 +178,7 @@ impl Settings {
             SettingKey::Algorithm => self.defaults.algorithm().as_str().into(),
             SettingKey::Digits => self.defaults.digits().into(),
             SettingKey::Period => self.defaults.period().into(),
+            SettingKey::PendingTtl => self.pending_ttl.to_string().into(),
         }
     }
 
@@ -183,6 +207,7 @@ impl Settings {
                 let period = parse_in_range("period", value, TotpParams::PERIOD)?;
                 self.defaults = TotpParams::new(d.algorithm(), d.digits(), period)?;
             }
+            SettingKey::PendingTtl => self.pending_ttl = Span::parse("pending-ttl", value)?,
         }
         Ok(())
     }
@@ -238,6 +263,24 @@ mod tests {
         s.set(SettingKey::Algorithm, "sha512").unwrap();
         assert_eq!(s.skew(), 0);
         assert_eq!(s.get(SettingKey::Algorithm), "SHA512");
+    }
+
+    #[test]
+    fn pending_ttl_defaults_to_a_week_and_zero_means_never() {
+        let mut s = Settings::default();
+        assert_eq!(s.pending_ttl(), Some(Span::from_secs(604_800)));
+        assert_eq!(s.get(SettingKey::PendingTtl), "1w");
+        for bad in ["", "7", "-1d", "1.5h", "7 days", "d"] {
+            let e = s.set(SettingKey::PendingTtl, bad).unwrap_err().to_string();
+            assert!(e.contains("pending-ttl"), "{bad:?}: {e}");
+        }
+        assert_eq!(s, Settings::default());
+        s.set(SettingKey::PendingTtl, "36h").unwrap();
+        assert_eq!(s.pending_ttl(), Some(Span::from_secs(36 * 3_600)));
+        assert_eq!(s.json_value(SettingKey::PendingTtl), "36h");
+        s.set(SettingKey::PendingTtl, "0").unwrap();
+        assert_eq!(s.pending_ttl(), None);
+        assert_eq!(s.get(SettingKey::PendingTtl), "0");
     }
 
     #[test]

@@ -198,6 +198,7 @@ fn bash_completes_event_names_and_setting_keys() {
         "algorithm",
         "digits",
         "period",
+        "pending-ttl",
     ] {
         assert!(keys.iter().any(|a| a == k), "{k} missing from {keys:?}");
     }

@@ -37,7 +37,7 @@ fn get_shows_the_documented_defaults() {
         all,
         serde_json::json!({
             "issuer": "mfactl", "skew": 1, "max_failures": 5,
-            "algorithm": "SHA1", "digits": 6, "period": 30,
+            "algorithm": "SHA1", "digits": 6, "period": 30, "pending_ttl": "1w",
         })
     );
     // JSON: snake_case key names, numbers as numbers.
@@ -48,6 +48,8 @@ fn get_shows_the_documented_defaults() {
         ("algorithm", "SHA1", "algorithm", serde_json::json!("SHA1")),
         ("digits", "6", "digits", serde_json::json!(6)),
         ("period", "30", "period", serde_json::json!(30)),
+        // A duration, as text in the largest exact unit (7d is 1w).
+        ("pending-ttl", "1w", "pending_ttl", serde_json::json!("1w")),
     ] {
         assert_eq!(get(&env, key), value, "{key}");
         for asked in [key, json_key] {
@@ -73,6 +75,7 @@ fn get_shows_the_documented_defaults() {
         "algorithm",
         "digits",
         "period",
+        "pending-ttl",
     ] {
         assert!(
             table.lines().any(|l| l.trim_start().starts_with(key)),
@@ -93,6 +96,9 @@ fn set_changes_each_setting_persistently_and_audits_it() {
         ("algorithm", "sha256", "SHA256"),
         ("digits", "8", "8"),
         ("period", "60", "60"),
+        ("pending-ttl", "36h", "36h"),
+        ("pending-ttl", "14d", "2w"),
+        ("pending-ttl", "0", "0"),
     ] {
         let before = get(&env, key);
         let out = env
@@ -103,7 +109,7 @@ fn set_changes_each_setting_persistently_and_audits_it() {
         let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
         // Numbers as numbers, the key in snake_case: the same document as the audit row's.
         let typed = |text: &str| match text.parse::<u64>() {
-            Ok(n) if key != "issuer" => serde_json::json!(n),
+            Ok(n) if key != "issuer" && key != "pending-ttl" => serde_json::json!(n),
             _ => serde_json::json!(text),
         };
         let json_key = key.replace('-', "_");
@@ -118,7 +124,7 @@ fn set_changes_each_setting_persistently_and_audits_it() {
         assert_eq!(get(&env, key), shown, "{key}");
     }
     let audited = env.query_i64("SELECT count(*) FROM audit_log WHERE event = 'config-set'");
-    assert_eq!(audited, 8);
+    assert_eq!(audited, 11);
 
     // Enrollment defaults apply to new enrollments.
     let doc = env.enroll("alice", &[]);
@@ -162,6 +168,15 @@ fn invalid_keys_and_values_are_refused_and_change_nothing() {
         ("digits", "9", "6 to 8"),
         ("period", "9", "10 to 300"),
         ("period", "301", "10 to 300"),
+        ("pending-ttl", "7", "like 90s, 30m, 24h, 7d or 2w"),
+        ("pending-ttl", "-1d", "like 90s, 30m, 24h, 7d or 2w"),
+        ("pending-ttl", "1.5d", "like 90s, 30m, 24h, 7d or 2w"),
+        ("pending-ttl", "", "like 90s, 30m, 24h, 7d or 2w"),
+        (
+            "pending-ttl",
+            "99999999999999w",
+            "like 90s, 30m, 24h, 7d or 2w",
+        ),
         ("issuer", "", "must not be empty"),
         ("issuer", "Acme:Corp", "':' is not allowed"),
         ("issuer", "Acme\u{7}", "control character"),

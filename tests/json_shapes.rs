@@ -158,7 +158,8 @@ fn every_command_prints_its_documented_shape() {
         "config get",
         &doc,
         &json!({ "issuer": "string", "skew": "number", "max_failures": "number",
-                 "algorithm": "string", "digits": "number", "period": "number" }),
+                 "algorithm": "string", "digits": "number", "period": "number",
+                 "pending_ttl": "string" }),
     );
     let doc = run(&env, &["config", "get", "skew"], "", 0);
     check(
