@@ -421,7 +421,7 @@ fn init_creates_the_documented_schema_and_init_twice_is_store_exists() {
     );
     assert_eq!(
         d.query_strings("SELECT key || '=' || value FROM mfactl_meta ORDER BY key"),
-        ["application=mfactl", "schema_version=1"]
+        ["application=mfactl", "schema_version=2"]
     );
     // The column the contract names, and the types it gives.
     let types = d.query_strings(

@@ -91,8 +91,10 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let uri = totp::pairing_uri(&secret, &params, &issuer, &user);
 
     // A refusal the store would give anyway comes before any file is written.
+    let op = ctx.op();
     if let Some(rec) = store.user(&user)? {
-        if !args.force && rec.status != Status::Disabled {
+        let expired = rec.pending_expired(settings.pending_ttl(), op.now);
+        if !args.force && rec.status != Status::Disabled && !expired {
             return Err(mfactl::Error::AlreadyEnrolled {
                 user: user.to_string(),
                 status: rec.status.to_string(),
@@ -136,7 +138,7 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     // A rekey that commits between reading the recipients and the write gets the secret sealed
     // again, under the store's lock, to the recipients it installed.
     let outcome = store.enroll(
-        &ctx.op(),
+        &op,
         &enrollment,
         args.force,
         &recipients,
@@ -165,6 +167,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     match outcome {
         EnrollOutcome::New => {}
         EnrollOutcome::Reenrolled => ui::info(&format!("{user} was disabled; enrolled again")),
+        EnrollOutcome::Replaced(Status::Pending) if !args.force => ui::info(&format!(
+            "the pending enrollment of {user} had expired (pending-ttl): replaced it"
+        )),
         EnrollOutcome::Replaced(s) => ui::warn(&format!(
             "replaced the {s} secret of {user}: their old authenticator entry no longer works"
         )),

@@ -671,7 +671,7 @@ impl Store {
 
     /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
     /// enabled user is refused with [`Error::AlreadyEnrolled`] unless `force`; a disabled user
-    /// is enrolled again. A name not yet in the store must pass [`UserName::check_new`], and
+    /// is enrolled again, and so is a pending one whose enrollment expired (`pending-ttl`). A name not yet in the store must pass [`UserName::check_new`], and
     /// one that looks like another user's is [`Error::SimilarUser`] unless `allow_similar`. If the store's recipients are no longer `sealed_to` (a rekey committed
     /// meanwhile), `reseal` encrypts the secret again to the current ones, under the lock;
     /// without `reseal` that is [`Error::InvalidState`] and nothing is stored.
@@ -695,10 +695,16 @@ impl Store {
                     refuse_lookalikes(&[e.user.as_str()], index)?;
                 }
             }
+            // A pending enrollment past pending-ttl can no longer be confirmed: replacing it
+            // loses nothing, so it needs no --force.
+            let ttl = load_settings(rows)?.pending_ttl();
+            let expired = existing
+                .as_ref()
+                .is_some_and(|r| r.pending_expired(ttl, op.now));
             let outcome = match existing.as_ref().map(|r| r.status) {
                 None => EnrollOutcome::New,
                 Some(Status::Disabled) => EnrollOutcome::Reenrolled,
-                Some(status) if force => EnrollOutcome::Replaced(status),
+                Some(status) if force || expired => EnrollOutcome::Replaced(status),
                 Some(status) => {
                     return Err(Error::AlreadyEnrolled {
                         user: e.user.as_str().to_owned(),
@@ -1102,6 +1108,11 @@ fn apply_verdict(
     verdict: Verdict,
 ) -> Result<VerifyResult> {
     match verdict {
+        // The pending-ttl rule holds whatever the caller decided: an expired pairing is never
+        // confirmed (op.now is the command's one clock reading).
+        Verdict::Accept { .. } if rec.pending_expired(settings.pending_ttl(), op.now) => {
+            record_rejection(rows, op, rec, settings, RejectReason::Expired)
+        }
         Verdict::Accept { step } => {
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.

@@ -62,4 +62,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_user ON audit_log (user, id);
 CREATE INDEX audit_log_at ON audit_log (at);
 "#,
+    // 2: when the row's current secret was enrolled (pending-ttl counts from it). Rows from
+    // version 1 take their last change, the closest later bound.
+    r#"
+ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
+UPDATE mfa_secret SET enrolled_at = updated_at;
+"#,
 ];
