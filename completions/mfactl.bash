@@ -457,7 +457,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-y -i -h --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --db --identity --json --actor --color --help"
+            opts="-y -R -i -h --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --seal-to --seal-to-file --out --armor --format --overwrite-out --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +485,26 @@ _mfactl() {
                     ;;
                 --svg)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seal-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seal-to-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -R)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text png" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1333,7 +1353,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--output|-o|--events|--since|--event|--limit|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--seal-to|--seal-to-file|-R|--out|--format|--reason|--status|--output|-o|--events|--since|--event|--limit|--count|--new-identity|--check-identity|--to) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac

@@ -112,6 +112,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Replace the secret of a user who lost their phone",
                 "mfactl enroll alice --force",
             ),
+            (
+                "Enroll a remote user without seeing their secret (writes alice.mfa.age)",
+                "mfactl enroll alice --seal-to \"$(cat alice_id_ed25519.pub)\"",
+            ),
         ],
     ),
     (
@@ -657,6 +661,59 @@ pub struct EnrollArgs {
 
     #[command(flatten)]
     pub files: QrFileArgs,
+
+    #[command(flatten)]
+    pub seal: SealArgs,
+}
+
+/// `enroll --seal-to`: the pairing sealed to the user's own key, never shown to the operator.
+#[derive(Debug, Args)]
+#[group(id = "sealing", multiple = true, conflicts_with_all = ["qr", "qr_invert", "png", "svg"])]
+pub struct SealArgs {
+    /// Seal the pairing (QR code, URI, secret, how to confirm) to this public key instead of
+    /// showing it: an age recipient (age1...) or an SSH public key line (ssh-ed25519,
+    /// ssh-rsa); repeatable. The user opens the file with age -d -i ~/.ssh/id_ed25519 FILE
+    #[arg(long = "seal-to", value_name = "RECIPIENT")]
+    pub seal_to: Vec<String>,
+
+    /// Seal to the public keys in FILE, one a line, as age -R reads them (# comments and empty
+    /// lines skipped); repeatable
+    #[arg(short = 'R', long = "seal-to-file", value_name = "FILE")]
+    pub seal_to_file: Vec<PathBuf>,
+
+    /// Where to write the sealed bundle ('-': stdout, refused on a terminal unless --armor)
+    /// [default: USER.mfa.age in the current directory]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Write the bundle ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), for mail or chat
+    #[arg(long)]
+    pub armor: bool,
+
+    /// What the bundle holds: text for a terminal (QR code, URI, secret) or a PNG of the QR
+    /// code
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub bundle_format: Option<BundleFormatArg>,
+
+    /// Replace an existing --out file (a new file is made and renamed over it)
+    #[arg(long = "overwrite-out")]
+    pub overwrite_out: bool,
+}
+
+impl SealArgs {
+    /// Whether any recipient was given.
+    pub fn is_set(&self) -> bool {
+        !self.seal_to.is_empty() || !self.seal_to_file.is_empty()
+    }
+}
+
+/// What a sealed pairing bundle holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BundleFormatArg {
+    /// Text for a terminal: QR code, otpauth URI, secret, how to confirm
+    Text,
+    /// A PNG image of the QR code
+    Png,
 }
 
 #[derive(Debug, Args)]

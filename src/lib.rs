@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod bundle;
 pub mod error;
 pub mod files;
 pub mod model;

@@ -7,6 +7,8 @@ use mfactl::totp::{self, RejectReason, TotpSecret};
 use mfactl::vault;
 
 use super::{init, parse_user, show_qr, verify, Context};
+
+mod seal;
 use crate::cli::{AlgorithmArg, EnrollArgs};
 use crate::exit_codes::ExitCode;
 use crate::ui;
@@ -47,6 +49,8 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         mfactl::model::check_period(p)?;
     }
     show_qr::check_qr_targets(&args.files)?;
+    // Recipients and the bundle's target are checked before a store is created or changed.
+    let seal = seal::Plan::from_args(ctx, &args.seal, &parse_user(&args.user)?)?;
 
     // A new name's rules are checked again, with the look-alike rule, under the store's lock;
     // here so that a bad name does not bootstrap a store. A name already in the store may
@@ -113,6 +117,33 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
                 &format!("replacing the secret of {}", rec.user),
             )?;
         }
+    }
+    if let Some(plan) = seal {
+        let enrollment = Enrollment {
+            user: user.clone(),
+            params,
+            issuer: issuer.clone(),
+            ciphertext,
+            status: Status::Pending,
+        };
+        let pairing = mfactl::bundle::Pairing {
+            user: &user,
+            issuer: &issuer,
+            params,
+            uri: &uri,
+            secret_b32: &secret.to_base32(),
+            expires_at: settings.pending_ttl().map(|t| t.after(op.now)),
+        };
+        return plan.run(
+            ctx,
+            &mut store,
+            &op,
+            &enrollment,
+            &pairing,
+            &args,
+            &recipients,
+            &secret,
+        );
     }
     // The terminal's QR code is drawn before anything is committed: a URI too long for any QR
     // code (a long issuer and name, SHA512) falls back to the URI and the secret, with a note,

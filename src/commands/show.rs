@@ -96,7 +96,7 @@ fn render(
             ),
             Some((at, false)) => format!(
                 "pending {}",
-                ui::note(&format!("(pairing not yet confirmed; expires {at})"))
+                ui::note(&format!("(not yet confirmed; expires {at})"))
             ),
             None => format!("pending {}", ui::note("(pairing not yet confirmed)")),
         },

@@ -44,6 +44,20 @@ pub struct Enrollment {
     pub status: Status,
 }
 
+/// How [`Store::enroll_with`] enrolls.
+pub struct EnrollOptions<'a, 'r> {
+    /// Replace a pending or enabled user's secret.
+    pub force: bool,
+    /// The recipients the enrollment's ciphertext was made for.
+    pub sealed_to: &'a [Recipient],
+    /// Re-encrypts the secret if a rekey changed the recipients meanwhile.
+    pub reseal: Option<&'a mut Reseal<'r>>,
+    /// Allow a name that looks like an existing user's.
+    pub allow_similar: bool,
+    /// Fingerprints of the keys a pairing bundle was sealed to (audited); empty otherwise.
+    pub bundle_sealed_to: &'a [String],
+}
+
 /// Makes a new ciphertext for an enrollment when the store's recipients changed (a `rekey`
 /// committed) between encrypting it and taking the store's lock.
 pub type Reseal<'a> = dyn FnMut(&Enrollment, &[Recipient]) -> Result<Vec<u8>> + 'a;
@@ -684,6 +698,35 @@ impl Store {
         reseal: Option<&mut Reseal<'_>>,
         allow_similar: bool,
     ) -> Result<EnrollOutcome> {
+        self.enroll_with(
+            op,
+            enrollment,
+            EnrollOptions {
+                force,
+                sealed_to,
+                reseal,
+                allow_similar,
+                bundle_sealed_to: &[],
+            },
+        )
+    }
+
+    /// [`Store::enroll`], with its options in one place; `bundle_sealed_to` (the fingerprints
+    /// of the keys a pairing bundle was sealed to, `enroll --seal-to`) goes into the audit row
+    /// as `"sealed": true, "sealed_to": [...]`.
+    pub fn enroll_with(
+        &mut self,
+        op: &Op,
+        enrollment: &Enrollment,
+        options: EnrollOptions<'_, '_>,
+    ) -> Result<EnrollOutcome> {
+        let EnrollOptions {
+            force,
+            sealed_to,
+            reseal,
+            allow_similar,
+            bundle_sealed_to,
+        } = options;
         let e = enrollment;
         let mut index = self.name_index(allow_similar)?;
         let outcome = self.write(Lock::Store, |rows| {
@@ -718,13 +761,17 @@ impl Store {
                 rows.note_erasure()?;
             }
             rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
-            let details = json!({
+            let mut details = json!({
                 "algorithm": e.params.algorithm(),
                 "digits": e.params.digits(),
                 "period": e.params.period(),
                 "issuer": e.issuer,
                 "previous_status": existing.as_ref().map(|r| r.status.as_str()),
             });
+            if !bundle_sealed_to.is_empty() {
+                details["sealed"] = true.into();
+                details["sealed_to"] = bundle_sealed_to.into();
+            }
             let event = match outcome {
                 EnrollOutcome::Replaced(_) => AuditEvent::Reenroll,
                 _ => AuditEvent::Enroll,
