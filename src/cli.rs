@@ -255,10 +255,16 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "export",
-        &[(
-            "A backup of every secret, as CSV in a new 0600 file",
-            "mfactl export --format csv --output secrets.csv --yes",
-        )],
+        &[
+            (
+                "A backup of every secret, as CSV in a new 0600 file",
+                "mfactl export --format csv --output secrets.csv --yes",
+            ),
+            (
+                "Move every user to another store, no plaintext on disk",
+                "mfactl --db a.db export --to \"$(age-keygen -y b.key)\" | mfactl --db b.db -i b.key import -",
+            ),
+        ],
     ),
     (
         "import",
@@ -270,6 +276,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "CSV (user,uri) from stdin",
                 "mfactl import --format csv - < users.csv",
+            ),
+            (
+                "An export encrypted to another key (export --to)",
+                "mfactl import --decrypt-with migration.key export.age",
             ),
         ],
     ),
@@ -986,9 +996,30 @@ pub struct ExportArgs {
     #[arg(long, requires = "output")]
     pub overwrite: bool,
 
-    /// Do not ask for confirmation (required when not on a terminal)
+    /// Do not ask for confirmation (required when not on a terminal; an export encrypted
+    /// with --to asks nothing)
     #[arg(short, long)]
     pub yes: bool,
+
+    /// Encrypt the export to this public key (age1... or an SSH public key line); repeatable.
+    /// Binary age goes to -o FILE or a pipe, never to a terminal (use --armor)
+    #[arg(long = "to", value_name = "RECIPIENT")]
+    pub to: Vec<String>,
+
+    /// Encrypt to the public keys in FILE, one a line, as age -R reads them; repeatable
+    #[arg(short = 'R', long = "to-file", value_name = "FILE")]
+    pub to_file: Vec<PathBuf>,
+
+    /// With --to: write the encrypted export ASCII-armored
+    #[arg(long)]
+    pub armor: bool,
+}
+
+impl ExportArgs {
+    /// Whether the export is encrypted (`--to`, `-R`).
+    pub fn encrypted(&self) -> bool {
+        !self.to.is_empty() || !self.to_file.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -1029,6 +1060,11 @@ pub struct ImportArgs {
     /// Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users
     #[arg(long)]
     pub allow_short_secrets: bool,
+
+    /// Decrypt an age-encrypted input (export --to) with the identity in FILE rather than the
+    /// store's (-i, MFACTL_IDENTITY, MFACTL_AGE_KEY); the age header is detected either way
+    #[arg(long, value_name = "FILE")]
+    pub decrypt_with: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -1055,6 +1091,9 @@ impl Cli {
         let why = match &self.command {
             Command::Completions(_) => "completions prints a shell script",
             Command::GenerateDocs(_) => "generate-docs writes files and prints no JSON",
+            Command::Export(a) if a.output.is_none() && a.encrypted() => {
+                "export --to prints an age file (use -o FILE)"
+            }
             Command::Export(a) if a.output.is_none() => match a.format {
                 Some(ExportFormat::Uri) => "export --format uri prints URIs (use -o FILE)",
                 Some(ExportFormat::Csv) => "export --format csv prints CSV (use -o FILE)",

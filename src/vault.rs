@@ -401,6 +401,33 @@ impl Identities {
         // A stored secret may be a legacy short one, imported with --allow-short-secrets.
         TotpSecret::ingest(text).ok()
     }
+
+    /// Decrypts a whole age file (binary or ASCII-armored, as `export --to` writes it) into
+    /// zeroizing memory. Reads at most `limit` bytes of plaintext: a longer one leaves the
+    /// buffer `limit` long, for the caller to refuse. A passphrase-encrypted file, or one made
+    /// for other keys, is [`Error::Identity`].
+    pub fn decrypt_file(&self, ciphertext: &[u8], limit: u64) -> Result<SecretBuf> {
+        let refuse = |reason: String| Error::Identity {
+            source_name: self.source.clone(),
+            reason,
+        };
+        let reader = age::armor::ArmoredReader::new(ciphertext);
+        let decryptor = age::Decryptor::new_buffered(reader)
+            .map_err(|e| refuse(format!("cannot read the age file: {e}")))?;
+        if decryptor.is_scrypt() {
+            return Err(refuse(
+                "cannot open a passphrase-encrypted file (expected one encrypted to a key)".into(),
+            ));
+        }
+        let reader = decryptor
+            .decrypt(self.keys.iter().map(|k| k as &dyn age::Identity))
+            .map_err(|_| {
+                refuse("does not open this age file (it was encrypted to other keys)".into())
+            })?;
+        let plain = SecretBuf::read_from(reader, limit, 64 * 1024)
+            .map_err(|e| refuse(format!("cannot decrypt the age file: {e}")))?;
+        Ok(plain)
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {

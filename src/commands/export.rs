@@ -41,17 +41,22 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output {
         mfactl::files::check_target(path, args.overwrite)?;
     }
+    // --to: checked before anything is read; binary never goes to a terminal (as age does).
+    let sealed_to = recipients(ctx, &args)?;
     let mut store = ctx.open_store()?;
     let records = store.secrets(filter)?;
-    confirm_or_refuse(
-        ctx,
-        args.yes,
-        &format!(
-            "Print {} in plaintext?",
-            crate::ui::count(records.len() as u64, "secret", "secrets")
-        ),
-        "exporting plaintext secrets",
-    )?;
+    // Encrypted, the export shows no secret to anyone: nothing to confirm.
+    if sealed_to.is_empty() {
+        confirm_or_refuse(
+            ctx,
+            args.yes,
+            &format!(
+                "Print {} in plaintext?",
+                crate::ui::count(records.len() as u64, "secret", "secrets")
+            ),
+            "exporting plaintext secrets",
+        )?;
+    }
     let ids = ctx.identities()?;
     let mut rows = Vec::with_capacity(records.len());
     for rec in &records {
@@ -69,7 +74,13 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
         &ctx.op(),
         AuditEvent::Export,
         None,
-        json!({ "count": rows.len(), "format": format!("{format:?}").to_lowercase(), "users": records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>() }),
+        {
+            let mut details = json!({ "count": rows.len(), "format": format!("{format:?}").to_lowercase(), "users": records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>() });
+            if !sealed_to.is_empty() {
+                details["encrypted_to"] = sealed_to.iter().map(|r| r.fingerprint()).collect::<Vec<_>>().into();
+            }
+            details
+        },
     )?;
     let out: Zeroizing<String> = match format {
         // The status rides along as a `status` parameter, which apps ignore and import reads.
@@ -109,20 +120,64 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
             Zeroizing::new(String::from_utf8_lossy(&buf).into_owned())
         }
     };
+    // Encrypted in memory: the plaintext goes nowhere else.
+    let sealed = if sealed_to.is_empty() {
+        None
+    } else {
+        Some(mfactl::vault::seal(&sealed_to, out.as_bytes(), args.armor)?)
+    };
+    let out: &[u8] = sealed.as_deref().unwrap_or(out.as_bytes());
     match &args.output {
-        None => crate::out::write(out.as_bytes())?,
+        None => crate::out::write(out)?,
         Some(path) => {
-            let written = mfactl::files::write_private_new(path, out.as_bytes(), args.overwrite)?;
+            let written = mfactl::files::write_private_new(path, out, args.overwrite)?;
             if ctx.json() {
                 ctx.print_json(&json!({ "output": written, "count": rows.len() }))?;
             } else {
                 crate::ui::info(&format!(
-                    "Wrote {} secrets to {} (mode 0600)",
+                    "Wrote {} secrets to {} (mode 0600{})",
                     rows.len(),
-                    written.display()
+                    written.display(),
+                    if sealed_to.is_empty() {
+                        ""
+                    } else {
+                        ", age-encrypted"
+                    }
                 ));
             }
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// The `--to`/`-R` recipients (none: a plaintext export). Refuses binary output to a terminal.
+fn recipients(ctx: &Context, args: &ExportArgs) -> Result<Vec<mfactl::vault::SealRecipient>> {
+    use mfactl::vault::SealRecipient;
+    if !args.encrypted() {
+        if args.armor {
+            return Err(mfactl::Error::invalid("--armor", "only with --to or -R").into());
+        }
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for r in &args.to {
+        out.push(SealRecipient::parse(r)?);
+    }
+    for path in &args.to_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            mfactl::Error::io(format!("cannot read recipients file {}", path.display()), e)
+        })?;
+        out.extend(SealRecipient::parse_file(
+            &text,
+            &path.display().to_string(),
+        )?);
+    }
+    if args.output.is_none() && !args.armor && ctx.stdout_is_terminal() {
+        return Err(mfactl::Error::invalid(
+            "export --to",
+            "refusing to write binary age to a terminal: pass -o FILE, pipe it, or use --armor",
+        )
+        .into());
+    }
+    Ok(out)
 }

@@ -26,7 +26,7 @@ struct Entry {
 use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
-    let text = read_input(&args.file)?;
+    let text = read_input(ctx, &args)?;
     let (entries, mut problems) = match args.format {
         ImportFormat::Uri => parse_uri_lines(&text),
         ImportFormat::Csv => parse_csv(&text)?,
@@ -219,7 +219,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
 const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// Reads the whole input, at most [`MAX_INPUT`] bytes, as UTF-8 text without a byte order mark.
-fn read_input(file: &str) -> Result<Zeroizing<String>> {
+fn read_input(ctx: &Context, args: &ImportArgs) -> Result<Zeroizing<String>> {
+    let file = args.file.as_str();
     let name = if file == "-" { "stdin" } else { file };
     // Read into a buffer that zeroizes every allocation it outgrows; a file starts with room
     // for its size, so that it is read without growing.
@@ -242,6 +243,28 @@ fn read_input(file: &str) -> Result<Zeroizing<String>> {
         )
         .into());
     }
+    // An age file (export --to), binary or armored: decrypted in memory, into a zeroizing
+    // buffer, under the same cap.
+    let bytes = if mfactl::vault::is_age_file(bytes.as_slice()) {
+        let ids = match &args.decrypt_with {
+            Some(path) => ctx.load_identities(mfactl::vault::IdentitySource::File(path.clone()))?,
+            None => ctx.identities()?,
+        };
+        let plain = ids.decrypt_file(bytes.as_slice(), MAX_INPUT + 1)?;
+        if plain.len() as u64 > MAX_INPUT {
+            return Err(mfactl::Error::invalid(
+                "import",
+                format!(
+                    "{name} decrypts to more than {} MiB; split it into smaller files",
+                    MAX_INPUT / 1024 / 1024
+                ),
+            )
+            .into());
+        }
+        plain
+    } else {
+        bytes
+    };
     // Checked in place, then moved, not copied: the only copy of the secrets stays in zeroized
     // memory (a failed check drops the bytes zeroized, with the buffer).
     if std::str::from_utf8(&bytes).is_err() {
