@@ -261,8 +261,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "mfactl export --format csv --output secrets.csv --yes",
             ),
             (
-                "Move every user to another store, no plaintext on disk",
-                "mfactl --db a.db export --to \"$(age-keygen -y b.key)\" | mfactl --db b.db -i b.key import -",
+                "Move every user to store B (its identity: B.key), no plaintext anywhere",
+                "mfactl export --to \"$(age-keygen -y B.key)\" | mfactl --db B -i B.key import -",
             ),
         ],
     ),
