@@ -112,6 +112,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Replace the secret of a user who lost their phone",
                 "mfactl enroll alice --force",
             ),
+            (
+                "Enroll a remote user without seeing their secret (writes alice.mfa.age)",
+                "mfactl enroll alice --seal-to \"$(cat alice_id_ed25519.pub)\"",
+            ),
         ],
     ),
     (
@@ -276,10 +280,16 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "export",
-        &[(
-            "A backup of every secret, as CSV in a new 0600 file",
-            "mfactl export --format csv --output secrets.csv --yes",
-        )],
+        &[
+            (
+                "A backup of every secret, as CSV in a new 0600 file",
+                "mfactl export --format csv --output secrets.csv --yes",
+            ),
+            (
+                "Move every user to store B (its identity: B.key), no plaintext anywhere",
+                "mfactl export --to \"$(age-keygen -y B.key)\" | mfactl --db B -i B.key import -",
+            ),
+        ],
     ),
     (
         "import",
@@ -291,6 +301,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "CSV (user,uri) from stdin",
                 "mfactl import --format csv - < users.csv",
+            ),
+            (
+                "An export encrypted to another key (export --to)",
+                "mfactl import --decrypt-with migration.key export.age",
             ),
         ],
     ),
@@ -697,6 +711,59 @@ pub struct EnrollArgs {
 
     #[command(flatten)]
     pub files: QrFileArgs,
+
+    #[command(flatten)]
+    pub seal: SealArgs,
+}
+
+/// `enroll --seal-to`: the pairing sealed to the user's own key, never shown to the operator.
+#[derive(Debug, Args)]
+#[group(id = "sealing", multiple = true, conflicts_with_all = ["qr", "qr_invert", "png", "svg"])]
+pub struct SealArgs {
+    /// Seal the pairing (QR code, URI, secret, how to confirm) to this public key instead of
+    /// showing it: an age recipient (age1...) or an SSH public key line (ssh-ed25519,
+    /// ssh-rsa); repeatable. The user opens the file with age -d -i ~/.ssh/id_ed25519 FILE
+    #[arg(long = "seal-to", value_name = "RECIPIENT")]
+    pub seal_to: Vec<String>,
+
+    /// Seal to the public keys in FILE, one a line, as age -R reads them (# comments and empty
+    /// lines skipped); repeatable
+    #[arg(short = 'R', long = "seal-to-file", value_name = "FILE")]
+    pub seal_to_file: Vec<PathBuf>,
+
+    /// Where to write the sealed bundle ('-': stdout, refused on a terminal unless --armor)
+    /// [default: USER.mfa.age in the current directory]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Write the bundle ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), for mail or chat
+    #[arg(long)]
+    pub armor: bool,
+
+    /// What the bundle holds: text for a terminal (QR code, URI, secret) or a PNG of the QR
+    /// code
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub bundle_format: Option<BundleFormatArg>,
+
+    /// Replace an existing --out file (a new file is made and renamed over it)
+    #[arg(long = "overwrite-out")]
+    pub overwrite_out: bool,
+}
+
+impl SealArgs {
+    /// Whether any recipient was given.
+    pub fn is_set(&self) -> bool {
+        !self.seal_to.is_empty() || !self.seal_to_file.is_empty()
+    }
+}
+
+/// What a sealed pairing bundle holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BundleFormatArg {
+    /// Text for a terminal: QR code, otpauth URI, secret, how to confirm
+    Text,
+    /// A PNG image of the QR code
+    Png,
 }
 
 #[derive(Debug, Args)]
@@ -1029,9 +1096,30 @@ pub struct ExportArgs {
     #[arg(long, requires = "output")]
     pub overwrite: bool,
 
-    /// Do not ask for confirmation (required when not on a terminal)
+    /// Do not ask for confirmation (required when not on a terminal; an export encrypted
+    /// with --to asks nothing)
     #[arg(short, long)]
     pub yes: bool,
+
+    /// Encrypt the export to this public key (age1... or an SSH public key line); repeatable.
+    /// Binary age goes to -o FILE or a pipe, never to a terminal (use --armor)
+    #[arg(long = "to", value_name = "RECIPIENT")]
+    pub to: Vec<String>,
+
+    /// Encrypt to the public keys in FILE, one a line, as age -R reads them; repeatable
+    #[arg(short = 'R', long = "to-file", value_name = "FILE")]
+    pub to_file: Vec<PathBuf>,
+
+    /// With --to: write the encrypted export ASCII-armored
+    #[arg(long)]
+    pub armor: bool,
+}
+
+impl ExportArgs {
+    /// Whether the export is encrypted (`--to`, `-R`).
+    pub fn encrypted(&self) -> bool {
+        !self.to.is_empty() || !self.to_file.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -1072,6 +1160,11 @@ pub struct ImportArgs {
     /// Accept legacy secrets shorter than 128 bits (at least 80); `list` flags those users
     #[arg(long)]
     pub allow_short_secrets: bool,
+
+    /// Decrypt an age-encrypted input (export --to) with the identity in FILE rather than the
+    /// store's (-i, MFACTL_IDENTITY, MFACTL_AGE_KEY); the age header is detected either way
+    #[arg(long, value_name = "FILE")]
+    pub decrypt_with: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -1098,6 +1191,9 @@ impl Cli {
         let why = match &self.command {
             Command::Completions(_) => "completions prints a shell script",
             Command::GenerateDocs(_) => "generate-docs writes files and prints no JSON",
+            Command::Export(a) if a.output.is_none() && a.encrypted() => {
+                "export --to prints an age file (use -o FILE)"
+            }
             Command::Export(a) if a.output.is_none() => match a.format {
                 Some(ExportFormat::Uri) => "export --format uri prints URIs (use -o FILE)",
                 Some(ExportFormat::Csv) => "export --format csv prints CSV (use -o FILE)",

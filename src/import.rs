@@ -70,18 +70,51 @@ pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// into zeroized memory. `name` names the input in errors; `size_hint` is the room to start
 /// with (a file's size, so that it is read without growing).
 pub fn read_text(reader: impl Read, name: &str, size_hint: usize) -> Result<Zeroizing<String>> {
-    // Read into a buffer that zeroizes every allocation it outgrows.
+    into_text(read_bytes(reader, name, size_hint)?, name)
+}
+
+/// Reads the whole input, at most [`MAX_INPUT`] bytes, into memory that zeroizes every
+/// allocation it outgrows. `name` names the input in errors.
+pub fn read_bytes(reader: impl Read, name: &str, size_hint: usize) -> Result<SecretBuf> {
     let bytes = SecretBuf::read_from(reader, MAX_INPUT + 1, size_hint)
         .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
     if bytes.len() as u64 > MAX_INPUT {
-        return Err(Error::invalid(
-            "import",
-            format!(
-                "{name} is larger than {} MiB; split it into smaller files",
-                MAX_INPUT / 1024 / 1024
-            ),
-        ));
+        return Err(too_large(name, "is larger than"));
     }
+    Ok(bytes)
+}
+
+/// Whether `bytes` is an age file (`export --to`), binary or ASCII-armored.
+pub fn is_encrypted(bytes: &SecretBuf) -> bool {
+    crate::vault::is_age_file(bytes.as_slice())
+}
+
+/// Decrypts an age-encrypted input with `identities`, in memory, under the same
+/// [`MAX_INPUT`] cap.
+pub fn decrypt(
+    bytes: &SecretBuf,
+    identities: &crate::vault::Identities,
+    name: &str,
+) -> Result<SecretBuf> {
+    let plain = identities.decrypt_file(bytes.as_slice(), MAX_INPUT + 1)?;
+    if plain.len() as u64 > MAX_INPUT {
+        return Err(too_large(name, "decrypts to more than"));
+    }
+    Ok(plain)
+}
+
+fn too_large(name: &str, what: &str) -> Error {
+    Error::invalid(
+        "import",
+        format!(
+            "{name} {what} {} MiB; split it into smaller files",
+            MAX_INPUT / 1024 / 1024
+        ),
+    )
+}
+
+/// The input as UTF-8 text without a byte order mark, still in zeroized memory.
+pub fn into_text(bytes: SecretBuf, name: &str) -> Result<Zeroizing<String>> {
     // Checked in place, then moved, not copied: the only copy of the secrets stays in zeroized
     // memory (a failed check drops the bytes zeroized, with the buffer).
     if std::str::from_utf8(&bytes).is_err() {
@@ -101,14 +134,28 @@ pub fn read_text(reader: impl Read, name: &str, size_hint: usize) -> Result<Zero
     Ok(text)
 }
 
-/// Reads `file` (`-` for stdin) with [`read_text`].
-pub fn read_file(file: &str) -> Result<Zeroizing<String>> {
+/// Reads `file` (`-` for stdin) with [`read_bytes`], unprocessed.
+pub fn read_file_bytes(file: &str) -> Result<SecretBuf> {
     if file == "-" {
-        return read_text(std::io::stdin().lock(), "stdin", 64 * 1024);
+        return read_bytes(std::io::stdin().lock(), "stdin", 64 * 1024);
     }
     let f = std::fs::File::open(file).map_err(|e| Error::io(format!("cannot read {file}"), e))?;
     let size = f.metadata().map_or(0, |m| m.len()).min(MAX_INPUT) as usize;
-    read_text(f, file, size.saturating_add(1))
+    read_bytes(f, file, size.saturating_add(1))
+}
+
+/// Reads `file` (`-` for stdin) with [`read_text`].
+pub fn read_file(file: &str) -> Result<Zeroizing<String>> {
+    into_text(read_file_bytes(file)?, input_name(file))
+}
+
+/// How errors name `file`.
+pub fn input_name(file: &str) -> &str {
+    if file == "-" {
+        "stdin"
+    } else {
+        file
+    }
 }
 
 fn parse_uri_lines(text: &str) -> Parsed {

@@ -68,6 +68,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod bundle;
 pub mod error;
 pub mod export;
 pub mod files;
@@ -91,5 +92,5 @@ pub use error::{Error, Result};
 pub use import::ImportFormat;
 pub use mfa::{
     EnrollOptions, Enrollment, Export, ExportFormat, ImportOptions, ImportReport, Mfa,
-    RekeyOptions, RekeyReport, UserInfo, Verification,
+    PreparedEnrollment, RekeyOptions, RekeyReport, SealedExport, UserInfo, Verification,
 };

@@ -228,10 +228,13 @@ impl Mfa {
         let ciphertext = vault::encrypt_secret(&recipients, &secret)?;
         let uri = totp::pairing_uri(&secret, &params, &issuer, &user);
         // A refusal the store would give anyway comes before anything else is done.
+        // A pending enrollment past pending-ttl can no longer be confirmed: replacing it loses
+        // nothing, so it needs no `force` (the store decides again under its lock).
+        let now = self.op().now;
         let mut replaces = None;
         if let Some(rec) = existing {
             if rec.status != Status::Disabled {
-                if !options.force {
+                if !options.force && !rec.pending_expired(settings.pending_ttl(), now) {
                     return Err(Error::AlreadyEnrolled {
                         user: user.to_string(),
                         status: rec.status.to_string(),
@@ -256,6 +259,25 @@ impl Mfa {
 
     /// The second half of [`Mfa::enroll`]: stores the prepared secret (no QR code is made).
     pub fn commit_enroll(&mut self, prepared: PreparedEnrollment) -> Result<Enrollment> {
+        self.commit_enroll_audited(prepared, &[])
+    }
+
+    /// [`Mfa::commit_enroll`] for a pairing handed over sealed (an age file only the user can
+    /// open, see [`crate::bundle`]): the audit row records `"sealed": true` and the keys'
+    /// fingerprints.
+    pub fn commit_enroll_sealed(
+        &mut self,
+        prepared: PreparedEnrollment,
+        fingerprints: &[String],
+    ) -> Result<Enrollment> {
+        self.commit_enroll_audited(prepared, fingerprints)
+    }
+
+    fn commit_enroll_audited(
+        &mut self,
+        prepared: PreparedEnrollment,
+        bundle_sealed_to: &[String],
+    ) -> Result<Enrollment> {
         let p = prepared;
         let sealed = store::Enrollment {
             user: p.user.clone(),
@@ -267,13 +289,16 @@ impl Mfa {
         // A rekey that commits between reading the recipients and the write gets the secret
         // sealed again, under the store's lock, to the recipients it installed.
         let secret = &p.secret;
-        let outcome = self.store.enroll(
+        let outcome = self.store.enroll_with(
             &self.op(),
             &sealed,
-            p.force,
-            &p.recipients,
-            Some(&mut |_, current| vault::encrypt_secret(current, secret)),
-            p.allow_similar,
+            store::EnrollWith {
+                force: p.force,
+                sealed_to: &p.recipients,
+                reseal: Some(&mut |_, current| vault::encrypt_secret(current, secret)),
+                allow_similar: p.allow_similar,
+                bundle_sealed_to,
+            },
         )?;
         Ok(Enrollment {
             user: p.user,
@@ -719,6 +744,39 @@ impl Mfa {
     /// The second half of [`Mfa::export`]: decrypts, records the export in the audit log,
     /// renders.
     pub fn finish_export(&mut self, plan: ExportPlan, format: ExportFormat) -> Result<Export> {
+        self.render_export(plan, format, None)
+    }
+
+    /// [`Mfa::finish_export`], age-encrypted in memory to `to` (ASCII-armored with `armor`):
+    /// the plaintext secrets never leave this call. The audit row names the recipients'
+    /// fingerprints (`encrypted_to`).
+    pub fn finish_export_sealed(
+        &mut self,
+        plan: ExportPlan,
+        format: ExportFormat,
+        to: &[crate::vault::SealRecipient],
+        armor: bool,
+    ) -> Result<SealedExport> {
+        if to.is_empty() {
+            return Err(Error::invalid(
+                "export recipients",
+                "an encrypted export needs at least one recipient",
+            ));
+        }
+        let fingerprints: Vec<String> = to.iter().map(|r| r.fingerprint()).collect();
+        let export = self.render_export(plan, format, Some(&fingerprints))?;
+        Ok(SealedExport {
+            count: export.count,
+            bytes: crate::vault::seal(to, export.text.as_bytes(), armor)?,
+        })
+    }
+
+    fn render_export(
+        &mut self,
+        plan: ExportPlan,
+        format: ExportFormat,
+        encrypted_to: Option<&[String]>,
+    ) -> Result<Export> {
         let ids = self.ids()?;
         let mut rows = Vec::with_capacity(plan.records.len());
         for rec in &plan.records {
@@ -738,11 +796,17 @@ impl Mfa {
             &self.op(),
             AuditEvent::Export,
             None,
-            json!({
-                "count": rows.len(),
-                "format": format.as_str(),
-                "users": plan.records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>(),
-            }),
+            {
+                let mut details = json!({
+                    "count": rows.len(),
+                    "format": format.as_str(),
+                    "users": plan.records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>(),
+                });
+                if let Some(fps) = encrypted_to {
+                    details["encrypted_to"] = fps.into();
+                }
+                details
+            },
         )?;
         Ok(Export {
             count: rows.len(),
@@ -1029,8 +1093,28 @@ impl PreparedEnrollment {
         &self.uri
     }
 
+    /// Who is enrolled.
+    pub fn user(&self) -> &UserName {
+        &self.user
+    }
+
+    /// The TOTP parameters.
+    pub fn params(&self) -> TotpParams {
+        self.params
+    }
+
+    /// The issuer shown in the authenticator app.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The new secret, for manual entry.
+    pub fn secret(&self) -> &TotpSecret {
+        &self.secret
+    }
+
     /// The user as stored, and their status, when a pending or enabled secret would be
-    /// replaced (`force`).
+    /// replaced (`force`, or a pending enrollment past `pending-ttl`).
     pub fn replaces(&self) -> Option<(&UserName, Status)> {
         self.replaces.as_ref().map(|(u, s)| (u, *s))
     }
@@ -1333,6 +1417,16 @@ impl fmt::Debug for Export {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Export({} secrets, <redacted>)", self.count)
     }
+}
+
+/// An export age-encrypted in memory ([`Mfa::finish_export_sealed`]): safe to write anywhere.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SealedExport {
+    /// How many users.
+    pub count: usize,
+    /// The age file (binary, or ASCII-armored if asked).
+    pub bytes: Vec<u8>,
 }
 
 /// What [`Mfa::rekey`] may be told.

@@ -590,6 +590,8 @@ pub struct UserRecord {
     pub created_at: Timestamp,
     /// Last change of any kind.
     pub updated_at: Timestamp,
+    /// When the current secret was enrolled (or imported): `pending-ttl` counts from here.
+    pub enrolled_at: Timestamp,
     /// When the pairing was confirmed.
     pub enabled_at: Option<Timestamp>,
     /// When MFA was disabled.
@@ -613,6 +615,21 @@ impl UserRecord {
     /// Whether verification is blocked until an operator runs `unlock`.
     pub fn is_locked(&self) -> bool {
         self.locked_at.is_some()
+    }
+
+    /// Whether the user is still pending at `now` although `ttl` (the `pending-ttl` setting;
+    /// `None`: never) has passed since the enrollment: the pairing can no longer be confirmed.
+    pub fn pending_expired(&self, ttl: Option<Span>, now: Timestamp) -> bool {
+        self.status == Status::Pending
+            && ttl.is_some_and(|ttl| ttl.after(self.enrolled_at).unix() <= now.unix())
+    }
+
+    /// When a pending enrollment stops being confirmable (`None`: not pending, or never).
+    pub fn pending_expires_at(&self, ttl: Option<Span>) -> Option<Timestamp> {
+        (self.status == Status::Pending)
+            .then_some(ttl)
+            .flatten()
+            .map(|ttl| ttl.after(self.enrolled_at))
     }
 }
 

@@ -260,6 +260,9 @@ pub enum RejectReason {
     Disabled,
     /// Too many consecutive failures; an operator must unlock the user.
     Locked,
+    /// The user is still pending and `pending-ttl` has passed since the enrollment: the
+    /// pairing can no longer be confirmed; enroll the user again.
+    Expired,
 }
 
 impl RejectReason {
@@ -270,14 +273,16 @@ impl RejectReason {
             RejectReason::Replayed => "replayed",
             RejectReason::Disabled => "disabled",
             RejectReason::Locked => "locked",
+            RejectReason::Expired => "expired",
         }
     }
 
     /// Whether this rejection counts toward the brute-force lockout. Only wrong guesses do:
     /// a replayed code proves knowledge of a real code, and locked/disabled users are already
-    /// refused outright.
+    /// refused outright. A code for an expired pending enrollment counts too: nobody should be
+    /// able to try codes against it without limit.
     pub fn counts_as_failure(self) -> bool {
-        matches!(self, RejectReason::Invalid)
+        matches!(self, RejectReason::Invalid | RejectReason::Expired)
     }
 }
 

@@ -97,6 +97,176 @@ pub fn sealed_secret_bits(ciphertext: &[u8]) -> Option<usize> {
     Some(text_len * 5 / 8 * 8)
 }
 
+/// Someone outside the store a file is sealed to (`enroll --seal-to`, `export --to`): an age
+/// X25519 recipient (`age1...`) or an SSH public key (`ssh-ed25519 ...`, `ssh-rsa ...`, the
+/// line of `~/.ssh/id_ed25519.pub` or of GitHub's `.keys`), parsed by the age crate.
+#[derive(Clone)]
+pub struct SealRecipient {
+    key: SealKey,
+    /// The key without its comment: `age1...`, or `ssh-ed25519 AAAA...`.
+    canonical: String,
+}
+
+#[derive(Clone)]
+enum SealKey {
+    X25519(x25519::Recipient),
+    Ssh(age::ssh::Recipient),
+}
+
+impl SealRecipient {
+    /// Parses one recipient: `age1...` or an SSH public key line (its comment is ignored).
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
+        if let Ok(r) = x25519::Recipient::from_str(text) {
+            return Ok(SealRecipient {
+                canonical: r.to_string(),
+                key: SealKey::X25519(r),
+            });
+        }
+        if text.starts_with("ssh-") {
+            return match age::ssh::Recipient::from_str(text) {
+                Ok(r) => Ok(SealRecipient {
+                    // Key type and key, without the comment (an address, a host name).
+                    canonical: text
+                        .split_whitespace()
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    key: SealKey::Ssh(r),
+                }),
+                Err(e) => Err(Error::invalid(
+                    "recipient",
+                    format!(
+                        "{}: {}",
+                        head(text),
+                        match e {
+                            age::ssh::ParseRecipientKeyError::RsaModulusTooSmall =>
+                                "an ssh-rsa key under 2048 bits is too weak".to_owned(),
+                            age::ssh::ParseRecipientKeyError::RsaModulusTooLarge =>
+                                "an ssh-rsa key over 4096 bits is not supported".to_owned(),
+                            age::ssh::ParseRecipientKeyError::Unsupported(t) => format!(
+                                "SSH key type {t} is not supported (use ssh-ed25519 or ssh-rsa)"
+                            ),
+                            _ => "not a valid SSH public key".to_owned(),
+                        }
+                    ),
+                )),
+            };
+        }
+        Err(Error::invalid(
+            "recipient",
+            format!(
+                "{}: expected an age public key (age1...) or an SSH public key (ssh-ed25519 ..., ssh-rsa ...)",
+                // A private key pasted by mistake is never echoed.
+                head(crate::redact::input(
+                    text,
+                    "AGE-SECRET-KEY-1... (a private key: pass its public key)"
+                ))
+            ),
+        ))
+    }
+
+    /// Reads a recipients file as `age -R` does: one recipient a line; empty lines and lines
+    /// starting with `#` are skipped. `name` names the file in errors.
+    pub fn parse_file(text: &str, name: &str) -> Result<Vec<Self>> {
+        let mut out = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            out.push(Self::parse(line).map_err(|e| {
+                Error::invalid("recipients file", format!("{name}, line {}: {e}", n + 1))
+            })?);
+        }
+        if out.is_empty() {
+            return Err(Error::invalid(
+                "recipients file",
+                format!("{name} holds no recipient"),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The recipient's fingerprint, for output and the audit log: `SHA256:` and the first 16
+    /// hex digits of the SHA-256 of the key as text without its comment (`age1...` or
+    /// `ssh-ed25519 AAAA...`). Reproducible with
+    /// `printf %s 'ssh-ed25519 AAAA...' | sha256sum | cut -c1-16`.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.canonical.as_bytes());
+        format!("SHA256:{}", &data_encoding::HEXLOWER.encode(&digest)[..16])
+    }
+
+    /// The kind of key: `age`, `ssh-ed25519` or `ssh-rsa`.
+    pub fn kind(&self) -> &'static str {
+        match &self.key {
+            SealKey::X25519(_) => "age",
+            SealKey::Ssh(age::ssh::Recipient::SshEd25519(..)) => "ssh-ed25519",
+            SealKey::Ssh(age::ssh::Recipient::SshRsa(..)) => "ssh-rsa",
+        }
+    }
+
+    fn as_age(&self) -> &dyn age::Recipient {
+        match &self.key {
+            SealKey::X25519(r) => r,
+            SealKey::Ssh(r) => r,
+        }
+    }
+}
+
+impl fmt::Debug for SealRecipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SealRecipient({} {})", self.kind(), self.fingerprint())
+    }
+}
+
+fn head(text: &str) -> String {
+    let mut h: String = text.chars().take(40).collect();
+    if h.len() < text.len() {
+        h.push_str("...");
+    }
+    crate::names::escape_invisible(&h).into_owned()
+}
+
+/// Encrypts `plaintext` to every recipient as one age file: binary, or ASCII-armored
+/// (`-----BEGIN AGE ENCRYPTED FILE-----`) with `armor`.
+pub fn seal(recipients: &[SealRecipient], plaintext: &[u8], armor: bool) -> Result<Vec<u8>> {
+    use age::armor::{ArmoredWriter, Format};
+    if recipients.is_empty() {
+        return Err(Error::invalid("recipient", "none given"));
+    }
+    let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_age()))
+        .map_err(|e| Error::Encrypt(e.to_string()))?;
+    let format = if armor {
+        Format::AsciiArmor
+    } else {
+        Format::Binary
+    };
+    let mut out = Vec::with_capacity(plaintext.len() * 4 / 3 + 300 * recipients.len() + 100);
+    let enc = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        let armored = ArmoredWriter::wrap_output(out, format)?;
+        let mut w = encryptor.wrap_output(armored)?;
+        w.write_all(plaintext)?;
+        w.finish()?.finish()?;
+        Ok(())
+    };
+    enc(&mut out).map_err(|e| Error::Encrypt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Whether `bytes` start like an age file: binary (`age-encryption.org/v1`) or armored
+/// (`-----BEGIN AGE ENCRYPTED FILE-----`, leading whitespace allowed as age allows it).
+pub fn is_age_file(bytes: &[u8]) -> bool {
+    const BINARY: &[u8] = b"age-encryption.org/";
+    const ARMOR: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+    let trimmed = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &bytes[i..]);
+    bytes.starts_with(BINARY) || trimmed.starts_with(ARMOR)
+}
+
 /// Identity files are a few lines; anything larger is not one.
 const MAX_IDENTITY_FILE: u64 = 64 * 1024;
 
@@ -231,6 +401,33 @@ impl Identities {
         // A stored secret may be a legacy short one, imported with --allow-short-secrets.
         TotpSecret::ingest(text).ok()
     }
+
+    /// Decrypts a whole age file (binary or ASCII-armored, as `export --to` writes it) into
+    /// zeroizing memory. Reads at most `limit` bytes of plaintext: a longer one leaves the
+    /// buffer `limit` long, for the caller to refuse. A passphrase-encrypted file, or one made
+    /// for other keys, is [`Error::Identity`].
+    pub fn decrypt_file(&self, ciphertext: &[u8], limit: u64) -> Result<SecretBuf> {
+        let refuse = |reason: String| Error::Identity {
+            source_name: self.source.clone(),
+            reason,
+        };
+        let reader = age::armor::ArmoredReader::new(ciphertext);
+        let decryptor = age::Decryptor::new_buffered(reader)
+            .map_err(|e| refuse(format!("cannot read the age file: {e}")))?;
+        if decryptor.is_scrypt() {
+            return Err(refuse(
+                "cannot open a passphrase-encrypted file (expected one encrypted to a key)".into(),
+            ));
+        }
+        let reader = decryptor
+            .decrypt(self.keys.iter().map(|k| k as &dyn age::Identity))
+            .map_err(|_| {
+                refuse("does not open this age file (it was encrypted to other keys)".into())
+            })?;
+        let plain = SecretBuf::read_from(reader, limit, 64 * 1024)
+            .map_err(|e| refuse(format!("cannot decrypt the age file: {e}")))?;
+        Ok(plain)
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -239,10 +436,6 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
-}
-
-fn is_age_file(data: &[u8]) -> bool {
-    data.starts_with(b"age-encryption.org/") || data.starts_with(b"-----BEGIN AGE ENCRYPTED FILE")
 }
 
 fn decrypt_identity_file(

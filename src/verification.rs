@@ -2,7 +2,7 @@
 //! apply. The store runs it under its write lock and records the outcome.
 
 use crate::error::{Error, Result};
-use crate::model::{Status, UserRecord};
+use crate::model::{Status, Timestamp, UserRecord};
 use crate::settings::Settings;
 use crate::totp::{self, Code, RejectReason, Verdict};
 use crate::vault::Identities;
@@ -10,8 +10,9 @@ use crate::vault::Identities;
 /// Decides whether `input` is an acceptable code for `record` at `unix_now`.
 ///
 /// Malformed input is an error (nothing is recorded). Then: a disabled user is refused, a
-/// locked user is refused even with a correct code, and otherwise the code must match a step
-/// within ±`settings.skew` that is newer than the last accepted one.
+/// locked user is refused even with a correct code, a pending user whose enrollment is older
+/// than `settings.pending_ttl` is refused as expired (nothing is decrypted), and otherwise the
+/// code must match a step within ±`settings.skew` that is newer than the last accepted one.
 pub fn decide(
     record: &UserRecord,
     settings: &Settings,
@@ -25,6 +26,10 @@ pub fn decide(
     }
     if record.is_locked() {
         return Ok(Verdict::Reject(RejectReason::Locked));
+    }
+    let now = Timestamp::from_unix(i64::try_from(unix_now).unwrap_or(i64::MAX));
+    if record.pending_expired(settings.pending_ttl(), now) {
+        return Ok(Verdict::Reject(RejectReason::Expired));
     }
     let ciphertext = record
         .secret

@@ -71,7 +71,7 @@ fn user_row() -> Value {
         "created_at": "string", "updated_at": "string", "enabled_at": "string|null",
         "disabled_at": "string|null", "last_used_at": "string|null",
         "recovery_codes_left": "number", "recovery_codes_legacy": "bool",
-        "short_secret": "bool",
+        "short_secret": "bool", "pending_expires_at": "string|null", "expired": "bool",
     })
 }
 

@@ -8,6 +8,8 @@ use mfactl::{EnrollOptions, Mfa};
 use zeroize::Zeroizing;
 
 use super::{init, parse_user, show_qr, verify, Context};
+
+mod seal;
 use crate::cli::{AlgorithmArg, EnrollArgs};
 use crate::exit_codes::ExitCode;
 use crate::ui;
@@ -47,6 +49,8 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     // Checked before anything is created: a bad flag must not bootstrap a store.
     options.check()?;
     show_qr::check_qr_targets(&args.files)?;
+    // Recipients and the bundle's target are checked before a store is created or changed.
+    let seal = seal::Plan::from_args(ctx, &args.seal, &parse_user(&args.user)?)?;
 
     // A bad name must not bootstrap a store: a new name's rules are checked before creating
     // one (and again when the enrollment is prepared, and under the store's lock).
@@ -85,6 +89,11 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         )?;
     }
     let uri = Zeroizing::new(prepared.uri().to_owned());
+    if let Some(plan) = seal {
+        let ttl = mfa.store().settings()?.pending_ttl();
+        let expires_at = ttl.map(|t| t.after(ctx.op().now));
+        return plan.run(ctx, &mut mfa, prepared, expires_at);
+    }
     // The terminal's QR code is drawn before anything is committed: a URI too long for any QR
     // code (a long issuer and name, SHA512) falls back to the URI and the secret, with a note,
     // rather than failing after the user was enrolled.
@@ -123,6 +132,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     match outcome {
         EnrollOutcome::New => {}
         EnrollOutcome::Reenrolled => ui::info(&format!("{user} was disabled; enrolled again")),
+        EnrollOutcome::Replaced(Status::Pending) if !args.force => ui::info(&format!(
+            "the pending enrollment of {user} had expired (pending-ttl): replaced it"
+        )),
         EnrollOutcome::Replaced(s) => ui::warn(&format!(
             "replaced the {s} secret of {user}: their old authenticator entry no longer works"
         )),

@@ -31,7 +31,20 @@ impl From<ExportStatus> for Status {
 }
 
 pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
-    let text = mfactl::import::read_file(&args.file)?;
+    let name = mfactl::import::input_name(&args.file);
+    let bytes = mfactl::import::read_file_bytes(&args.file)?;
+    // An age file (export --to), binary or armored: decrypted in memory, into a zeroizing
+    // buffer, under the same cap.
+    let bytes = if mfactl::import::is_encrypted(&bytes) {
+        let ids = match &args.decrypt_with {
+            Some(path) => ctx.load_identities(mfactl::vault::IdentitySource::File(path.clone()))?,
+            None => ctx.identities()?,
+        };
+        mfactl::import::decrypt(&bytes, &ids, name)?
+    } else {
+        bytes
+    };
+    let text = mfactl::import::into_text(bytes, name)?;
     let mut options = ImportOptions::new()
         .allow_short_secrets(args.allow_short_secrets)
         .allow_similar(args.allow_similar)

@@ -36,10 +36,20 @@ pub(super) struct Row<'a> {
     /// The secret is shorter than 128 bits (a legacy one, imported with
     /// `--allow-short-secrets`): enroll the user again when possible.
     short_secret: bool,
+    /// Pending only: when the pairing stops being confirmable (`pending-ttl`); null otherwise
+    /// or when pending enrollments never expire.
+    pending_expires_at: Option<Timestamp>,
+    /// Pending and past `pending-ttl`: verify rejects it as `expired`; enroll again.
+    expired: bool,
 }
 
 impl<'a> Row<'a> {
-    pub(super) fn new(r: &'a UserRecord, short_secret: bool) -> Self {
+    pub(super) fn new(
+        r: &'a UserRecord,
+        short_secret: bool,
+        ttl: Option<Span>,
+        now: Timestamp,
+    ) -> Self {
         Row {
             user: r.user.as_str(),
             status: r.status,
@@ -57,6 +67,8 @@ impl<'a> Row<'a> {
             recovery_codes_left: r.recovery_codes_left,
             recovery_codes_legacy: r.recovery_codes_legacy,
             short_secret,
+            pending_expires_at: r.pending_expires_at(ttl),
+            expired: r.pending_expired(ttl, now),
         }
     }
 }
@@ -83,6 +95,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         disabled_before: None,
     };
     let mut mfa = ctx.mfa()?;
+    let ttl = mfa.store().settings()?.pending_ttl();
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
     let (users, flags): (Vec<UserRecord>, Vec<bool>) = mfa
         .list(query)?
@@ -98,7 +111,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     if ctx.json() {
         let rows: Vec<Row<'_>> = users
             .iter()
-            .map(|r| Row::new(r, short.contains(r.user.as_str())))
+            .map(|r| Row::new(r, short.contains(r.user.as_str()), ttl, now))
             .collect();
         // One write: 100,000 users are over a million lines.
         let mut buf = serde_json::to_vec_pretty(&rows)?;
@@ -124,11 +137,22 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::Success);
     }
-    let text = table(&users, &short, args.table.wide()).render(layout, !args.table.no_headers);
+    let expired = |r: &UserRecord| r.pending_expired(ttl, now);
+    let text =
+        table(&users, &short, &expired, args.table.wide()).render(layout, !args.table.no_headers);
     out::write(text.as_bytes())?;
     if !short.is_empty() {
         let note = "(short): a legacy secret shorter than 128 bits, imported with\n\
                     --allow-short-secrets; enroll the user again when you can";
+        if layout == Layout::Tsv {
+            ui::info(note);
+        } else {
+            outln!("{note}")?;
+        }
+    }
+    if users.iter().any(expired) {
+        let note = "(expired): pending longer than pending-ttl, can no longer be confirmed;\n\
+                    enroll the user again with: mfactl enroll <USER>";
         if layout == Layout::Tsv {
             ui::info(note);
         } else {
@@ -148,7 +172,12 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
 }
 
 /// The users as a table: the columns that matter on a ticket, or every column when `wide`.
-fn table(users: &[UserRecord], short: &HashSet<&str>, wide: bool) -> Table {
+fn table(
+    users: &[UserRecord],
+    short: &HashSet<&str>,
+    expired: &dyn Fn(&UserRecord) -> bool,
+    wide: bool,
+) -> Table {
     let columns: &[Column] = if wide {
         &[
             Column::shrink("USER"),
@@ -181,6 +210,9 @@ fn table(users: &[UserRecord], short: &HashSet<&str>, wide: bool) -> Table {
         } else {
             r.status.to_string()
         };
+        if expired(r) {
+            status.push_str(" (expired)");
+        }
         if short.contains(r.user.as_str()) {
             status.push_str(" (short)");
         }

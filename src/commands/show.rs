@@ -32,7 +32,12 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     let info = mfa.show(&user)?;
     let (rec, short) = (info.record, info.short_secret);
     let store = mfa.store();
-    let max_failures = store.settings()?.max_failures();
+    let settings = store.settings()?;
+    let max_failures = settings.max_failures();
+    let (ttl, now) = (settings.pending_ttl(), ctx.op().now);
+    let expiry = rec
+        .pending_expires_at(ttl)
+        .map(|at| (at, rec.pending_expired(ttl, now)));
     let events = store.audit_log(&AuditQuery {
         user: Some(rec.user.clone()),
         limit: Some(args.events),
@@ -40,7 +45,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     })?;
     if ctx.json() {
         ctx.print_json(&ShowOutput {
-            row: super::list::Row::new(&rec, short),
+            row: super::list::Row::new(&rec, short, ttl, now),
             locked_at: rec.locked_at,
             max_failures,
             recent_events: &events,
@@ -53,7 +58,15 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     } else {
         80
     };
-    let text = render(&rec, short, max_failures, &events, args.events, width);
+    let text = render(
+        &rec,
+        short,
+        expiry,
+        max_failures,
+        &events,
+        args.events,
+        width,
+    );
     crate::out::write(text.as_bytes())?;
     Ok(ExitCode::Success)
 }
@@ -63,6 +76,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
 fn render(
     rec: &UserRecord,
     short: bool,
+    expiry: Option<(Timestamp, bool)>,
     max_failures: u32,
     events: &[AuditEntry],
     asked: u32,
@@ -72,7 +86,20 @@ fn render(
         |t: Option<Timestamp>, none: &str| t.map_or_else(|| none.to_owned(), |t| t.to_string());
     let status = match rec.status {
         Status::Enabled => ui::good("enabled").to_string(),
-        Status::Pending => format!("pending {}", ui::note("(pairing not yet confirmed)")),
+        Status::Pending => match expiry {
+            Some((at, true)) => format!(
+                "pending, {} {}",
+                ui::bad("expired"),
+                ui::note(&format!(
+                    "(since {at}, pending-ttl: can no longer be confirmed; enroll again)"
+                ))
+            ),
+            Some((at, false)) => format!(
+                "pending {}",
+                ui::note(&format!("(not yet confirmed; expires {at})"))
+            ),
+            None => format!("pending {}", ui::note("(pairing not yet confirmed)")),
+        },
         Status::Disabled => ui::bad("disabled").to_string(),
     };
     let lockout = match rec.locked_at {

@@ -76,6 +76,10 @@ pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
                 RejectReason::Locked => {
                     format!("{user} is locked after too many failures (mfactl unlock {user})")
                 }
+                RejectReason::Expired => format!(
+                    "the pending enrollment of {user} has expired (pending-ttl); enroll again: mfactl enroll {}",
+                    ui::shell_quote(user.as_str())
+                ),
             };
             outln!("{}: {why}", ui::bad("rejected"))?;
         }

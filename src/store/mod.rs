@@ -44,6 +44,20 @@ pub struct Enrollment {
     pub status: Status,
 }
 
+/// How [`Store::enroll_with`] enrolls.
+pub struct EnrollWith<'a, 'r> {
+    /// Replace a pending or enabled user's secret.
+    pub force: bool,
+    /// The recipients the enrollment's ciphertext was made for.
+    pub sealed_to: &'a [Recipient],
+    /// Re-encrypts the secret if a rekey changed the recipients meanwhile.
+    pub reseal: Option<&'a mut Reseal<'r>>,
+    /// Allow a name that looks like an existing user's.
+    pub allow_similar: bool,
+    /// Fingerprints of the keys a pairing bundle was sealed to (audited); empty otherwise.
+    pub bundle_sealed_to: &'a [String],
+}
+
 /// Makes a new ciphertext for an enrollment when the store's recipients changed (a `rekey`
 /// committed) between encrypting it and taking the store's lock.
 pub type Reseal<'a> = dyn FnMut(&Enrollment, &[Recipient]) -> Result<Vec<u8>> + 'a;
@@ -804,7 +818,7 @@ impl Store {
 
     /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
     /// enabled user is refused with [`Error::AlreadyEnrolled`] unless `force`; a disabled user
-    /// is enrolled again. A name not yet in the store must pass [`UserName::check_new`], and
+    /// is enrolled again, and so is a pending one whose enrollment expired (`pending-ttl`). A name not yet in the store must pass [`UserName::check_new`], and
     /// one that looks like another user's is [`Error::SimilarUser`] unless `allow_similar`. If the store's recipients are no longer `sealed_to` (a rekey committed
     /// meanwhile), `reseal` encrypts the secret again to the current ones, under the lock;
     /// without `reseal` that is [`Error::InvalidState`] and nothing is stored.
@@ -817,6 +831,35 @@ impl Store {
         reseal: Option<&mut Reseal<'_>>,
         allow_similar: bool,
     ) -> Result<EnrollOutcome> {
+        self.enroll_with(
+            op,
+            enrollment,
+            EnrollWith {
+                force,
+                sealed_to,
+                reseal,
+                allow_similar,
+                bundle_sealed_to: &[],
+            },
+        )
+    }
+
+    /// [`Store::enroll`], with its options in one place; `bundle_sealed_to` (the fingerprints
+    /// of the keys a pairing bundle was sealed to, `enroll --seal-to`) goes into the audit row
+    /// as `"sealed": true, "sealed_to": [...]`.
+    pub fn enroll_with(
+        &mut self,
+        op: &Op,
+        enrollment: &Enrollment,
+        options: EnrollWith<'_, '_>,
+    ) -> Result<EnrollOutcome> {
+        let EnrollWith {
+            force,
+            sealed_to,
+            reseal,
+            allow_similar,
+            bundle_sealed_to,
+        } = options;
         let e = enrollment;
         let mut index = self.name_index(allow_similar)?;
         let outcome = self.write(Lock::Store, |rows| {
@@ -828,10 +871,16 @@ impl Store {
                     refuse_lookalikes(&[e.user.as_str()], index)?;
                 }
             }
+            // A pending enrollment past pending-ttl can no longer be confirmed: replacing it
+            // loses nothing, so it needs no --force.
+            let ttl = load_settings(rows)?.pending_ttl();
+            let expired = existing
+                .as_ref()
+                .is_some_and(|r| r.pending_expired(ttl, op.now));
             let outcome = match existing.as_ref().map(|r| r.status) {
                 None => EnrollOutcome::New,
                 Some(Status::Disabled) => EnrollOutcome::Reenrolled,
-                Some(status) if force => EnrollOutcome::Replaced(status),
+                Some(status) if force || expired => EnrollOutcome::Replaced(status),
                 Some(status) => {
                     return Err(Error::AlreadyEnrolled {
                         user: e.user.as_str().to_owned(),
@@ -845,13 +894,17 @@ impl Store {
                 rows.note_erasure()?;
             }
             rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
-            let details = json!({
+            let mut details = json!({
                 "algorithm": e.params.algorithm(),
                 "digits": e.params.digits(),
                 "period": e.params.period(),
                 "issuer": e.issuer,
                 "previous_status": existing.as_ref().map(|r| r.status.as_str()),
             });
+            if !bundle_sealed_to.is_empty() {
+                details["sealed"] = true.into();
+                details["sealed_to"] = bundle_sealed_to.into();
+            }
             let event = match outcome {
                 EnrollOutcome::Replaced(_) => AuditEvent::Reenroll,
                 _ => AuditEvent::Enroll,
@@ -1274,6 +1327,11 @@ fn apply_verdict(
     verdict: Verdict,
 ) -> Result<VerifyResult> {
     match verdict {
+        // The pending-ttl rule holds whatever the caller decided: an expired pairing is never
+        // confirmed (op.now is the command's one clock reading).
+        Verdict::Accept { .. } if rec.pending_expired(settings.pending_ttl(), op.now) => {
+            record_rejection(rows, op, rec, settings, RejectReason::Expired)
+        }
         Verdict::Accept { step } => {
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.

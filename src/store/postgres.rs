@@ -77,6 +77,11 @@ CREATE INDEX audit_log_at ON audit_log (at);
     r#"
 ALTER TABLE audit_log ADD COLUMN hash TEXT;
 "#,
+    // 3: when the row's current secret was enrolled, as in SQLite.
+    r#"
+ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
+UPDATE mfa_secret SET enrolled_at = updated_at;
+"#,
 ];
 
 const _: () = assert!(PG_MIGRATIONS.len() as i64 == SCHEMA_VERSION);
@@ -365,7 +370,7 @@ const USER_COLUMNS: &str = "m.id, m.username, m.status, m.algorithm, m.digits, m
      m.issuer, m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, \
      m.last_used_step, m.failed_attempts, m.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
-     m.secret, \
+     m.secret, m.enrolled_at, \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
      AND octet_length(r.code_hash) = 32)";
 
@@ -443,7 +448,12 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
         locked_at: opt_ts(row, 14)?,
         recovery_codes_left: u32::try_from(row.try_get::<_, i64>(15)?).unwrap_or(u32::MAX),
         secret: if with_secret { row.try_get(16)? } else { None },
-        recovery_codes_legacy: row.try_get(17)?,
+        // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
+        enrolled_at: match opt_ts(row, 17)? {
+            Some(t) => t,
+            None => ts(row, 8)?,
+        },
+        recovery_codes_legacy: row.try_get(18)?,
     })
 }
 
@@ -617,12 +627,13 @@ impl Rows for PgRows<'_, '_> {
         let enabled_at = (e.status == Status::Enabled).then(|| now.clone());
         self.tx.execute(
             "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
-             issuer, created_at, updated_at, enabled_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+             issuer, created_at, updated_at, enabled_at, enrolled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) \
              ON CONFLICT (username) DO UPDATE SET secret = excluded.secret, \
              status = excluded.status, algorithm = excluded.algorithm, \
              digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
              updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
+             enrolled_at = excluded.enrolled_at, \
              disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
              failed_attempts = 0, locked_at = NULL",
             &[
@@ -901,8 +912,9 @@ impl Rows for PgRows<'_, '_> {
         let insert_user = self.tx.prepare(
             "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
              issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-             last_used_step, failed_attempts, locked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             last_used_step, failed_attempts, locked_at, enrolled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17)",
         )?;
         for u in &dump.users {
             self.tx.execute(
@@ -924,6 +936,7 @@ impl Rows for PgRows<'_, '_> {
                     &u.last_used_step.map(step_param),
                     &i32::try_from(u.failures).unwrap_or(i32::MAX),
                     &opt_ts_text(u.locked_at),
+                    &u.enrolled_at.to_string(),
                 ],
             )?;
         }

@@ -67,4 +67,10 @@ CREATE INDEX audit_log_at ON audit_log (at);
     r#"
 ALTER TABLE audit_log ADD COLUMN hash TEXT;                -- 64 hex digits
 "#,
+    // 3: when the row's current secret was enrolled (pending-ttl counts from it). Rows from
+    // version 1 take their last change, the closest later bound.
+    r#"
+ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
+UPDATE mfa_secret SET enrolled_at = updated_at;
+"#,
 ];

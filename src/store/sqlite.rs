@@ -412,7 +412,7 @@ const USER_COLUMNS: &str = "m.id, m.user, m.status, m.algorithm, m.digits, m.per
      m.failed_attempts, m.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32)";
+     AND length(r.code_hash) = 32), m.enrolled_at";
 
 fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
     let algorithm: Algorithm = row.get(3)?;
@@ -429,7 +429,12 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             )
         })?,
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(17)? } else { None },
+        secret: if with_secret { row.get(18)? } else { None },
+        // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
+        enrolled_at: match row.get(17)? {
+            Some(t) => t,
+            None => row.get(8)?,
+        },
         created_at: row.get(7)?,
         updated_at: row.get(8)?,
         enabled_at: row.get(9)?,
@@ -607,12 +612,13 @@ impl Rows for SqliteRows<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
-                 issuer, created_at, updated_at, enabled_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) \
+                 issuer, created_at, updated_at, enabled_at, enrolled_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9) \
                  ON CONFLICT (user) DO UPDATE SET secret = excluded.secret, \
                  status = excluded.status, algorithm = excluded.algorithm, \
                  digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
                  updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
+                 enrolled_at = excluded.enrolled_at, \
                  disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
                  failed_attempts = 0, locked_at = NULL",
             )?
@@ -904,8 +910,9 @@ impl Rows for SqliteRows<'_> {
             let mut stmt = self.tx.prepare(
                 "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
                  issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-                 last_used_step, failed_attempts, locked_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 last_used_step, failed_attempts, locked_at, enrolled_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                 ?17)",
             )?;
             for u in &dump.users {
                 stmt.execute(params![
@@ -926,6 +933,7 @@ impl Rows for SqliteRows<'_> {
                         .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
                     u.failures,
                     u.locked_at,
+                    u.enrolled_at,
                 ])?;
             }
         }
