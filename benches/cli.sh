@@ -259,7 +259,7 @@ bench import_10k -r 3 --prepare "cp $WORK/empty.db $WORK/import.db" \
 # --- rekey ----------------------------------------------------------------------------------
 new_recipient=$(sed -n 's/^# public key: //p' "$WORK/s10000.db.identity.txt")
 bench rekey_100k -r 2 --prepare "cp $WORK/s100000.db $WORK/rekey.db" \
-    "$B --db $WORK/rekey.db -i $WORK/s100000.db.identity.txt rekey --yes -r $new_recipient"
+    "$B --db $WORK/rekey.db -i $WORK/s100000.db.identity.txt rekey --yes -r $new_recipient --check-identity $WORK/s10000.db.identity.txt"
 # The last timed run's result: every secret now opens with the new key only.
 "$B" --db "$WORK/rekey.db" -i "$WORK/s10000.db.identity.txt" show-qr --force bench \
     --json >/dev/null
