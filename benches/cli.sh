@@ -138,8 +138,12 @@ roundrobin() {
     for ((r = -2; r < rounds; r++)); do
         for ((k = 0; k < n; k++)); do
             i=$(((k + r + 2) % n))
+            # @CODE@: the bench user's current code, computed now (a run under heavy load can
+            # outlast the ±1 step a code computed once for the whole run is accepted in).
             hyperfine -N --style none -w 0 -r 1 --prepare "${preps[i]}" \
-                --export-json "$WORK/$name.run.json" "${cmds[i]}" >/dev/null
+                --export-json "$WORK/$name.run.json" \
+                "${cmds[i]//@CODE@/$(oathtool --totp -b "${SECRET[1]}")}" >/dev/null ||
+                { echo "failed: ${cmds[i]}" >&2; return 1; }
             [ "$r" -lt 0 ] && continue
             jq -r --argjson i "$((i + 1))" \
                 '.results[0] | "\($i) t \(.times[0])", "\($i) u \(.user)", "\($i) s \(.system)"' \
@@ -195,7 +199,7 @@ fixed_now="2026-01-01 00:00:00 UTC"
 fixed_code=$(oathtool --totp -b "${SECRET[1]}" --now "$fixed_now")
 reset1="sqlite3 $WORK/s1.db \"$reset_sql\""
 roundrobin floors "$RUNS" \
-    "$reset1" "$B --db $WORK/s1.db -i $id1 verify -q bench $code" \
+    "$reset1" "$B --db $WORK/s1.db -i $id1 verify -q bench @CODE@" \
     "$reset1" "$FLOOR $WORK/s1.db bench" \
     "true" "oathtool --totp -b ${SECRET[1]} --now '$fixed_now' $fixed_code" \
     "true" "sh -c 'age -d -i $id1 $WORK/secret.age | oathtool --totp -b - --now \"$fixed_now\" $fixed_code'" \
@@ -255,7 +259,7 @@ bench import_10k -r 3 --prepare "cp $WORK/empty.db $WORK/import.db" \
 # --- rekey ----------------------------------------------------------------------------------
 new_recipient=$(sed -n 's/^# public key: //p' "$WORK/s10000.db.identity.txt")
 bench rekey_100k -r 2 --prepare "cp $WORK/s100000.db $WORK/rekey.db" \
-    "$B --db $WORK/rekey.db -i $WORK/s100000.db.identity.txt rekey --yes -r $new_recipient"
+    "$B --db $WORK/rekey.db -i $WORK/s100000.db.identity.txt rekey --yes -r $new_recipient --check-identity $WORK/s10000.db.identity.txt"
 # The last timed run's result: every secret now opens with the new key only.
 "$B" --db "$WORK/rekey.db" -i "$WORK/s10000.db.identity.txt" show-qr --force bench \
     --json >/dev/null
