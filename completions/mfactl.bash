@@ -463,7 +463,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-y -i -h --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --db --identity --json --actor --color --help"
+            opts="-y -R -i -h --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --seal-to --seal-to-file --out --armor --format --overwrite-out --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -491,6 +491,26 @@ _mfactl() {
                     ;;
                 --svg)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seal-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seal-to-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -R)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text png" -- "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -521,7 +541,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__export)
-            opts="-o -y -i -h --status --format --output --overwrite --yes --db --identity --json --actor --color --help"
+            opts="-o -y -R -i -h --status --format --output --overwrite --yes --to --to-file --armor --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,6 +560,18 @@ _mfactl() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -R)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -879,7 +911,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__import)
-            opts="-i -h --format --status --dry-run --allow-similar --allow-short-secrets --db --identity --json --actor --color --help"
+            opts="-i -h --format --status --dry-run --allow-similar --allow-short-secrets --decrypt-with --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -891,6 +923,10 @@ _mfactl() {
                     ;;
                 --status)
                     COMPREPLY=($(compgen -W "pending enabled" -- "${cur}"))
+                    return 0
+                    ;;
+                --decrypt-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --db)
@@ -1411,7 +1447,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--reason|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--format|--to) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--seal-to|--seal-to-file|-R|--out|--format|--reason|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--to|--to-file|--decrypt-with) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac

@@ -70,6 +70,11 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l digits -d 'Code
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l period -d 'Time step in seconds, 10-300 [default: the store\'s period setting, 30]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l png -d 'Also write the QR code as a PNG image to FILE' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l svg -d 'Also write the QR code as an SVG image to FILE' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l seal-to -d 'Seal the pairing (QR code, URI, secret, how to confirm) to this public key instead of showing it: an age recipient (age1...) or an SSH public key line (ssh-ed25519, ssh-rsa); repeatable. The user opens the file with age -d -i ~/.ssh/id_ed25519 FILE' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s R -l seal-to-file -d 'Seal to the public keys in FILE, one a line, as age -R reads them (# comments and empty lines skipped); repeatable' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l out -d 'Where to write the sealed bundle (\'-\': stdout, refused on a terminal unless --armor) [default: USER.mfa.age in the current directory]' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l format -d 'What the bundle holds: text for a terminal (QR code, URI, secret) or a PNG of the QR code' -r -f -a "text\t'Text for a terminal: QR code, otpauth URI, secret, how to confirm'
+png\t'A PNG image of the QR code'"
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
@@ -83,6 +88,8 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr -d 'Print th
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l no-qr -d 'Never print the QR code'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr-invert -d 'Draw the QR code for a light-background terminal (dark modules as blocks)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l overwrite -d 'Replace an existing --png/--svg file (a new file is made and renamed over it; a symbolic link is still refused)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l armor -d 'Write the bundle ASCII-armored (-----BEGIN AGE ENCRYPTED FILE-----), for mail or chat'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l overwrite-out -d 'Replace an existing --out file (a new file is made and renamed over it)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l png -d 'Also write the QR code as a PNG image to FILE' -r -F
@@ -268,6 +275,8 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Outp
 csv\t'user,status,uri with a header line'
 json\t'A JSON array of objects'"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s o -l output -d 'Write the export to FILE (a new file, mode 0600) instead of stdout' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l to -d 'Encrypt the export to this public key (age1... or an SSH public key line); repeatable. Binary age goes to -o FILE or a pipe, never to a terminal (use --armor)' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s R -l to-file -d 'Encrypt to the public keys in FILE, one a line, as age -R reads them; repeatable' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
@@ -275,7 +284,8 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l color -d 'When 
 always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l overwrite -d 'Replace FILE if it exists (never through a symbolic link)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s y -l yes -d 'Do not ask for confirmation (required when not on a terminal; an export encrypted with --to asks nothing)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l armor -d 'With --to: write the encrypted export ASCII-armored'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l format -d 'Input format' -r -f -a "uri\t'One otpauth:// URI per line'
@@ -284,6 +294,7 @@ json\t'The array `export --format json` writes'
 yaml\t'Authelia\'s `storage user totp export` YAML (totp_configurations)'"
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l status -d 'Status of every imported user [default: the status in the input (export writes it), else enabled: already paired elsewhere]' -r -f -a "pending\t''
 enabled\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l decrypt-with -d 'Decrypt an age-encrypted input (export --to) with the identity in FILE rather than the store\'s (-i, MFACTL_IDENTITY, MFACTL_AGE_KEY); the age header is detected either way' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand import" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
@@ -346,7 +357,7 @@ function __fish_mfactl_users
         if test "$w" = --db
             set i (math $i + 1)
             set db --db $words[$i]
-        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --format --to
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --seal-to --seal-to-file -R --out --format --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
             set i (math $i + 1)
         else if string match -q -- '-*' $w
         else if test -z "$sub"

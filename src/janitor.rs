@@ -140,10 +140,10 @@ pub(crate) fn plan(
                 )? {
                     let reason = format!(
                         "pending since {} (longer than pending-ttl {ttl})",
-                        r.updated_at
+                        r.enrolled_at
                     );
                     plan.actions
-                        .push(planned(&r, Action::ExpirePending, r.updated_at, reason));
+                        .push(planned(&r, Action::ExpirePending, r.enrolled_at, reason));
                 }
             }
         }

@@ -792,22 +792,17 @@ impl Mfa {
             });
         }
         // Audited before anything is returned.
-        self.store.record(
-            &self.op(),
-            AuditEvent::Export,
-            None,
-            {
-                let mut details = json!({
-                    "count": rows.len(),
-                    "format": format.as_str(),
-                    "users": plan.records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>(),
-                });
-                if let Some(fps) = encrypted_to {
-                    details["encrypted_to"] = fps.into();
-                }
-                details
-            },
-        )?;
+        self.store.record(&self.op(), AuditEvent::Export, None, {
+            let mut details = json!({
+                "count": rows.len(),
+                "format": format.as_str(),
+                "users": plan.records.iter().map(|r| r.user.as_str()).collect::<Vec<_>>(),
+            });
+            if let Some(fps) = encrypted_to {
+                details["encrypted_to"] = fps.into();
+            }
+            details
+        })?;
         Ok(Export {
             count: rows.len(),
             text: crate::export::render(&rows, format)?,

@@ -655,8 +655,7 @@ pub struct UserQuery {
     /// Only users not used since this time: created before it, and never used or last used
     /// before it (a user enrolled after it has not been unused that long).
     pub unused_before: Option<Timestamp>,
-    /// Only pending users whose pending enrollment is older than this time (the row unchanged
-    /// since).
+    /// Only pending users enrolled before this time (their current secret, `enrolled_at`).
     pub pending_before: Option<Timestamp>,
     /// Only disabled users disabled before this time.
     pub disabled_before: Option<Timestamp>,

@@ -529,7 +529,7 @@ impl Rows for SqliteRows<'_> {
              WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR m.locked_at IS NOT NULL) \
              AND (?3 IS NULL OR (m.created_at < ?3 \
                   AND (m.last_used_at IS NULL OR m.last_used_at < ?3))) \
-             AND (?4 IS NULL OR (m.status = 'pending' AND m.updated_at < ?4)) \
+             AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, m.updated_at) < ?4)) \
              AND (?5 IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, m.updated_at) < ?5)) \
              ORDER BY m.user"
