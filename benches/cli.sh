@@ -480,6 +480,8 @@ rk=$(field rekey_100k mean)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 
+# benches/janitor.sh keeps its own section between markers: carried over to the new file.
+janitor_block=$(sed -n '/<!-- janitor:begin -->/,/<!-- janitor:end -->/p' "$OUT" 2>/dev/null || true)
 cat >"$OUT" <<EOF
 # Benchmarks
 
@@ -763,6 +765,9 @@ in front of the server keeps backends warm; mfactl would connect to it like to t
 `synchronous_commit = off` would remove the flush wait but lets a crash undo an accepted
 verification, which the SQLite figures do not allow either: not done.
 EOF
+fi
+if [ -n "$janitor_block" ]; then
+    printf '\n%s\n' "$janitor_block" >>"$OUT"
 fi
 echo "== wrote $OUT" >&2
 cat "$OUT"

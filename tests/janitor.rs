@@ -298,7 +298,10 @@ fn the_plan_changes_nothing_and_apply_does_exactly_it() {
 fn pending_ttl_zero_expires_nothing_and_no_rule_is_a_usage_error() {
     let env = TestEnv::initialised();
     env.enroll("alice", &[]);
-    env.execute("UPDATE mfa_secret SET updated_at = '2020-01-01T00:00:00Z'");
+    env.execute(
+        "UPDATE mfa_secret SET updated_at = '2020-01-01T00:00:00Z', \
+         enrolled_at = '2020-01-01T00:00:00Z'",
+    );
     assert_eq!(
         selected(&janitor_json(&env, &["--expire-pending"]), "expire-pending"),
         BTreeSet::from(["alice".to_owned()])

@@ -96,3 +96,120 @@ fn the_update_refuses_a_disabled_user_whatever_the_verdict() {
     assert!(r.rejected.is_some(), "a disabled user's code was accepted");
     assert_eq!(row(&env).2, "disabled");
 }
+
+// The enrollment guards, on their own: the commands (and the facade) refuse these cases before
+// they reach the store, so only a direct call shows that the store refuses them too, under its
+// lock, where a concurrent change could otherwise slip past the earlier check.
+
+/// An enrollment as the store takes it. The ciphertext is a placeholder: nothing here decrypts.
+fn enrollment(name: &str, status: mfactl::model::Status) -> mfactl::store::Enrollment {
+    mfactl::store::Enrollment {
+        user: UserName::parse(name).unwrap(),
+        params: mfactl::model::TotpParams::default(),
+        issuer: "mfactl".into(),
+        ciphertext: b"placeholder".to_vec(),
+        status,
+    }
+}
+
+/// (user, status, ciphertext as text, updated_at) of every row, read directly.
+fn all_rows(env: &TestEnv) -> Vec<TextRow> {
+    let mut rows = env.query("SELECT %USER%, status, secret, updated_at FROM mfa_secret");
+    rows.sort();
+    rows
+}
+
+#[test]
+fn the_store_refuses_to_replace_a_secret_without_force() {
+    use mfactl::model::Status;
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    let before = all_rows(&env);
+    let mut store = open(&env);
+    let recipients = store.recipients().unwrap();
+    let err = store
+        .enroll(
+            &Op::new("guard-test"),
+            &enrollment("ann", Status::Pending),
+            false,
+            &recipients,
+            None,
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), "already_enrolled", "{err}");
+    assert_eq!(
+        all_rows(&env),
+        before,
+        "the refused enrollment changed a row"
+    );
+}
+
+#[test]
+fn the_store_imports_nothing_when_one_user_is_not_disabled() {
+    use mfactl::model::Status;
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    let before = all_rows(&env);
+    let mut store = open(&env);
+    let recipients = store.recipients().unwrap();
+    let batch = [
+        enrollment("newcomer", Status::Enabled),
+        enrollment("ann", Status::Enabled),
+    ];
+    let err = store
+        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
+        .unwrap_err();
+    assert_eq!(err.kind(), "already_enrolled", "{err}");
+    assert_eq!(all_rows(&env), before, "a refused import left rows behind");
+}
+
+#[test]
+fn the_store_applies_the_new_name_rules_to_imported_names() {
+    use mfactl::model::Status;
+    let env = TestEnv::initialised();
+    let mut store = open(&env);
+    let recipients = store.recipients().unwrap();
+    // A zero-width space: a valid name to read, never a new one to store.
+    let batch = [enrollment("ev\u{200b}e", Status::Enabled)];
+    let err = store
+        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_input", "{err}");
+    assert!(all_rows(&env).is_empty(), "the invisible name was stored");
+}
+
+#[test]
+fn the_store_refuses_a_look_alike_of_a_stored_name_on_enroll_and_import() {
+    use mfactl::model::Status;
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    let before = all_rows(&env);
+    let mut store = open(&env);
+    let recipients = store.recipients().unwrap();
+    // "ANN" folds to "ann": a second account an operator would take for the first.
+    let err = store
+        .enroll(
+            &Op::new("guard-test"),
+            &enrollment("ANN", Status::Pending),
+            false,
+            &recipients,
+            None,
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), "similar_user", "{err}");
+    let batch = [
+        enrollment("newcomer", Status::Enabled),
+        enrollment("ANN", Status::Enabled),
+    ];
+    let err = store
+        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
+        .unwrap_err();
+    assert_eq!(err.kind(), "similar_user", "{err}");
+    assert_eq!(
+        all_rows(&env),
+        before,
+        "a refused look-alike changed the store"
+    );
+}
