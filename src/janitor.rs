@@ -9,6 +9,7 @@ use crate::audit::{AuditEvent, Op};
 use crate::error::Result;
 use crate::model::{Span, Status, Timestamp, UserFilter, UserQuery, UserRecord};
 use crate::settings::Settings;
+use crate::store::NewAudit;
 
 /// Which rules to apply (none given: nothing to do).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -180,13 +181,17 @@ fn planned(r: &UserRecord, action: Action, since: Timestamp, reason: String) -> 
     }
 }
 
-/// Applies `plan` in the transaction `rows` belongs to: one audit row per user.
+/// Applies `plan` in the transaction `rows` belongs to: one audit row per user, in the plan's
+/// order. Set-based: the rows change in one batch per action kind, then the audit rows are
+/// appended in one batch (on PostgreSQL, a handful of statements for the whole plan).
 pub(crate) fn apply(rows: &mut dyn crate::store::Rows, op: &Op, plan: &Plan) -> Result<()> {
-    if plan.actions.iter().any(|p| p.action != Action::Remove) {
-        rows.note_erasure()?;
+    if plan.actions.is_empty() {
+        return Ok(());
     }
+    let mut disable = Vec::new();
+    let mut remove = Vec::new();
+    let mut audits = Vec::with_capacity(plan.actions.len());
     for p in &plan.actions {
-        let user = &p.name;
         let details = json!({
             "by": "janitor",
             "rule": p.action,
@@ -194,16 +199,28 @@ pub(crate) fn apply(rows: &mut dyn crate::store::Rows, op: &Op, plan: &Plan) -> 
             "previous_status": p.status,
         })
         .to_string();
-        match p.action {
+        let event = match p.action {
             Action::Disable | Action::ExpirePending => {
-                rows.disable(&p.id, op.now)?;
-                rows.audit(op, AuditEvent::Disable, Some(user), &details)?;
+                disable.push(p.id.as_str());
+                AuditEvent::Disable
             }
             Action::Remove => {
-                rows.delete_user(&p.id)?;
-                rows.audit(op, AuditEvent::Remove, Some(user), &details)?;
+                remove.push(p.id.as_str());
+                AuditEvent::Remove
             }
-        }
+        };
+        audits.push(NewAudit {
+            event,
+            user: Some(&p.name),
+            details,
+        });
     }
-    Ok(())
+    if !disable.is_empty() {
+        rows.note_erasure()?;
+        rows.disable_many(&disable, op.now)?;
+    }
+    if !remove.is_empty() {
+        rows.delete_users(&remove)?;
+    }
+    rows.audit_many(op, &audits)
 }

@@ -290,6 +290,29 @@ pub(crate) trait Rows {
         user: Option<&UserName>,
         details: &str,
     ) -> Result<()>;
+    /// Appends `rows` in order, each chained to the one before as [`Rows::audit`] would, in
+    /// one go where the backend can (the janitor writes one per user it changes).
+    fn audit_many(&mut self, op: &Op, rows: &[NewAudit<'_>]) -> Result<()> {
+        for r in rows {
+            self.audit(op, r.event, r.user, &r.details)?;
+        }
+        Ok(())
+    }
+    /// Disables every row in `ids` as [`Rows::disable`] does, in one go where the backend can.
+    fn disable_many(&mut self, ids: &[&str], now: Timestamp) -> Result<()> {
+        for id in ids {
+            self.disable(id, now)?;
+        }
+        Ok(())
+    }
+    /// Deletes every row in `ids` as [`Rows::delete_user`] does, in one go where the backend
+    /// can.
+    fn delete_users(&mut self, ids: &[&str]) -> Result<()> {
+        for id in ids {
+            self.delete_user(id)?;
+        }
+        Ok(())
+    }
     /// Up to `limit` audit rows exactly as stored (with their hashes) whose id is above
     /// `after`, in id order.
     fn audit_rows(&mut self, after: i64, limit: u32) -> Result<Vec<AuditRow>>;
@@ -443,6 +466,13 @@ fn audit(
 }
 
 /// The hash of a new audit row after the row whose stored hash is `prev` (`None`: the first).
+/// One audit row to append with [`Rows::audit_many`].
+pub(crate) struct NewAudit<'a> {
+    pub(crate) event: AuditEvent,
+    pub(crate) user: Option<&'a UserName>,
+    pub(crate) details: String,
+}
+
 pub(crate) fn chained_hash(
     prev: Option<&str>,
     row: &crate::audit::chain::RowContent<'_>,

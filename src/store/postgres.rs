@@ -11,7 +11,8 @@ use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
 use super::{
-    AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn,
+    AuditRow, Backend, Enrollment, Lock, NewAudit, RecoveryCodeRow, RowCounts, Rows, StoreDump,
+    TxFn,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -797,6 +798,87 @@ impl Rows for PgRows<'_, '_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[&id, &at, &event.as_str(), &user, &op.actor, &details, &hash],
         )?;
+        Ok(())
+    }
+
+    /// Set-based: under the chain's lock, the next N ids are taken from the sequence at once
+    /// (in the rows' order), the hashes are chained here, and the rows go in with one
+    /// `INSERT ... SELECT FROM unnest(...)`.
+    fn audit_many(&mut self, op: &Op, rows: &[NewAudit<'_>]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        self.tx
+            .batch_execute(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK_KEY})"))?;
+        // N ids in one statement: every append (here and in `audit`) takes the sequence's
+        // values only under the chain's lock, so nothing takes one between this nextval and
+        // setval, and the block is the next N ids, above every committed row.
+        let last: i64 = self
+            .tx
+            .query_one(
+                "SELECT setval(pg_get_serial_sequence('mfactl.audit_log', 'id'), \
+                 nextval(pg_get_serial_sequence('mfactl.audit_log', 'id')) + $1 - 1)",
+                &[&n],
+            )?
+            .try_get(0)?;
+        let ids: Vec<i64> = (last - n + 1..=last).collect();
+        let mut prev: Option<String> = self
+            .tx
+            .query_opt("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", &[])?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .flatten();
+        let at = op.now.to_string();
+        let mut events = Vec::with_capacity(rows.len());
+        let mut users = Vec::with_capacity(rows.len());
+        let mut details = Vec::with_capacity(rows.len());
+        let mut hashes = Vec::with_capacity(rows.len());
+        for (r, &id) in rows.iter().zip(&ids) {
+            let user = r.user.map(|u| u.as_str());
+            let hash = super::chained_hash(
+                prev.as_deref(),
+                &crate::audit::chain::RowContent {
+                    id,
+                    at: &at,
+                    event: r.event.as_str(),
+                    user,
+                    actor: &op.actor,
+                    details: &r.details,
+                },
+            );
+            events.push(r.event.as_str());
+            users.push(user);
+            details.push(r.details.as_str());
+            hashes.push(hash.clone());
+            prev = Some(hash);
+        }
+        self.tx.execute(
+            "INSERT INTO audit_log (id, at, event, username, actor, details, hash) \
+             SELECT t.id, $2, t.event, t.username, $3, t.details, t.hash \
+             FROM unnest($1::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) \
+                  AS t(id, event, username, details, hash)",
+            &[&ids, &at, &op.actor, &events, &users, &details, &hashes],
+        )?;
+        Ok(())
+    }
+
+    fn disable_many(&mut self, ids: &[&str], now: Timestamp) -> Result<()> {
+        self.tx.execute(
+            "DELETE FROM recovery_code WHERE secret_id = ANY($1)",
+            &[&ids],
+        )?;
+        self.tx.execute(
+            "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = $2, \
+             updated_at = $2, failed_attempts = 0, locked_at = NULL WHERE id = ANY($1)",
+            &[&ids, &now.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn delete_users(&mut self, ids: &[&str]) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM mfa_secret WHERE id = ANY($1)", &[&ids])?;
         Ok(())
     }
 
