@@ -515,7 +515,7 @@ pub enum Command {
     /// be read again.
     Init(InitArgs),
 
-    /// Enroll a user: a fresh secret, its pairing QR code and otpauth URI
+    /// Enroll a user: a new secret, its QR code and otpauth URI
     ///
     /// The secret is stored age-encrypted with status pending; the user's first valid code
     /// (`mfactl verify`) enables MFA. On a terminal, mfactl offers to check a code right away.
@@ -542,7 +542,9 @@ pub enum Command {
     /// tab-separated lines under a header line, for cut and awk.
     List(ListArgs),
 
-    /// Show one user: status, lockout, parameters, latest events (never the secret)
+    /// Show one user: status, lockout, parameters, recent events
+    ///
+    /// Never the secret nor its ciphertext.
     Show(ShowArgs),
 
     /// Clear a user's lockout and failure count
@@ -552,8 +554,7 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
-    /// Clean the store: disable unused users, expire stale enrollments, remove old disabled
-    /// users
+    /// Clean up unused, expired pending and old disabled users
     ///
     /// Prints the plan (who, what, why) and changes nothing unless --apply is given (and then
     /// --yes off a terminal). Applies it in one transaction, with one audit row per user.
@@ -570,7 +571,9 @@ pub enum Command {
     /// (`--json`: one JSON object a line); `--since` resumes after a stop.
     Log(LogArgs),
 
-    /// Issue one-time recovery codes for an enabled user (replaces any previous set)
+    /// Issue one-time recovery codes (replacing any earlier set)
+    ///
+    /// For an enabled user. The codes are shown once; the store keeps only their hashes.
     RecoveryCodes(RecoveryCodesArgs),
 
     /// Re-encrypt every secret to a new set of recipients
@@ -579,13 +582,18 @@ pub enum Command {
     /// List the public keys the store encrypts secrets to
     Recipients,
 
-    /// Export secrets as otpauth URIs, CSV or JSON (plaintext secrets!)
+    /// Export secrets as URIs, CSV or JSON, plain or age-encrypted
+    ///
+    /// Without --to the secrets are printed in plaintext (asked for confirmation on a
+    /// terminal); with --to or -R the export is age-encrypted in memory.
     Export(ExportArgs),
 
-    /// Import users from otpauth URIs, CSV, export's JSON or Authelia's YAML
+    /// Import users from otpauth URIs, CSV, JSON or Authelia YAML
+    ///
+    /// JSON as export writes it; an age-encrypted export (export --to) is decrypted in memory.
     Import(ImportArgs),
 
-    /// Copy the whole store into a new, empty store (a file or a PostgreSQL database)
+    /// Copy the whole store into a new, empty file or database
     ///
     /// Copies users with their ciphertexts as they are (no identity needed), recipients,
     /// settings, recovery-code hashes and the audit log, in one transaction on the target, then
