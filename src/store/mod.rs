@@ -484,6 +484,30 @@ pub(crate) fn chained_hash(
     chain::to_hex(&chain::row_hash(&prev, row))
 }
 
+/// The hash of the row [`Rows::audit`] appends for `op` (with `id` and `at` as stored) after
+/// the row whose hash is `prev`.
+pub(crate) fn appended_hash(
+    prev: Option<&str>,
+    id: i64,
+    at: &str,
+    op: &Op,
+    event: AuditEvent,
+    user: Option<&str>,
+    details: &str,
+) -> String {
+    chained_hash(
+        prev,
+        &crate::audit::chain::RowContent {
+            id,
+            at,
+            event: event.as_str(),
+            user,
+            actor: &op.actor,
+            details,
+        },
+    )
+}
+
 /// The schema version whose migration added the audit chain's `hash` column.
 pub(crate) const CHAIN_VERSION: i64 = 2;
 

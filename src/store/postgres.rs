@@ -782,17 +782,7 @@ impl Rows for PgRows<'_, '_> {
         let prev: Option<String> = row.try_get(1)?;
         let at = op.now.to_string();
         let user = user.map(|u| u.as_str());
-        let hash = super::chained_hash(
-            prev.as_deref(),
-            &crate::audit::chain::RowContent {
-                id,
-                at: &at,
-                event: event.as_str(),
-                user,
-                actor: &op.actor,
-                details,
-            },
-        );
+        let hash = super::appended_hash(prev.as_deref(), id, &at, op, event, user, details);
         self.tx.execute(
             "INSERT INTO audit_log (id, at, event, username, actor, details, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -773,17 +773,7 @@ impl Rows for SqliteRows<'_> {
             )?
             .execute(params![at, event.as_str(), user, op.actor, details])?;
         let id = self.tx.last_insert_rowid();
-        let hash = super::chained_hash(
-            prev.as_deref(),
-            &crate::audit::chain::RowContent {
-                id,
-                at: &at,
-                event: event.as_str(),
-                user,
-                actor: &op.actor,
-                details,
-            },
-        );
+        let hash = super::appended_hash(prev.as_deref(), id, &at, op, event, user, details);
         self.set_audit_hash(id, &hash)
     }
 
@@ -792,17 +782,7 @@ impl Rows for SqliteRows<'_> {
             "SELECT id, at, event, user, actor, details, hash FROM audit_log \
              WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![after, limit], |r| {
-            Ok(AuditRow {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                event: r.get(2)?,
-                user: r.get(3)?,
-                actor: r.get(4)?,
-                details: r.get(5)?,
-                hash: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![after, limit], audit_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -883,17 +863,7 @@ impl Rows for SqliteRows<'_> {
             let mut stmt = self.tx.prepare(
                 "SELECT id, at, event, user, actor, details, hash FROM audit_log ORDER BY id",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    event: r.get(2)?,
-                    user: r.get(3)?,
-                    actor: r.get(4)?,
-                    details: r.get(5)?,
-                    hash: r.get(6)?,
-                })
-            })?;
+            let rows = stmt.query_map([], audit_row)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
         Ok(StoreDump {
@@ -1024,4 +994,17 @@ impl FromSql for UserName {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         UserName::from_stored(value.as_str()?).map_err(conversion_error)
     }
+}
+
+/// An audit row as `SELECT id, at, event, user, actor, details, hash` returns it.
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        event: r.get(2)?,
+        user: r.get(3)?,
+        actor: r.get(4)?,
+        details: r.get(5)?,
+        hash: r.get(6)?,
+    })
 }
