@@ -10,17 +10,6 @@ use std::process::{Command as StdCommand, Stdio};
 
 use common::*;
 
-/// `script` from util-linux, to run mfactl under a pseudo-terminal.
-fn script_path() -> std::path::PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("script"))
-                .find(|p| p.is_file())
-        })
-        .expect("this test needs `script` from util-linux (bsdutils) to get a terminal")
-}
-
 /// Runs mfactl with stdout and stderr on a pseudo-terminal (stdin: nothing); returns what the
 /// terminal showed (without its carriage returns) and the exit code.
 fn on_terminal(env: &TestEnv, args: &[&str]) -> (String, i32) {

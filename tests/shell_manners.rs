@@ -113,18 +113,6 @@ fn json_errors_carry_kind_message_and_hint() {
     assert_json_error(&env, &["frobnicate"], "", "usage", true);
 }
 
-/// The `script` binary from util-linux, which runs a command under a pseudo-terminal.
-fn script_path() -> std::path::PathBuf {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("script"))
-            .find(|p| p.is_file())
-    });
-    found.expect(
-        "this test needs `script` from util-linux (apt-get install bsdutils) to get a terminal",
-    )
-}
-
 /// Runs mfactl under a pseudo-terminal (stdin, stdout and stderr all on it); returns
 /// everything the terminal showed and the exit code.
 fn under_pty(env: &TestEnv, args: &[&str], no_color: bool) -> (String, i32) {

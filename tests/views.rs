@@ -13,17 +13,6 @@ use serde_json::Value;
 const LONG: &str = "a-really-very-long-user-name-for-testing@some-department.example.com";
 const LONG_ISSUER: &str = "Example Corporation Identity and Access Management Team";
 
-/// `script` from util-linux, to run mfactl under a pseudo-terminal.
-fn script_path() -> std::path::PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("script"))
-                .find(|p| p.is_file())
-        })
-        .expect("this test needs `script` from util-linux (bsdutils) to get a terminal")
-}
-
 /// Runs mfactl on a pseudo-terminal with `COLUMNS=columns`; returns its lines (without the
 /// terminal's carriage returns) and exit code.
 fn on_terminal(env: &TestEnv, args: &[&str], columns: usize) -> (Vec<String>, i32) {

@@ -736,6 +736,18 @@ pub fn decode_half_blocks(text: &str, glyphs_are_dark: bool, margin: usize) -> S
     content
 }
 
+/// The `script` binary from util-linux, which runs a command under a pseudo-terminal.
+pub fn script_path() -> std::path::PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("script"))
+            .find(|p| p.is_file())
+    });
+    found.expect(
+        "this test needs `script` from util-linux (apt-get install bsdutils) to get a terminal",
+    )
+}
+
 /// `bin args...` as one POSIX shell command line, every word single-quoted (for `script -c`).
 pub fn shell_line(bin: &Path, args: &[&str]) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
