@@ -5,39 +5,10 @@
 mod common;
 
 use common::*;
+use common::{audit_rows as rows, AuditRow as Row};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// One audit row as stored.
-#[derive(Debug, Clone)]
-struct Row {
-    id: i64,
-    at: String,
-    event: String,
-    user: Option<String>,
-    actor: String,
-    details: String,
-    hash: Option<String>,
-}
-
-fn rows(env: &TestEnv) -> Vec<Row> {
-    env.query("SELECT id, at, event, %USER%, actor, details, hash FROM audit_log ORDER BY id")
-        .into_iter()
-        .map(|r| Row {
-            id: r[0].as_deref().unwrap().parse().unwrap(),
-            at: r[1].clone().unwrap(),
-            event: r[2].clone().unwrap(),
-            user: r[3].clone(),
-            actor: r[4].clone().unwrap(),
-            details: r[5].clone().unwrap(),
-            hash: r[6].clone(),
-        })
-        .collect()
-}
-
-/// The README's encoding: SHA-256 over "mfactl-audit-chain-v1\0", the previous hash (32 raw
-/// bytes, zeros for the first row), the id (8 bytes big-endian), then each text as a 4-byte
-/// big-endian length and its bytes, the user preceded by 0x01 (0x00 alone when absent).
 fn hash_row(prev: &[u8; 32], r: &Row) -> [u8; 32] {
     fn text(m: &mut Vec<u8>, s: &str) {
         m.extend_from_slice(&(s.len() as u32).to_be_bytes());

@@ -6,51 +6,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
+use common::{audit_rows as rows, AuditRow as Row};
 use serde_json::Value;
-
-/// One audit row as the store holds it.
-#[derive(Debug, Clone)]
-struct Row {
-    id: i64,
-    at: String,
-    event: String,
-    user: Option<String>,
-    actor: String,
-    details: String,
-}
-
-impl Row {
-    fn details(&self) -> Value {
-        serde_json::from_str(&self.details).expect("details is JSON")
-    }
-
-    /// Every column as one text, for the secret scan.
-    fn text(&self) -> String {
-        format!(
-            "{}|{}|{}|{}|{}|{}",
-            self.id,
-            self.at,
-            self.event,
-            self.user.as_deref().unwrap_or(""),
-            self.actor,
-            self.details
-        )
-    }
-}
-
-fn rows(env: &TestEnv) -> Vec<Row> {
-    env.query("SELECT id, at, event, %USER%, actor, details FROM audit_log ORDER BY id")
-        .into_iter()
-        .map(|r| Row {
-            id: r[0].as_deref().unwrap().parse().unwrap(),
-            at: r[1].clone().unwrap(),
-            event: r[2].clone().unwrap(),
-            user: r[3].clone(),
-            actor: r[4].clone().unwrap(),
-            details: r[5].clone().unwrap(),
-        })
-        .collect()
-}
 
 /// Tracks the audit log across commands: `step` returns the rows the last command appended.
 struct Tail {

@@ -736,6 +736,56 @@ pub fn decode_half_blocks(text: &str, glyphs_are_dark: bool, margin: usize) -> S
     content
 }
 
+/// One audit row as the store holds it, read directly.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub event: String,
+    pub user: Option<String>,
+    pub actor: String,
+    pub details: String,
+    /// The hash chain's value (see README "Audit trail"); None only on a damaged row.
+    pub hash: Option<String>,
+}
+
+impl AuditRow {
+    /// The details column, parsed.
+    pub fn details(&self) -> serde_json::Value {
+        serde_json::from_str(&self.details).expect("details is JSON")
+    }
+
+    /// Every column as one text, for scans that must find nothing in any of them.
+    pub fn text(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.id,
+            self.at,
+            self.event,
+            self.user.as_deref().unwrap_or(""),
+            self.actor,
+            self.details,
+            self.hash.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// Every audit row, oldest first, read directly from the store.
+pub fn audit_rows(env: &TestEnv) -> Vec<AuditRow> {
+    env.query("SELECT id, at, event, %USER%, actor, details, hash FROM audit_log ORDER BY id")
+        .into_iter()
+        .map(|r| AuditRow {
+            id: r[0].as_deref().unwrap().parse().unwrap(),
+            at: r[1].clone().unwrap(),
+            event: r[2].clone().unwrap(),
+            user: r[3].clone(),
+            actor: r[4].clone().unwrap(),
+            details: r[5].clone().unwrap(),
+            hash: r[6].clone(),
+        })
+        .collect()
+}
+
 /// The `script` binary from util-linux, which runs a command under a pseudo-terminal.
 pub fn script_path() -> std::path::PathBuf {
     let found = std::env::var_os("PATH").and_then(|paths| {
