@@ -278,6 +278,33 @@ fn a_legacy_nfd_name_stays_addressable() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(json(&out)["changed"], false);
     assert_eq!(json(&out)["user"], "zoe\u{301}", "the stored name, exactly");
+    // Its audit history too: rows written under the stored form (as an older mfactl did).
+    env.execute(
+        "INSERT INTO audit_log (at, event, %USER%, actor, details) \
+         VALUES ('2026-01-01T00:00:00Z', 'enroll', 'zoe\u{301}', 'op', '{}')",
+    );
+    let out = env
+        .cmd()
+        .args(["--json", "log", "zoe\u{301}"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<String> = json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["event"].as_str().unwrap(),
+                e["user"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        events.contains(&"enroll zoe\u{301}".to_owned()),
+        "the legacy user's own rows: {events:?}"
+    );
     // The NFC form is a new name that looks exactly like it: refused.
     let out = env
         .cmd()
