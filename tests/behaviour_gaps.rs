@@ -196,12 +196,15 @@ fn unlock_clears_the_failures_of_a_user_who_is_not_locked() {
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
     env.execute("UPDATE mfa_secret SET failed_attempts = 2 WHERE %USER% = 'ann'");
-    let out = env
-        .cmd()
-        .args(["--json", "unlock", "ann"])
-        .assert()
-        .success();
-    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let unlock = || -> Value {
+        let out = env
+            .cmd()
+            .args(["--json", "unlock", "ann"])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let doc = unlock();
     assert_eq!(doc["changed"], true, "{doc}");
     assert_eq!(
         env.query_strings("SELECT failed_attempts FROM mfa_secret WHERE %USER% = 'ann'"),
@@ -213,12 +216,7 @@ fn unlock_clears_the_failures_of_a_user_who_is_not_locked() {
         (false.into(), 2.into())
     );
     // With nothing to clear, nothing changes and nothing is recorded.
-    let out = env
-        .cmd()
-        .args(["--json", "unlock", "ann"])
-        .assert()
-        .success();
-    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let doc = unlock();
     assert_eq!(doc["changed"], false, "{doc}");
     assert_eq!(
         env.query_strings("SELECT count(*) FROM audit_log WHERE event = 'unlock'"),

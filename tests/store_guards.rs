@@ -119,24 +119,35 @@ fn all_rows(env: &TestEnv) -> Vec<TextRow> {
     rows
 }
 
+/// `Store::enroll` of a pending `name`, without `force`, as a command would call it: its error.
+fn enroll_directly(env: &TestEnv, name: &str) -> mfactl::Error {
+    let mut store = open(env);
+    let recipients = store.recipients().unwrap();
+    let e = enrollment(name, mfactl::model::Status::Pending);
+    store
+        .enroll(&Op::new("guard-test"), &e, false, &recipients, None, false)
+        .expect_err("the store took an enrollment its guard refuses")
+}
+
+/// `Store::import` of enabled users named `names`, in one batch: its error.
+fn import_directly(env: &TestEnv, names: &[&str]) -> mfactl::Error {
+    let mut store = open(env);
+    let recipients = store.recipients().unwrap();
+    let batch: Vec<_> = names
+        .iter()
+        .map(|n| enrollment(n, mfactl::model::Status::Enabled))
+        .collect();
+    store
+        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
+        .expect_err("the store took an import its guard refuses")
+}
+
 #[test]
 fn the_store_refuses_to_replace_a_secret_without_force() {
-    use mfactl::model::Status;
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
     let before = all_rows(&env);
-    let mut store = open(&env);
-    let recipients = store.recipients().unwrap();
-    let err = store
-        .enroll(
-            &Op::new("guard-test"),
-            &enrollment("ann", Status::Pending),
-            false,
-            &recipients,
-            None,
-            false,
-        )
-        .unwrap_err();
+    let err = enroll_directly(&env, "ann");
     assert_eq!(err.kind(), "already_enrolled", "{err}");
     assert_eq!(
         all_rows(&env),
@@ -147,65 +158,32 @@ fn the_store_refuses_to_replace_a_secret_without_force() {
 
 #[test]
 fn the_store_imports_nothing_when_one_user_is_not_disabled() {
-    use mfactl::model::Status;
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
     let before = all_rows(&env);
-    let mut store = open(&env);
-    let recipients = store.recipients().unwrap();
-    let batch = [
-        enrollment("newcomer", Status::Enabled),
-        enrollment("ann", Status::Enabled),
-    ];
-    let err = store
-        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
-        .unwrap_err();
+    let err = import_directly(&env, &["newcomer", "ann"]);
     assert_eq!(err.kind(), "already_enrolled", "{err}");
     assert_eq!(all_rows(&env), before, "a refused import left rows behind");
 }
 
 #[test]
 fn the_store_applies_the_new_name_rules_to_imported_names() {
-    use mfactl::model::Status;
     let env = TestEnv::initialised();
-    let mut store = open(&env);
-    let recipients = store.recipients().unwrap();
     // A zero-width space: a valid name to read, never a new one to store.
-    let batch = [enrollment("ev\u{200b}e", Status::Enabled)];
-    let err = store
-        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
-        .unwrap_err();
+    let err = import_directly(&env, &["ev\u{200b}e"]);
     assert_eq!(err.kind(), "invalid_input", "{err}");
     assert!(all_rows(&env).is_empty(), "the invisible name was stored");
 }
 
 #[test]
 fn the_store_refuses_a_look_alike_of_a_stored_name_on_enroll_and_import() {
-    use mfactl::model::Status;
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
     let before = all_rows(&env);
-    let mut store = open(&env);
-    let recipients = store.recipients().unwrap();
     // "ANN" folds to "ann": a second account an operator would take for the first.
-    let err = store
-        .enroll(
-            &Op::new("guard-test"),
-            &enrollment("ANN", Status::Pending),
-            false,
-            &recipients,
-            None,
-            false,
-        )
-        .unwrap_err();
+    let err = enroll_directly(&env, "ANN");
     assert_eq!(err.kind(), "similar_user", "{err}");
-    let batch = [
-        enrollment("newcomer", Status::Enabled),
-        enrollment("ANN", Status::Enabled),
-    ];
-    let err = store
-        .import(&Op::new("guard-test"), &batch, &recipients, None, false)
-        .unwrap_err();
+    let err = import_directly(&env, &["newcomer", "ANN"]);
     assert_eq!(err.kind(), "similar_user", "{err}");
     assert_eq!(
         all_rows(&env),
