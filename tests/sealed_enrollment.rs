@@ -156,6 +156,11 @@ fn recipients_file_armor_stdout_and_png() {
         !stdout.contains("otpauth") && !stdout.contains("secret:"),
         "{stdout}"
     );
+    // Two keys (one per line) and the pending-ttl deadline still fit an 80-column terminal.
+    assert!(stdout.contains("pending-ttl"), "{stdout}");
+    for line in stdout.lines() {
+        assert!(line.chars().count() <= 80, "over 80 columns: {line:?}");
+    }
     let armored = std::fs::read(env.dir.path().join("bob.txt")).unwrap();
     assert!(armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
     let text = String::from_utf8(decrypt(&age_key, &armored)).unwrap();
@@ -174,6 +179,9 @@ fn recipients_file_armor_stdout_and_png() {
     let secret = secret_of(&decode_terminal_qr(&text));
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("Enrolled carol"), "{stderr}");
+    for line in stderr.lines() {
+        assert!(line.chars().count() <= 80, "over 80 columns: {line:?}");
+    }
     assert!(!stderr.contains(&secret[..8]), "{stderr}");
 
     // --format png: a PNG image of the QR code.

@@ -156,37 +156,40 @@ impl Plan {
                 "replaced the {s} secret of {user}: their old authenticator entry no longer works"
             ));
         }
-        let keys = self
+        // One key per line and the deadline on a line of its own: each line fits 80 columns.
+        let keys: String = self
             .recipients
             .iter()
-            .map(|r| format!("{} {}", r.kind(), r.fingerprint()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let expiry = expires_at
-            .map(|t| format!(" before {t} (pending-ttl)"))
-            .unwrap_or_default();
+            .map(|r| format!("\n  {} {}", r.kind(), r.fingerprint()))
+            .collect();
+        let confirm = match expires_at {
+            Some(t) => format!("Their first code confirms (before {t}, pending-ttl):"),
+            None => "Their first code confirms:".to_owned(),
+        };
         let quoted = ui::shell_quote(user.as_str());
         let lines = match &path {
             Some(p) => {
                 let file = ui::shell_quote(&p.display().to_string());
                 format!(
-                    "Enrolled {user}, status pending; the pairing is sealed to {keys}\n  \
+                    "Enrolled {user}, status pending; the pairing is sealed to:{keys}\n  \
                      bundle: {}\nSend it to {user}; they open it with their key, e.g.\n  \
-                     age -d -i ~/.ssh/id_ed25519 {file}\nand scan the QR code. Their first code{expiry} confirms:\n  \
+                     age -d -i ~/.ssh/id_ed25519 {file}\nand scan the QR code.\n{confirm}\n  \
                      mfactl verify {quoted}",
                     mfactl::names::escape_invisible(&p.display().to_string()),
                 )
             }
             None => format!(
-                "Enrolled {user}, status pending; the bundle on stdout is sealed to {keys}. \
-                 Their first code{expiry} confirms: mfactl verify {quoted}"
+                "Enrolled {user}, status pending; the bundle on stdout is sealed to:{keys}\n\
+                 {confirm}\n  mfactl verify {quoted}"
             ),
         };
         if path.is_some() {
             outln!("{lines}")?;
         } else {
-            // stdout holds the bundle.
-            ui::info(&lines);
+            // stdout holds the bundle. One call per line: info escapes line breaks.
+            for line in lines.lines() {
+                ui::info(line);
+            }
         }
         Ok(ExitCode::Success)
     }
