@@ -32,7 +32,8 @@ fn main() -> rusqlite::Result<()> {
         .map_or(0, |d| d.as_secs() as i64);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let n = tx.execute(
-        "UPDATE mfa_secret SET last_used_step = ?2, failed_attempts = 0 WHERE user = ?1",
+        "UPDATE mfa_token SET last_used_step = ?2 \
+         WHERE user_id = (SELECT id FROM mfa_user WHERE user = ?1)",
         params![user, now / 30],
     )?;
     tx.commit()?;

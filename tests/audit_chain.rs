@@ -281,6 +281,7 @@ fn the_migration_chains_existing_rows_once() {
     let env = busy_store();
     let before = rows(&env);
     // The store as schema version 1 left it: no hash column (nor the later enrolled_at).
+    env.direct().downgrade_to_v3();
     env.direct().execute_sql(
         "ALTER TABLE audit_log DROP COLUMN hash; ALTER TABLE mfa_secret DROP COLUMN enrolled_at; \
          PRAGMA user_version = 1;",

@@ -45,11 +45,11 @@ fn enroll_force_of_a_locked_user_clears_the_lock_and_the_failures() {
     let (rc, doc) = env.verify("bob", &wrong_code(&secret));
     assert_eq!((rc, &doc["reason"]), (1, &Value::from("invalid")));
     assert_eq!(
-        env.query_i64("SELECT count(*) FROM mfa_secret WHERE locked_at IS NOT NULL"),
+        env.query_i64("SELECT count(*) FROM mfa_user WHERE locked_at IS NOT NULL"),
         1
     );
     env.enroll("bob", &["--force"]);
-    let r = &env.query("SELECT locked_at, failed_attempts, status FROM mfa_secret")[0];
+    let r = &env.query("SELECT locked_at, failed_attempts, status FROM %USER_TOKENS%")[0];
     assert_eq!(r[0], None, "the lock survived a new secret");
     assert_eq!(r[1].as_deref(), Some("0"));
     assert_eq!(r[2].as_deref(), Some("pending"));
@@ -65,9 +65,9 @@ fn enabled_at_is_kept_on_later_verifies() {
             .to_owned();
         let first = env.verify("cat", &code_at_step(&secret, step - 1)).0;
         // A confirmation time that no clock of this run could produce again.
-        env.execute("UPDATE mfa_secret SET enabled_at = '2001-02-03T04:05:06Z'");
+        env.execute("UPDATE mfa_token SET enabled_at = '2001-02-03T04:05:06Z'");
         let second = env.verify("cat", &code_at_step(&secret, step)).0;
-        let after = env.query_strings("SELECT enabled_at FROM mfa_secret");
+        let after = env.query_strings("SELECT enabled_at FROM mfa_token");
         (first, second, after[0].clone())
     });
     assert_eq!((first, second), (0, 0), "both codes accepted");
@@ -195,7 +195,7 @@ fn identity_flag_wins_over_the_environment() {
 fn unlock_clears_the_failures_of_a_user_who_is_not_locked() {
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
-    env.execute("UPDATE mfa_secret SET failed_attempts = 2 WHERE %USER% = 'ann'");
+    env.execute("UPDATE mfa_user SET failed_attempts = 2 WHERE %USER% = 'ann'");
     let unlock = || -> Value {
         let out = env
             .cmd()
@@ -207,7 +207,7 @@ fn unlock_clears_the_failures_of_a_user_who_is_not_locked() {
     let doc = unlock();
     assert_eq!(doc["changed"], true, "{doc}");
     assert_eq!(
-        env.query_strings("SELECT failed_attempts FROM mfa_secret WHERE %USER% = 'ann'"),
+        env.query_strings("SELECT failed_attempts FROM mfa_user WHERE %USER% = 'ann'"),
         ["0"]
     );
     let d = last_audit(&env, "ann", "unlock").expect("an unlock row");

@@ -74,7 +74,7 @@ fn enroll_seal_to_out_dash_refuses_a_terminal_and_enrolls_nobody() {
         audit_before
     );
     assert_eq!(
-        env.query_i64("SELECT count(*) FROM mfa_secret WHERE %USER% = 'bob'"),
+        env.query_i64("SELECT count(*) FROM mfa_user WHERE %USER% = 'bob'"),
         0
     );
     // Nothing was written next to the store either (no bundle file, no temporary).
@@ -98,7 +98,7 @@ fn enroll_seal_to_out_dash_refuses_a_terminal_and_enrolls_nobody() {
     let uri = decode_terminal_qr(&bundle);
     assert!(uri.contains(":bob?secret="), "{uri}");
     assert_eq!(
-        env.query_strings("SELECT status FROM mfa_secret WHERE %USER% = 'bob'"),
+        env.query_strings("SELECT status FROM %USER_TOKENS% WHERE %USER% = 'bob'"),
         ["pending"]
     );
 }

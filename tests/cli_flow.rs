@@ -103,7 +103,7 @@ fn enroll_verify_list_disable_reenroll_lifecycle() {
 
     // A disabled user is enrolled again freely, with a new secret, in the same row.
     let row_id = |env: &TestEnv| -> String {
-        let ids = env.query_strings("SELECT id FROM mfa_secret WHERE %USER% = 'alice@example.com'");
+        let ids = env.query_strings("SELECT id FROM mfa_user WHERE %USER% = 'alice@example.com'");
         assert_eq!(ids.len(), 1);
         ids[0].clone()
     };

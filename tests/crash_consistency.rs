@@ -109,7 +109,7 @@ fn check_consistency(env: &TestEnv, id: &age::x25519::Identity) -> HashMap<Strin
     let rows: Vec<(String, Row)> = env
         .query(
             "SELECT %USER%, status, secret, algorithm, last_used_step, failed_attempts, \
-             CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END FROM mfa_secret ORDER BY 1",
+             CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END FROM %USER_TOKENS% ORDER BY 1",
         )
         .into_iter()
         .map(|r| {

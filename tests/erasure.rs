@@ -56,7 +56,7 @@ fn reader(env: &TestEnv) -> Connection {
     assert_eq!(mode, "wal");
     conn.execute_batch("BEGIN").unwrap();
     let n: i64 = conn
-        .query_row("SELECT count(*) FROM mfa_secret", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM mfa_token", [], |r| r.get(0))
         .unwrap();
     assert!(n >= 0);
     conn

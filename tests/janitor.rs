@@ -74,7 +74,27 @@ fn generated_store() -> (TestEnv, Vec<Gen>) {
     let store = env.direct();
     let blob = store.blob_literal(b"not a real ciphertext: the janitor decrypts nothing");
     for chunk in users.chunks(1_000) {
-        let values: Vec<String> = chunk
+        let id = |g: &Gen| {
+            format!(
+                "00000000-0000-4000-8000-{:012}",
+                g.name[4..].parse::<u64>().unwrap()
+            )
+        };
+        let users: Vec<String> = chunk
+            .iter()
+            .map(|g| {
+                format!(
+                    "('{}', '{}', '{}', '{}', {}, {})",
+                    id(g),
+                    g.name,
+                    time_ago(now, g.created),
+                    time_ago(now, g.updated),
+                    if g.locked { 5 } else { 0 },
+                    sql_text(g.locked.then(|| time_ago(now, 0))),
+                )
+            })
+            .collect();
+        let tokens: Vec<String> = chunk
             .iter()
             .map(|g| {
                 let secret = if g.status == "disabled" {
@@ -83,32 +103,32 @@ fn generated_store() -> (TestEnv, Vec<Gen>) {
                     blob.clone()
                 };
                 format!(
-                    "('00000000-0000-4000-8000-{:012}', '{}', {secret}, '{}', 'SHA1', 6, 30, \
-                     'mfactl', '{}', '{}', {}, {}, {}, {}, {})",
-                    g.name[4..].parse::<u64>().unwrap(),
-                    g.name,
+                    "('{}', '{}', 'default', {secret}, '{}', 'SHA1', 6, 30, \
+                     'mfactl', '{}', '{}', {}, {}, {})",
+                    id(g),
+                    id(g),
                     g.status,
                     time_ago(now, g.created),
                     time_ago(now, g.updated),
                     sql_text((g.status == "enabled").then(|| time_ago(now, g.created))),
                     sql_text(g.disabled.map(|d| time_ago(now, d))),
                     sql_text(g.last_used.map(|d| time_ago(now, d))),
-                    if g.locked { 5 } else { 0 },
-                    sql_text(g.locked.then(|| time_ago(now, 0))),
                 )
             })
             .collect();
         env.execute(&format!(
-            "INSERT INTO mfa_secret (id, %USER%, secret, status, algorithm, digits, period, \
-             issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-             failed_attempts, locked_at) VALUES {}",
-            values.join(", ")
+            "INSERT INTO mfa_user (id, %USER%, created_at, updated_at, failed_attempts, \
+             locked_at) VALUES {}",
+            users.join(", ")
+        ));
+        env.execute(&format!(
+            "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
+             period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at) \
+             VALUES {}",
+            tokens.join(", ")
         ));
     }
-    assert_eq!(
-        env.query_i64("SELECT count(*) FROM mfa_secret"),
-        USERS as i64
-    );
+    assert_eq!(env.query_i64("SELECT count(*) FROM mfa_user"), USERS as i64);
     (env, users)
 }
 
@@ -189,8 +209,8 @@ fn the_plan_changes_nothing_and_apply_does_exactly_it() {
         env.cmd().args(["disable", u, "--yes"]).assert().success();
     }
     env.execute(
-        "UPDATE mfa_secret SET disabled_at = '2020-01-01T00:00:00Z' \
-         WHERE %USER% LIKE 'zz-old-%'",
+        "UPDATE mfa_token SET disabled_at = '2020-01-01T00:00:00Z' \
+         WHERE user_id IN (SELECT id FROM mfa_user WHERE %USER% LIKE 'zz-old-%')",
     );
     let history_before =
         env.query_i64("SELECT count(*) FROM audit_log WHERE %USER% LIKE 'zz-old-%'");
@@ -238,13 +258,15 @@ fn the_plan_changes_nothing_and_apply_does_exactly_it() {
 
     // The store, read directly.
     let disabled: BTreeSet<String> = env
-        .query_strings("SELECT %USER% FROM mfa_secret WHERE status = 'disabled' AND secret IS NULL")
+        .query_strings(
+            "SELECT %USER% FROM %USER_TOKENS% WHERE status = 'disabled' AND secret IS NULL",
+        )
         .into_iter()
         .collect();
     assert!(want_disable.is_subset(&disabled));
     assert!(want_expire.is_subset(&disabled));
     let remaining: BTreeSet<String> = env
-        .query_strings("SELECT %USER% FROM mfa_secret")
+        .query_strings("SELECT %USER% FROM mfa_user")
         .into_iter()
         .collect();
     assert!(remaining.is_disjoint(&want_remove));
@@ -299,9 +321,10 @@ fn pending_ttl_zero_expires_nothing_and_no_rule_is_a_usage_error() {
     let env = TestEnv::initialised();
     env.enroll("alice", &[]);
     env.execute(
-        "UPDATE mfa_secret SET updated_at = '2020-01-01T00:00:00Z', \
+        "UPDATE mfa_token SET updated_at = '2020-01-01T00:00:00Z', \
          enrolled_at = '2020-01-01T00:00:00Z'",
     );
+    env.execute("UPDATE mfa_user SET updated_at = '2020-01-01T00:00:00Z'");
     assert_eq!(
         selected(&janitor_json(&env, &["--expire-pending"]), "expire-pending"),
         BTreeSet::from(["alice".to_owned()])

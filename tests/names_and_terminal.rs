@@ -43,11 +43,16 @@ fn json(out: &Output) -> serde_json::Value {
 fn insert_legacy_user(env: &TestEnv, name: &str) {
     let esc = name.replace('\'', "''");
     let now = "2026-01-01T00:00:00Z";
+    let id = format!("legacy-{}", name.len() + name.chars().count() * 7);
     env.execute(&format!(
-        "INSERT INTO mfa_secret (id, %USER%, secret, status, algorithm, digits, period, issuer, \
-         created_at, updated_at, failed_attempts) \
-         VALUES ('legacy-{}', '{esc}', NULL, 'disabled', 'SHA1', 6, 30, 'mfactl', '{now}', '{now}', 0)",
-        name.len() + name.chars().count() * 7
+        "INSERT INTO mfa_user (id, %USER%, created_at, updated_at, failed_attempts) \
+         VALUES ('{id}', '{esc}', '{now}', '{now}', 0)"
+    ));
+    env.execute(&format!(
+        "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, \
+         issuer, created_at, updated_at) \
+         VALUES ('{id}', '{id}', 'default', NULL, 'disabled', 'SHA1', 6, 30, 'mfactl', '{now}', \
+         '{now}')"
     ));
 }
 
@@ -129,7 +134,7 @@ fn log_and_list_escape_what_older_versions_stored() {
     );
     insert_legacy_user(&env, "mallory\u{202e}gnp.exe");
     env.execute(
-        "UPDATE mfa_secret SET issuer = 'Acme' || char(27) || '[31m' WHERE id LIKE 'legacy-%'"
+        "UPDATE mfa_token SET issuer = 'Acme' || char(27) || '[31m' WHERE id LIKE 'legacy-%'"
             .replace("char(", if env.is_pg() { "chr(" } else { "char(" })
             .as_str(),
     );
@@ -245,7 +250,7 @@ fn names_are_stored_nfc_and_looked_up_after_nfc() {
     let env = TestEnv::initialised();
     let doc = env.enroll("a\u{308}lice", &[]);
     assert_eq!(doc["user"], "\u{e4}lice", "stored and reported in NFC");
-    let users = env.query_strings("SELECT %USER% FROM mfa_secret");
+    let users = env.query_strings("SELECT %USER% FROM mfa_user");
     assert_eq!(users, ["\u{e4}lice"]);
     // Either form addresses the one user.
     env.cmd()

@@ -14,7 +14,8 @@ const DAY: i64 = 86_400;
 fn enrolled_days_ago(env: &TestEnv, user: &str, days: i64) -> Timestamp {
     let at = Timestamp::from_unix(unix_now() as i64 - days * DAY);
     let changed = env.execute(&format!(
-        "UPDATE mfa_secret SET enrolled_at = '{at}' WHERE %USER% = '{user}'"
+        "UPDATE mfa_token SET enrolled_at = '{at}' \
+         WHERE user_id IN (SELECT id FROM mfa_user WHERE %USER% = '{user}')"
     ));
     assert_eq!(changed, 1);
     at

@@ -254,7 +254,7 @@ fn pgpassword_is_used_and_a_wrong_one_is_never_shown() {
         assert_absent(&out, &pg.password, &format!("{args:?}"));
     }
     assert!(env.store_exists());
-    assert_eq!(env.direct().count("mfa_secret"), 1);
+    assert_eq!(env.direct().count("mfa_user"), 1);
 }
 
 #[test]
@@ -412,7 +412,8 @@ fn init_creates_the_documented_schema_and_init_twice_is_store_exists() {
         d.tables(),
         [
             "audit_log",
-            "mfa_secret",
+            "mfa_token",
+            "mfa_user",
             "mfactl_meta",
             "recipient",
             "recovery_code",
@@ -430,8 +431,8 @@ fn init_creates_the_documented_schema_and_init_twice_is_store_exists() {
     let types = d.query_strings(
         "SELECT table_name || '.' || column_name || ':' || data_type \
          FROM information_schema.columns WHERE table_schema = 'mfactl' \
-         AND (table_name, column_name) IN (('mfa_secret', 'username'), ('mfa_secret', 'secret'), \
-         ('mfa_secret', 'last_used_step'), ('mfa_secret', 'failed_attempts'), \
+         AND (table_name, column_name) IN (('mfa_user', 'username'), ('mfa_token', 'secret'), \
+         ('mfa_token', 'last_used_step'), ('mfa_user', 'failed_attempts'), \
          ('recovery_code', 'code_hash'), ('audit_log', 'id'), ('audit_log', 'username')) \
          ORDER BY 1",
     );
@@ -440,10 +441,10 @@ fn init_creates_the_documented_schema_and_init_twice_is_store_exists() {
         [
             "audit_log.id:bigint",
             "audit_log.username:text",
-            "mfa_secret.failed_attempts:integer",
-            "mfa_secret.last_used_step:bigint",
-            "mfa_secret.secret:bytea",
-            "mfa_secret.username:text",
+            "mfa_token.last_used_step:bigint",
+            "mfa_token.secret:bytea",
+            "mfa_user.failed_attempts:integer",
+            "mfa_user.username:text",
             "recovery_code.code_hash:bytea",
         ]
     );
@@ -486,10 +487,7 @@ fn a_database_without_the_schema_is_store_missing() {
     // enroll bootstraps it, as for files.
     env.enroll("bob", &[]);
     assert!(env.store_exists());
-    assert_eq!(
-        env.query_strings("SELECT username FROM mfa_secret"),
-        ["bob"]
-    );
+    assert_eq!(env.query_strings("SELECT username FROM mfa_user"), ["bob"]);
 }
 
 #[test]
@@ -532,7 +530,7 @@ fn init_in_a_database_with_unrelated_tables_leaves_them_alone() {
         ),
         ["audit", "customers"]
     );
-    assert!(env.direct().tables().contains(&"mfa_secret".to_owned()));
+    assert!(env.direct().tables().contains(&"mfa_user".to_owned()));
 }
 
 #[test]
@@ -569,12 +567,18 @@ fn a_newer_schema_version_is_refused_and_changes_nothing() {
 /// The rows of every mfactl table, column by column in a fixed order, as text (blobs in hex):
 /// comparable across backends (integers and text print alike in both).
 fn logical_dump(store: &Store) -> Vec<(String, Vec<TextRow>)> {
-    let tables: [(&str, &str); 5] = [
+    let tables: [(&str, &str); 6] = [
         (
-            "mfa_secret",
-            "SELECT id, %USER%, secret, status, algorithm, digits, period, issuer, created_at, \
-             updated_at, enabled_at, disabled_at, last_used_at, last_used_step, failed_attempts, \
-             locked_at FROM mfa_secret ORDER BY id",
+            "mfa_user",
+            "SELECT id, %USER%, created_at, updated_at, failed_attempts, locked_at, \
+             locked_until, lockouts FROM mfa_user ORDER BY id",
+        ),
+        // Token ids are the copy's own: tokens are compared by user and label.
+        (
+            "mfa_token",
+            "SELECT user_id, label, secret, status, algorithm, digits, period, issuer, \
+             created_at, updated_at, enrolled_at, enabled_at, disabled_at, last_used_at, \
+             last_used_step, drift FROM mfa_token ORDER BY 1, 2",
         ),
         (
             "recipient",
@@ -583,7 +587,7 @@ fn logical_dump(store: &Store) -> Vec<(String, Vec<TextRow>)> {
         ("setting", "SELECT key, value FROM setting ORDER BY 1"),
         (
             "recovery_code",
-            "SELECT secret_id, code_hash, created_at, used_at FROM recovery_code ORDER BY 1, 2",
+            "SELECT user_id, code_hash, created_at, used_at FROM recovery_code ORDER BY 1, 2",
         ),
         (
             "audit_log",
@@ -658,13 +662,13 @@ fn copy_store_file_to_postgres_to_file_keeps_everything() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["from"], src.store.as_str());
     assert!(doc["to"].as_str().unwrap().contains(&pg.name), "{doc}");
-    assert_eq!(doc["users"], count("mfa_secret"));
+    assert_eq!(doc["users"], count("mfa_user"));
     assert_eq!(doc["recipients"], count("recipient"));
     assert_eq!(doc["settings"], count("setting"));
     assert_eq!(doc["recovery_codes"], count("recovery_code"));
     assert_eq!(doc["audit_rows"], count("audit_log"));
     assert_eq!(
-        (count("mfa_secret"), count("recovery_code")),
+        (count("mfa_user"), count("recovery_code")),
         (3, 3),
         "the source is what this test set up"
     );
@@ -696,7 +700,7 @@ fn copy_store_file_to_postgres_to_file_keeps_everything() {
 
     // The copies work with the same identity: codes verify, replay state came along.
     let used: u64 = file
-        .query_strings("SELECT last_used_step FROM mfa_secret WHERE user = 'alice'")[0]
+        .query_strings("SELECT last_used_step FROM %USER_TOKENS% WHERE user = 'alice'")[0]
         .parse()
         .unwrap();
     let step = step_now();
@@ -823,7 +827,7 @@ fn verifies_killed_mid_transaction_leave_counts_and_audit_rows_in_step() {
     assert_eq!((rc, doc["reason"].as_str()), (1, Some("invalid")));
     assert!(started.elapsed() < Duration::from_secs(20));
     // ...and every counted failure has its audit row, and no row lacks its count.
-    let failures = env.query_i64("SELECT failed_attempts FROM mfa_secret WHERE username = 'alice'");
+    let failures = env.query_i64("SELECT failed_attempts FROM mfa_user WHERE username = 'alice'");
     let rejected = env.query_i64(
         "SELECT count(*) FROM audit_log WHERE username = 'alice' AND event = 'verify-rejected'",
     );
@@ -845,14 +849,26 @@ fn the_direct_postgres_oracle_sees_every_change() {
     store.execute_sql(
         "",
         "CREATE SCHEMA mfactl; \
-         CREATE TABLE mfactl.mfa_secret (id text PRIMARY KEY, username text, secret bytea); \
+         CREATE TABLE mfactl.mfa_user (id text PRIMARY KEY, username text, created_at text, \
+         updated_at text, failed_attempts integer, locked_at text); \
+         CREATE TABLE mfactl.mfa_token (id text PRIMARY KEY, user_id text, label text, \
+         secret bytea, status text, algorithm text, digits integer, period integer, \
+         issuer text, enrolled_at text, enabled_at text, disabled_at text, last_used_at text, \
+         last_used_step bigint, updated_at text); \
          CREATE TABLE mfactl.recipient (recipient text, added_at text)",
     );
     assert!(store.exists());
-    assert_eq!(store.tables(), ["mfa_secret", "recipient"]);
+    assert_eq!(store.tables(), ["mfa_token", "mfa_user", "recipient"]);
     let tables_only = store.snapshot();
     assert_ne!(tables_only, empty);
-    store.execute("INSERT INTO mfa_secret VALUES ('1', 'o''brien', NULL)");
+    store.execute(
+        "INSERT INTO mfa_user (id, username, created_at, updated_at) \
+         VALUES ('1', 'o''brien', 'x', 'x')",
+    );
+    store.execute(
+        "INSERT INTO mfa_token (id, user_id, label, secret, updated_at) \
+         VALUES ('t1', '1', 'default', NULL, 'x')",
+    );
     let with_row = store.snapshot();
     assert_ne!(with_row, tables_only);
     assert_eq!(store.stored_secret("o'brien"), None);
@@ -865,7 +881,7 @@ fn the_direct_postgres_oracle_sees_every_change() {
     );
     let with_blob = store.snapshot();
     assert_ne!(with_blob, with_row);
-    assert_eq!(store.query_i64("SELECT count(*) FROM mfa_secret"), 1);
+    assert_eq!(store.query_i64("SELECT count(*) FROM mfa_user"), 1);
     assert_eq!(store.snapshot(), with_blob, "a snapshot is repeatable");
     // The database goes away with its value.
     drop(db);
@@ -942,7 +958,7 @@ fn a_locked_user_row_does_not_hold_up_another_users_verify() {
     .unwrap();
     let locked = tx
         .query(
-            "SELECT id FROM mfactl.mfa_secret WHERE username = 'alice' FOR UPDATE",
+            "SELECT id FROM mfactl.mfa_user WHERE username = 'alice' FOR UPDATE",
             &[],
         )
         .unwrap();

@@ -64,7 +64,7 @@ fn finish(p: &mut PtySession) -> (i32, String) {
 
 fn status_of(env: &TestEnv, user: &str) -> String {
     env.query_strings(&format!(
-        "SELECT status FROM mfa_secret WHERE %USER% = '{user}'"
+        "SELECT status FROM %USER_TOKENS% WHERE %USER% = '{user}'"
     ))[0]
         .clone()
 }

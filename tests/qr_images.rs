@@ -407,7 +407,8 @@ fn a_uri_too_long_for_any_qr_code_is_shown_as_text_with_a_note() {
     // A row written under older rules: an issuer of 3,000 bytes, beyond a version 40 code.
     let issuer = "€".repeat(1000);
     env.execute(&format!(
-        "UPDATE mfa_secret SET issuer = '{issuer}' WHERE %USER% = 'alice'"
+        "UPDATE mfa_token SET issuer = '{issuer}' \
+         WHERE user_id IN (SELECT id FROM mfa_user WHERE %USER% = 'alice')"
     ));
     let before = env.snapshot();
     let out = env.cmd().args(["show-qr", "alice"]).assert().success();

@@ -128,7 +128,8 @@ fn quick_start_and_walkthrough_run_in_order_as_written() {
     let db = home.path().join(".local/share/mfactl/mfactl.db");
     assert!(home.path().join(".config/mfactl/identity.txt").exists());
     let store = Store::File(db);
-    let users = store.query_strings("SELECT user || ' ' || status FROM mfa_secret ORDER BY user");
+    let users =
+        store.query_strings("SELECT user || ' ' || status FROM %USER_TOKENS% ORDER BY user");
     assert_eq!(
         users,
         ["alice@example.com disabled", "bob@example.com enabled"]

@@ -65,7 +65,7 @@ fn codes_left(env: &TestEnv, user: &str) -> u64 {
 /// Rows in the recovery_code table for `user`, read directly.
 fn stored_rows(env: &TestEnv, user: &str) -> i64 {
     env.query_i64(&format!(
-        "SELECT count(*) FROM recovery_code r JOIN mfa_secret m ON r.secret_id = m.id \
+        "SELECT count(*) FROM recovery_code r JOIN mfa_user m ON r.user_id = m.id \
          WHERE m.%USER% = '{user}'"
     ))
 }
@@ -222,8 +222,8 @@ fn legacy_codes_keep_working_and_are_flagged_until_replaced() {
         let hash = sha256(&[code.replace('-', "").to_uppercase().as_bytes()]);
         let lit = env.direct().blob_literal(&hash);
         env.execute(&format!(
-            "INSERT INTO recovery_code (secret_id, code_hash, created_at) \
-             SELECT id, {lit}, '2026-01-01T00:00:00Z' FROM mfa_secret WHERE %USER% = 'alice'"
+            "INSERT INTO recovery_code (user_id, code_hash, created_at) \
+             SELECT id, {lit}, '2026-01-01T00:00:00Z' FROM mfa_user WHERE %USER% = 'alice'"
         ));
     }
     assert_eq!(list_entry(&env, "alice")["recovery_codes_legacy"], true);

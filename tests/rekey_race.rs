@@ -91,7 +91,7 @@ fn enroll_and_import_racing_a_rekey_leave_no_secret_under_the_old_key() {
         .arg(&file)
         .assert()
         .success();
-    assert_eq!(env.direct().count("mfa_secret"), IMPORTED as i64);
+    assert_eq!(env.direct().count("mfa_user"), IMPORTED as i64);
 
     // The late import's users, written now so that the racing import only runs mfactl.
     let late: Vec<(String, String)> = (0..5)

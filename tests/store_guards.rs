@@ -20,7 +20,7 @@ fn open(env: &TestEnv) -> Store {
 /// (last_used_step, failed_attempts, status), read directly.
 fn row(env: &TestEnv) -> (Option<i64>, i64, String) {
     let r = &env.query(
-        "SELECT last_used_step, failed_attempts, status FROM mfa_secret WHERE %USER% = 'ann'",
+        "SELECT last_used_step, failed_attempts, status FROM %USER_TOKENS% WHERE %USER% = 'ann'",
     )[0];
     (
         r[0].as_deref().map(|v| v.parse().unwrap()),
@@ -33,7 +33,7 @@ fn row(env: &TestEnv) -> (Option<i64>, i64, String) {
 fn with_last_step() -> TestEnv {
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
-    env.execute("UPDATE mfa_secret SET last_used_step = 1000");
+    env.execute("UPDATE mfa_token SET last_used_step = 1000");
     env
 }
 
@@ -64,7 +64,7 @@ fn the_update_refuses_a_step_older_than_the_last_one() {
 #[test]
 fn the_update_accepts_the_next_step() {
     let env = with_last_step();
-    env.execute("UPDATE mfa_secret SET failed_attempts = 2");
+    env.execute("UPDATE mfa_user SET failed_attempts = 2");
     let r = force(&env, Verdict::Accept { step: 1001 });
     assert_eq!(r.rejected, None);
     assert_eq!(row(&env), (Some(1001), 0, "enabled".to_owned()));
@@ -73,14 +73,14 @@ fn the_update_accepts_the_next_step() {
 #[test]
 fn the_update_refuses_a_locked_user_whatever_the_verdict() {
     let env = with_last_step();
-    env.execute("UPDATE mfa_secret SET locked_at = '2026-01-01T00:00:00Z', failed_attempts = 5");
+    env.execute("UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', failed_attempts = 5");
     let r = force(&env, Verdict::Accept { step: 5000 });
     assert!(r.rejected.is_some(), "a locked user's code was accepted");
     let (step, failures, _) = row(&env);
     assert_eq!(step, Some(1000), "a locked user's step was recorded");
     assert_eq!(failures, 5, "a locked user's failures were reset");
     assert_eq!(
-        env.query_i64("SELECT count(*) FROM mfa_secret WHERE locked_at IS NULL"),
+        env.query_i64("SELECT count(*) FROM mfa_user WHERE locked_at IS NULL"),
         0
     );
 }
@@ -114,7 +114,7 @@ fn enrollment(name: &str, status: mfactl::model::Status) -> mfactl::store::Enrol
 
 /// (user, status, ciphertext as text, updated_at) of every row, read directly.
 fn all_rows(env: &TestEnv) -> Vec<TextRow> {
-    let mut rows = env.query("SELECT %USER%, status, secret, updated_at FROM mfa_secret");
+    let mut rows = env.query("SELECT %USER%, status, secret, updated_at FROM %USER_TOKENS%");
     rows.sort();
     rows
 }

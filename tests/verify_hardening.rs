@@ -14,7 +14,7 @@ fn row(env: &TestEnv, user: &str) -> (Option<i64>, i64, bool, String) {
     let rows = env.query(&format!(
         "SELECT last_used_step, failed_attempts, \
          CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END, status \
-         FROM mfa_secret WHERE %USER% = '{user}'"
+         FROM %USER_TOKENS% WHERE %USER% = '{user}'"
     ));
     assert_eq!(rows.len(), 1, "no single row for {user}");
     let r = &rows[0];

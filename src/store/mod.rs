@@ -163,7 +163,7 @@ pub(crate) enum Lock {
 /// A row of the recovery-code table, as copied between stores.
 #[derive(Clone, Debug)]
 pub(crate) struct RecoveryCodeRow {
-    pub secret_id: String,
+    pub user_id: String,
     pub code_hash: Vec<u8>,
     pub created_at: Timestamp,
     pub used_at: Option<Timestamp>,

@@ -83,6 +83,67 @@ ALTER TABLE audit_log ADD COLUMN hash TEXT;
 ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
 UPDATE mfa_secret SET enrolled_at = updated_at;
 "#,
+    // 4: several labelled tokens per user, as in SQLite.
+    r#"
+CREATE TABLE mfa_user (
+    id              TEXT PRIMARY KEY NOT NULL,
+    username        TEXT NOT NULL UNIQUE,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_at       TEXT,
+    locked_until    TEXT,
+    lockouts        INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE mfa_token (
+    id              TEXT PRIMARY KEY NOT NULL,
+    user_id         TEXT NOT NULL REFERENCES mfa_user (id) ON DELETE CASCADE,
+    label           TEXT NOT NULL,
+    secret          BYTEA,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'enabled', 'disabled')),
+    algorithm       TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+    digits          INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),
+    period          INTEGER NOT NULL CHECK (period BETWEEN 10 AND 300),
+    issuer          TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    enrolled_at     TEXT,
+    enabled_at      TEXT,
+    disabled_at     TEXT,
+    last_used_at    TEXT,
+    last_used_step  BIGINT,
+    drift           INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (user_id, label),
+    CHECK ((status = 'disabled') = (secret IS NULL))
+);
+CREATE INDEX mfa_token_status ON mfa_token (status);
+
+INSERT INTO mfa_user (id, username, created_at, updated_at, failed_attempts, locked_at)
+    SELECT id, username, created_at, updated_at, failed_attempts, locked_at FROM mfa_secret;
+INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, issuer,
+                       created_at, updated_at, enrolled_at, enabled_at, disabled_at,
+                       last_used_at, last_used_step)
+    SELECT id, id, 'default', secret, status, algorithm, digits, period, issuer,
+           created_at, updated_at, enrolled_at, enabled_at, disabled_at,
+           last_used_at, last_used_step FROM mfa_secret;
+
+CREATE TABLE recovery_code_v4 (
+    user_id    TEXT NOT NULL REFERENCES mfa_user (id) ON DELETE CASCADE,
+    code_hash  BYTEA NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at    TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+INSERT INTO recovery_code_v4 (user_id, code_hash, created_at, used_at)
+    SELECT secret_id, code_hash, created_at, used_at FROM recovery_code;
+DROP TABLE recovery_code;
+DROP TABLE mfa_secret;
+ALTER TABLE recovery_code_v4 RENAME TO recovery_code;
+ALTER TABLE recovery_code RENAME CONSTRAINT recovery_code_v4_pkey TO recovery_code_pkey;
+ALTER TABLE recovery_code RENAME CONSTRAINT recovery_code_v4_user_id_fkey
+    TO recovery_code_user_id_fkey;
+"#,
 ];
 
 const _: () = assert!(PG_MIGRATIONS.len() as i64 == SCHEMA_VERSION);
@@ -367,13 +428,17 @@ struct PgRows<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
 }
 
-const USER_COLUMNS: &str = "m.id, m.username, m.status, m.algorithm, m.digits, m.period, \
-     m.issuer, m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, \
-     m.last_used_step, m.failed_attempts, m.locked_at, \
-     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
+/// A user (`u`) with their token (`m`). The user's last change is the later of the two rows'.
+const USER_COLUMNS: &str = "u.id, u.username, m.status, m.algorithm, m.digits, m.period, \
+     m.issuer, u.created_at, GREATEST(u.updated_at, m.updated_at), m.enabled_at, \
+     m.disabled_at, m.last_used_at, m.last_used_step, u.failed_attempts, u.locked_at, \
+     (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
      m.secret, m.enrolled_at, \
-     EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
+     EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
      AND octet_length(r.code_hash) = 32)";
+
+/// The users joined with their tokens, for [`USER_COLUMNS`].
+const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.user_id = u.id";
 
 fn bad_row(e: Error) -> Error {
     Error::Store {
@@ -475,23 +540,23 @@ impl PgRows<'_, '_> {
             "TRUE"
         };
         // COLLATE "C": byte order, as SQLite sorts, so both backends list users alike.
-        let order = "ORDER BY m.username COLLATE \"C\"";
+        let order = "ORDER BY u.username COLLATE \"C\"";
         let rows = match filter {
             UserFilter::All => self.tx.query(
-                &format!("SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} {order}"),
+                &format!("SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} {order}"),
                 &[],
             )?,
             UserFilter::Status(s) => self.tx.query(
                 &format!(
-                    "SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} \
+                    "SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} \
                      AND m.status = $1 {order}"
                 ),
                 &[&s.as_str()],
             )?,
             UserFilter::Locked => self.tx.query(
                 &format!(
-                    "SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} \
-                     AND m.locked_at IS NOT NULL {order}"
+                    "SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} \
+                     AND u.locked_at IS NOT NULL {order}"
                 ),
                 &[],
             )?,
@@ -510,9 +575,9 @@ impl PgRows<'_, '_> {
 
 impl Rows for PgRows<'_, '_> {
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>> {
-        let lock = if for_update { "FOR UPDATE OF m" } else { "" };
+        let lock = if for_update { "FOR UPDATE OF u, m" } else { "" };
         let row = self.tx.query_opt(
-            &format!("SELECT {USER_COLUMNS} FROM mfa_secret m WHERE m.username = $1 {lock}"),
+            &format!("SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE u.username = $1 {lock}"),
             &[&user.as_str()],
         )?;
         row.map(|r| user_from_row(&r, true)).transpose()
@@ -530,14 +595,14 @@ impl Rows for PgRows<'_, '_> {
         };
         let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM mfa_secret m \
-             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR m.locked_at IS NOT NULL) \
-             AND ($3::text IS NULL OR (m.created_at < $3 \
+            "SELECT {USER_COLUMNS} FROM {USER_TABLES} \
+             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR u.locked_at IS NOT NULL) \
+             AND ($3::text IS NULL OR (u.created_at < $3 \
                   AND (m.last_used_at IS NULL OR m.last_used_at < $3))) \
-             AND ($4::text IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, m.updated_at) < $4)) \
+             AND ($4::text IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, GREATEST(u.updated_at, m.updated_at)) < $4)) \
              AND ($5::text IS NULL OR (m.status = 'disabled' \
-                  AND coalesce(m.disabled_at, m.updated_at) < $5)) \
-             ORDER BY m.username COLLATE \"C\""
+                  AND coalesce(m.disabled_at, GREATEST(u.updated_at, m.updated_at)) < $5)) \
+             ORDER BY u.username COLLATE \"C\""
         );
         self.tx
             .query(
@@ -557,7 +622,7 @@ impl Rows for PgRows<'_, '_> {
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
         self.tx
-            .execute("DELETE FROM mfa_secret WHERE id = $1", &[&id])?;
+            .execute("DELETE FROM mfa_user WHERE id = $1", &[&id])?;
         Ok(())
     }
 
@@ -567,7 +632,7 @@ impl Rows for PgRows<'_, '_> {
 
     fn user_names(&mut self) -> Result<Vec<String>> {
         self.tx
-            .query("SELECT username FROM mfa_secret", &[])?
+            .query("SELECT username FROM mfa_user", &[])?
             .iter()
             .map(|r| Ok(r.try_get(0)?))
             .collect()
@@ -620,26 +685,42 @@ impl Rows for PgRows<'_, '_> {
     }
 
     fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()> {
-        if let Some(id) = existing_id {
-            self.tx
-                .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
-        }
         let now = op.now.to_string();
+        let user_id = match existing_id {
+            Some(id) => {
+                self.tx
+                    .execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])?;
+                self.tx.execute(
+                    "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL \
+                     WHERE id = $1",
+                    &[&id, &now],
+                )?;
+                id.to_owned()
+            }
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                self.tx.execute(
+                    "INSERT INTO mfa_user (id, username, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $3)",
+                    &[&id, &e.user.as_str(), &now],
+                )?;
+                id
+            }
+        };
         let enabled_at = (e.status == Status::Enabled).then(|| now.clone());
         self.tx.execute(
-            "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
-             issuer, created_at, updated_at, enabled_at, enrolled_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) \
-             ON CONFLICT (username) DO UPDATE SET secret = excluded.secret, \
+            "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
+             period, issuer, created_at, updated_at, enabled_at, enrolled_at) \
+             VALUES ($1, $2, 'default', $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) \
+             ON CONFLICT (user_id, label) DO UPDATE SET secret = excluded.secret, \
              status = excluded.status, algorithm = excluded.algorithm, \
              digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
              updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
              enrolled_at = excluded.enrolled_at, \
-             disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
-             failed_attempts = 0, locked_at = NULL",
+             disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, drift = 0",
             &[
                 &uuid::Uuid::new_v4().to_string(),
-                &e.user.as_str(),
+                &user_id,
                 &e.ciphertext,
                 &e.status.as_str(),
                 &e.params.algorithm().as_str(),
@@ -655,13 +736,19 @@ impl Rows for PgRows<'_, '_> {
 
     fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
         let changed = self.tx.execute(
-            "UPDATE mfa_secret SET last_used_step = $2, last_used_at = $3, \
-             failed_attempts = 0, updated_at = $3, status = 'enabled', \
-             enabled_at = COALESCE(enabled_at, $3) \
-             WHERE id = $1 AND status IN ('pending', 'enabled') AND locked_at IS NULL \
-             AND (last_used_step IS NULL OR last_used_step < $2)",
+            "UPDATE mfa_token SET last_used_step = $2, last_used_at = $3, \
+             updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3) \
+             WHERE user_id = $1 AND status IN ('pending', 'enabled') \
+             AND (last_used_step IS NULL OR last_used_step < $2) \
+             AND EXISTS (SELECT 1 FROM mfa_user WHERE id = $1 AND locked_at IS NULL)",
             &[&id, &step_param(step), &now.to_string()],
         )?;
+        if changed == 1 {
+            self.tx.execute(
+                "UPDATE mfa_user SET failed_attempts = 0, updated_at = $2 WHERE id = $1",
+                &[&id, &now.to_string()],
+            )?;
+        }
         Ok(changed == 1)
     }
 
@@ -673,7 +760,7 @@ impl Rows for PgRows<'_, '_> {
         lock_now: bool,
     ) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET failed_attempts = $2, updated_at = $3, \
+            "UPDATE mfa_user SET failed_attempts = $2, updated_at = $3, \
              locked_at = CASE WHEN $4 THEN $3 ELSE locked_at END WHERE id = $1",
             &[
                 &id,
@@ -688,7 +775,7 @@ impl Rows for PgRows<'_, '_> {
     fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool> {
         let used = self.tx.execute(
             "UPDATE recovery_code SET used_at = $3 \
-             WHERE secret_id = $1 AND code_hash = $2 AND used_at IS NULL",
+             WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
             &[&id, &code_hash, &now.to_string()],
         )?;
         Ok(used == 1)
@@ -698,7 +785,7 @@ impl Rows for PgRows<'_, '_> {
         Ok(self
             .tx
             .query(
-                "SELECT code_hash FROM recovery_code WHERE secret_id = $1 AND used_at IS NULL",
+                "SELECT code_hash FROM recovery_code WHERE user_id = $1 AND used_at IS NULL",
                 &[&id],
             )?
             .iter()
@@ -708,8 +795,13 @@ impl Rows for PgRows<'_, '_> {
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET failed_attempts = 0, last_used_at = $2, updated_at = $2 \
-             WHERE id = $1",
+            "UPDATE mfa_user SET failed_attempts = 0, updated_at = $2 WHERE id = $1",
+            &[&id, &now.to_string()],
+        )?;
+        // The user was active: their live tokens count as used (the janitor's unused rule).
+        self.tx.execute(
+            "UPDATE mfa_token SET last_used_at = $2, updated_at = $2 \
+             WHERE user_id = $1 AND status <> 'disabled'",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -722,10 +814,10 @@ impl Rows for PgRows<'_, '_> {
         now: Timestamp,
     ) -> Result<()> {
         self.tx
-            .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
+            .execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])?;
         let now = now.to_string();
         let stmt = self.tx.prepare(
-            "INSERT INTO recovery_code (secret_id, code_hash, created_at) VALUES ($1, $2, $3)",
+            "INSERT INTO recovery_code (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
         )?;
         for h in hashes {
             self.tx.execute(&stmt, &[&id, h, &now])?;
@@ -735,10 +827,15 @@ impl Rows for PgRows<'_, '_> {
 
     fn disable(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx
-            .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
+            .execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])?;
         self.tx.execute(
-            "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = $2, \
-             updated_at = $2, failed_attempts = 0, locked_at = NULL WHERE id = $1",
+            "UPDATE mfa_token SET status = 'disabled', secret = NULL, disabled_at = $2, \
+             updated_at = $2 WHERE user_id = $1 AND status <> 'disabled'",
+            &[&id, &now.to_string()],
+        )?;
+        self.tx.execute(
+            "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL \
+             WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -746,7 +843,7 @@ impl Rows for PgRows<'_, '_> {
 
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET locked_at = NULL, failed_attempts = 0, updated_at = $2 \
+            "UPDATE mfa_user SET locked_at = NULL, failed_attempts = 0, updated_at = $2 \
              WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
@@ -755,7 +852,8 @@ impl Rows for PgRows<'_, '_> {
 
     fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool> {
         let changed = self.tx.execute(
-            "UPDATE mfa_secret SET secret = $3 WHERE username = $1 AND secret = $2",
+            "UPDATE mfa_token SET secret = $3 WHERE secret = $2 \
+             AND user_id = (SELECT id FROM mfa_user WHERE username = $1)",
             &[&user.as_str(), &old, &new],
         )?;
         Ok(changed == 1)
@@ -854,13 +952,16 @@ impl Rows for PgRows<'_, '_> {
     }
 
     fn disable_many(&mut self, ids: &[&str], now: Timestamp) -> Result<()> {
+        self.tx
+            .execute("DELETE FROM recovery_code WHERE user_id = ANY($1)", &[&ids])?;
         self.tx.execute(
-            "DELETE FROM recovery_code WHERE secret_id = ANY($1)",
-            &[&ids],
+            "UPDATE mfa_token SET status = 'disabled', secret = NULL, disabled_at = $2, \
+             updated_at = $2 WHERE user_id = ANY($1) AND status <> 'disabled'",
+            &[&ids, &now.to_string()],
         )?;
         self.tx.execute(
-            "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = $2, \
-             updated_at = $2, failed_attempts = 0, locked_at = NULL WHERE id = ANY($1)",
+            "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL \
+             WHERE id = ANY($1)",
             &[&ids, &now.to_string()],
         )?;
         Ok(())
@@ -868,7 +969,7 @@ impl Rows for PgRows<'_, '_> {
 
     fn delete_users(&mut self, ids: &[&str]) -> Result<()> {
         self.tx
-            .execute("DELETE FROM mfa_secret WHERE id = ANY($1)", &[&ids])?;
+            .execute("DELETE FROM mfa_user WHERE id = ANY($1)", &[&ids])?;
         Ok(())
     }
 
@@ -947,14 +1048,14 @@ impl Rows for PgRows<'_, '_> {
         let recovery_codes = self
             .tx
             .query(
-                "SELECT secret_id, code_hash, created_at, used_at FROM recovery_code \
-                 ORDER BY secret_id, code_hash",
+                "SELECT user_id, code_hash, created_at, used_at FROM recovery_code \
+                 ORDER BY user_id, code_hash",
                 &[],
             )?
             .iter()
             .map(|r| {
                 Ok(RecoveryCodeRow {
-                    secret_id: r.try_get(0)?,
+                    user_id: r.try_get(0)?,
                     code_hash: r.try_get(1)?,
                     created_at: ts(r, 2)?,
                     used_at: opt_ts(r, 3)?,
@@ -982,11 +1083,14 @@ impl Rows for PgRows<'_, '_> {
 
     fn load(&mut self, dump: &StoreDump) -> Result<()> {
         let insert_user = self.tx.prepare(
-            "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
-             issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-             last_used_step, failed_attempts, locked_at, enrolled_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17)",
+            "INSERT INTO mfa_user (id, username, created_at, updated_at, failed_attempts, \
+             locked_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )?;
+        let insert_token = self.tx.prepare(
+            "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
+             period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
+             last_used_step, enrolled_at) \
+             VALUES ($1, $2, 'default', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )?;
         for u in &dump.users {
             self.tx.execute(
@@ -994,6 +1098,17 @@ impl Rows for PgRows<'_, '_> {
                 &[
                     &u.id,
                     &u.user.as_str(),
+                    &u.created_at.to_string(),
+                    &u.updated_at.to_string(),
+                    &i32::try_from(u.failures).unwrap_or(i32::MAX),
+                    &opt_ts_text(u.locked_at),
+                ],
+            )?;
+            self.tx.execute(
+                &insert_token,
+                &[
+                    &uuid::Uuid::new_v4().to_string(),
+                    &u.id,
                     &u.secret,
                     &u.status.as_str(),
                     &u.params.algorithm().as_str(),
@@ -1006,8 +1121,6 @@ impl Rows for PgRows<'_, '_> {
                     &opt_ts_text(u.disabled_at),
                     &opt_ts_text(u.last_used_at),
                     &u.last_used_step.map(step_param),
-                    &i32::try_from(u.failures).unwrap_or(i32::MAX),
-                    &opt_ts_text(u.locked_at),
                     &u.enrolled_at.to_string(),
                 ],
             )?;
@@ -1024,14 +1137,14 @@ impl Rows for PgRows<'_, '_> {
             self.put_setting(k, v)?;
         }
         let insert_code = self.tx.prepare(
-            "INSERT INTO recovery_code (secret_id, code_hash, created_at, used_at) \
+            "INSERT INTO recovery_code (user_id, code_hash, created_at, used_at) \
              VALUES ($1, $2, $3, $4)",
         )?;
         for c in &dump.recovery_codes {
             self.tx.execute(
                 &insert_code,
                 &[
-                    &c.secret_id,
+                    &c.user_id,
                     &c.code_hash,
                     &c.created_at.to_string(),
                     &opt_ts_text(c.used_at),
@@ -1062,7 +1175,7 @@ impl Rows for PgRows<'_, '_> {
 
     fn counts(&mut self) -> Result<RowCounts> {
         Ok(RowCounts {
-            users: self.count("mfa_secret")?,
+            users: self.count("mfa_user")?,
             recipients: self.count("recipient")?,
             settings: self.count("setting")?,
             recovery_codes: self.count("recovery_code")?,

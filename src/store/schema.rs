@@ -73,4 +73,67 @@ ALTER TABLE audit_log ADD COLUMN hash TEXT;                -- 64 hex digits
 ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
 UPDATE mfa_secret SET enrolled_at = updated_at;
 "#,
+    // 4: several labelled tokens per user. `mfa_secret` splits into the user (`mfa_user`: the
+    // name, the lockout state; it keeps the row's id) and its tokens (`mfa_token`: a secret and
+    // everything tied to it). Each existing row becomes the user's `default` token, which keeps
+    // the row's id too. Recovery codes belong to the user. `locked_until`, `lockouts` (automatic
+    // lockouts) and `drift` (per-token clock drift) start at their defaults.
+    r#"
+CREATE TABLE mfa_user (
+    id              TEXT PRIMARY KEY NOT NULL,          -- UUID v4 (the old mfa_secret.id)
+    user            TEXT NOT NULL UNIQUE,
+    created_at      TEXT NOT NULL,                      -- UTC, YYYY-MM-DDTHH:MM:SSZ
+    updated_at      TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,         -- per user, over all tokens
+    locked_at       TEXT,
+    locked_until    TEXT,                               -- an automatic lock lifts then
+    lockouts        INTEGER NOT NULL DEFAULT 0          -- locks since the last success
+);
+
+CREATE TABLE mfa_token (
+    id              TEXT PRIMARY KEY NOT NULL,          -- UUID v4
+    user_id         TEXT NOT NULL REFERENCES mfa_user (id) ON DELETE CASCADE,
+    label           TEXT NOT NULL,
+    secret          BLOB,                               -- age ciphertext of the base32 secret
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'enabled', 'disabled')),
+    algorithm       TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+    digits          INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),
+    period          INTEGER NOT NULL CHECK (period BETWEEN 10 AND 300),
+    issuer          TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    enrolled_at     TEXT,
+    enabled_at      TEXT,
+    disabled_at     TEXT,
+    last_used_at    TEXT,
+    last_used_step  INTEGER,                            -- replay protection, per token
+    drift           INTEGER NOT NULL DEFAULT 0,         -- steps, signed
+    UNIQUE (user_id, label),
+    CHECK ((status = 'disabled') = (secret IS NULL))
+);
+CREATE INDEX mfa_token_status ON mfa_token (status);
+
+INSERT INTO mfa_user (id, user, created_at, updated_at, failed_attempts, locked_at)
+    SELECT id, user, created_at, updated_at, failed_attempts, locked_at FROM mfa_secret;
+INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, issuer,
+                       created_at, updated_at, enrolled_at, enabled_at, disabled_at,
+                       last_used_at, last_used_step)
+    SELECT id, id, 'default', secret, status, algorithm, digits, period, issuer,
+           created_at, updated_at, enrolled_at, enabled_at, disabled_at,
+           last_used_at, last_used_step FROM mfa_secret;
+
+CREATE TABLE recovery_code_v4 (
+    user_id    TEXT NOT NULL REFERENCES mfa_user (id) ON DELETE CASCADE,
+    code_hash  BLOB NOT NULL,                           -- SHA-256 of the normalised code
+    created_at TEXT NOT NULL,
+    used_at    TEXT,
+    PRIMARY KEY (user_id, code_hash)
+);
+INSERT INTO recovery_code_v4 (user_id, code_hash, created_at, used_at)
+    SELECT secret_id, code_hash, created_at, used_at FROM recovery_code;
+-- The child first: with foreign keys on, dropping mfa_secret would cascade into it.
+DROP TABLE recovery_code;
+DROP TABLE mfa_secret;
+ALTER TABLE recovery_code_v4 RENAME TO recovery_code;
+"#,
 ];

@@ -407,12 +407,16 @@ struct SqliteRows<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
-const USER_COLUMNS: &str = "m.id, m.user, m.status, m.algorithm, m.digits, m.period, m.issuer, \
-     m.created_at, m.updated_at, m.enabled_at, m.disabled_at, m.last_used_at, m.last_used_step, \
-     m.failed_attempts, m.locked_at, \
-     (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
-     EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
+/// A user (`u`) with their token (`m`). The user's last change is the later of the two rows'.
+const USER_COLUMNS: &str = "u.id, u.user, m.status, m.algorithm, m.digits, m.period, m.issuer, \
+     u.created_at, max(u.updated_at, m.updated_at), m.enabled_at, m.disabled_at, m.last_used_at, \
+     m.last_used_step, u.failed_attempts, u.locked_at, \
+     (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
+     EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
      AND length(r.code_hash) = 32), m.enrolled_at";
+
+/// The users joined with their tokens, for [`USER_COLUMNS`].
+const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.user_id = u.id";
 
 fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
     let algorithm: Algorithm = row.get(3)?;
@@ -464,7 +468,7 @@ fn filter_clause(filter: UserFilter) -> (&'static str, Option<Status>) {
     match filter {
         UserFilter::All => ("", None),
         UserFilter::Status(s) => ("AND m.status = ?1", Some(s)),
-        UserFilter::Locked => ("AND m.locked_at IS NOT NULL", None),
+        UserFilter::Locked => ("AND u.locked_at IS NOT NULL", None),
     }
 }
 
@@ -482,8 +486,8 @@ impl SqliteRows<'_> {
             "1"
         };
         let sql = format!(
-            "SELECT {USER_COLUMNS}, m.secret FROM mfa_secret m \
-             WHERE {having} {clause} ORDER BY m.user"
+            "SELECT {USER_COLUMNS}, m.secret FROM {USER_TABLES} \
+             WHERE {having} {clause} ORDER BY u.user"
         );
         let mut stmt = self.tx.prepare(&sql)?;
         let map = |r: &rusqlite::Row<'_>| user_from_row(r, with_secret);
@@ -505,7 +509,7 @@ impl SqliteRows<'_> {
 impl Rows for SqliteRows<'_> {
     fn user(&mut self, user: &UserName, _for_update: bool) -> Result<Option<UserRecord>> {
         // The write transaction already holds the file's only write lock.
-        let sql = format!("SELECT {USER_COLUMNS}, m.secret FROM mfa_secret m WHERE m.user = ?1");
+        let sql = format!("SELECT {USER_COLUMNS}, m.secret FROM {USER_TABLES} WHERE u.user = ?1");
         let rec = self
             .tx
             .prepare_cached(&sql)?
@@ -525,14 +529,14 @@ impl Rows for SqliteRows<'_> {
             UserFilter::Locked => (None, true),
         };
         let sql = format!(
-            "SELECT {USER_COLUMNS}, NULL FROM mfa_secret m \
-             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR m.locked_at IS NOT NULL) \
-             AND (?3 IS NULL OR (m.created_at < ?3 \
+            "SELECT {USER_COLUMNS}, NULL FROM {USER_TABLES} \
+             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR u.locked_at IS NOT NULL) \
+             AND (?3 IS NULL OR (u.created_at < ?3 \
                   AND (m.last_used_at IS NULL OR m.last_used_at < ?3))) \
-             AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, m.updated_at) < ?4)) \
+             AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, max(u.updated_at, m.updated_at)) < ?4)) \
              AND (?5 IS NULL OR (m.status = 'disabled' \
-                  AND coalesce(m.disabled_at, m.updated_at) < ?5)) \
-             ORDER BY m.user"
+                  AND coalesce(m.disabled_at, max(u.updated_at, m.updated_at)) < ?5)) \
+             ORDER BY u.user"
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map(
@@ -550,7 +554,7 @@ impl Rows for SqliteRows<'_> {
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
         self.tx
-            .prepare_cached("DELETE FROM mfa_secret WHERE id = ?1")?
+            .prepare_cached("DELETE FROM mfa_user WHERE id = ?1")?
             .execute(params![id])?;
         Ok(())
     }
@@ -560,7 +564,7 @@ impl Rows for SqliteRows<'_> {
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
-        let mut stmt = self.tx.prepare_cached("SELECT user FROM mfa_secret")?;
+        let mut stmt = self.tx.prepare_cached("SELECT user FROM mfa_user")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
     }
@@ -602,29 +606,46 @@ impl Rows for SqliteRows<'_> {
     }
 
     fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()> {
-        if let Some(id) = existing_id {
-            self.tx.execute(
-                "DELETE FROM recovery_code WHERE secret_id = ?1",
-                params![id],
-            )?;
-        }
+        let user_id = match existing_id {
+            Some(id) => {
+                self.tx
+                    .prepare_cached("DELETE FROM recovery_code WHERE user_id = ?1")?
+                    .execute(params![id])?;
+                self.tx
+                    .prepare_cached(
+                        "UPDATE mfa_user SET updated_at = ?2, failed_attempts = 0, \
+                         locked_at = NULL WHERE id = ?1",
+                    )?
+                    .execute(params![id, op.now])?;
+                id.to_owned()
+            }
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO mfa_user (id, user, created_at, updated_at) \
+                         VALUES (?1, ?2, ?3, ?3)",
+                    )?
+                    .execute(params![id, e.user.as_str(), op.now])?;
+                id
+            }
+        };
         let enabled_at = (e.status == Status::Enabled).then_some(op.now);
         self.tx
             .prepare_cached(
-                "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
-                 issuer, created_at, updated_at, enabled_at, enrolled_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9) \
-                 ON CONFLICT (user) DO UPDATE SET secret = excluded.secret, \
+                "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
+                 period, issuer, created_at, updated_at, enabled_at, enrolled_at) \
+                 VALUES (?1, ?2, 'default', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9) \
+                 ON CONFLICT (user_id, label) DO UPDATE SET secret = excluded.secret, \
                  status = excluded.status, algorithm = excluded.algorithm, \
                  digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
                  updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
                  enrolled_at = excluded.enrolled_at, \
-                 disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
-                 failed_attempts = 0, locked_at = NULL",
+                 disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, drift = 0",
             )?
             .execute(params![
                 uuid::Uuid::new_v4().to_string(),
-                e.user.as_str(),
+                user_id,
                 e.ciphertext,
                 e.status,
                 e.params.algorithm(),
@@ -641,13 +662,20 @@ impl Rows for SqliteRows<'_> {
         let changed = self
             .tx
             .prepare_cached(
-                "UPDATE mfa_secret SET last_used_step = ?2, last_used_at = ?3, \
-                 failed_attempts = 0, updated_at = ?3, status = 'enabled', \
-                 enabled_at = COALESCE(enabled_at, ?3) \
-                 WHERE id = ?1 AND status IN ('pending', 'enabled') AND locked_at IS NULL \
-                 AND (last_used_step IS NULL OR last_used_step < ?2)",
+                "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
+                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3) \
+                 WHERE user_id = ?1 AND status IN ('pending', 'enabled') \
+                 AND (last_used_step IS NULL OR last_used_step < ?2) \
+                 AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 AND locked_at IS NULL)",
             )?
             .execute(params![id, i64::try_from(step).unwrap_or(i64::MAX), now])?;
+        if changed == 1 {
+            self.tx
+                .prepare_cached(
+                    "UPDATE mfa_user SET failed_attempts = 0, updated_at = ?2 WHERE id = ?1",
+                )?
+                .execute(params![id, now])?;
+        }
         Ok(changed == 1)
     }
 
@@ -660,7 +688,7 @@ impl Rows for SqliteRows<'_> {
     ) -> Result<()> {
         self.tx
             .prepare_cached(
-                "UPDATE mfa_secret SET failed_attempts = ?2, updated_at = ?3, \
+                "UPDATE mfa_user SET failed_attempts = ?2, updated_at = ?3, \
                  locked_at = CASE WHEN ?4 THEN ?3 ELSE locked_at END WHERE id = ?1",
             )?
             .execute(params![id, failures, now, lock_now])?;
@@ -671,7 +699,7 @@ impl Rows for SqliteRows<'_> {
         // The guard on used_at makes the claim atomic even without the lock.
         let used = self.tx.execute(
             "UPDATE recovery_code SET used_at = ?3 \
-             WHERE secret_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
+             WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
             params![id, code_hash, now],
         )?;
         Ok(used == 1)
@@ -679,7 +707,7 @@ impl Rows for SqliteRows<'_> {
 
     fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT code_hash FROM recovery_code WHERE secret_id = ?1 AND used_at IS NULL",
+            "SELECT code_hash FROM recovery_code WHERE user_id = ?1 AND used_at IS NULL",
         )?;
         let rows = stmt.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -687,8 +715,13 @@ impl Rows for SqliteRows<'_> {
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET failed_attempts = 0, last_used_at = ?2, updated_at = ?2 \
-             WHERE id = ?1",
+            "UPDATE mfa_user SET failed_attempts = 0, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        // The user was active: their live tokens count as used (the janitor's unused rule).
+        self.tx.execute(
+            "UPDATE mfa_token SET last_used_at = ?2, updated_at = ?2 \
+             WHERE user_id = ?1 AND status <> 'disabled'",
             params![id, now],
         )?;
         Ok(())
@@ -700,12 +733,10 @@ impl Rows for SqliteRows<'_> {
         hashes: &[Vec<u8>],
         now: Timestamp,
     ) -> Result<()> {
-        self.tx.execute(
-            "DELETE FROM recovery_code WHERE secret_id = ?1",
-            params![id],
-        )?;
+        self.tx
+            .execute("DELETE FROM recovery_code WHERE user_id = ?1", params![id])?;
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO recovery_code (secret_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO recovery_code (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
         )?;
         for h in hashes {
             stmt.execute(params![id, h, now])?;
@@ -716,12 +747,18 @@ impl Rows for SqliteRows<'_> {
     fn disable(&mut self, id: &str, now: Timestamp) -> Result<()> {
         // Cached statements: the janitor disables tens of thousands of users in a transaction.
         self.tx
-            .prepare_cached("DELETE FROM recovery_code WHERE secret_id = ?1")?
+            .prepare_cached("DELETE FROM recovery_code WHERE user_id = ?1")?
             .execute(params![id])?;
         self.tx
             .prepare_cached(
-                "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = ?2, \
-                 updated_at = ?2, failed_attempts = 0, locked_at = NULL WHERE id = ?1",
+                "UPDATE mfa_token SET status = 'disabled', secret = NULL, disabled_at = ?2, \
+                 updated_at = ?2 WHERE user_id = ?1 AND status <> 'disabled'",
+            )?
+            .execute(params![id, now])?;
+        self.tx
+            .prepare_cached(
+                "UPDATE mfa_user SET updated_at = ?2, failed_attempts = 0, locked_at = NULL \
+                 WHERE id = ?1",
             )?
             .execute(params![id, now])?;
         Ok(())
@@ -729,7 +766,7 @@ impl Rows for SqliteRows<'_> {
 
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET locked_at = NULL, failed_attempts = 0, updated_at = ?2 \
+            "UPDATE mfa_user SET locked_at = NULL, failed_attempts = 0, updated_at = ?2 \
              WHERE id = ?1",
             params![id, now],
         )?;
@@ -739,7 +776,10 @@ impl Rows for SqliteRows<'_> {
     fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool> {
         let changed = self
             .tx
-            .prepare_cached("UPDATE mfa_secret SET secret = ?3 WHERE user = ?1 AND secret = ?2")?
+            .prepare_cached(
+                "UPDATE mfa_token SET secret = ?3 WHERE secret = ?2 \
+                 AND user_id = (SELECT id FROM mfa_user WHERE user = ?1)",
+            )?
             .execute(params![user.as_str(), old, new])?;
         Ok(changed == 1)
     }
@@ -846,12 +886,12 @@ impl Rows for SqliteRows<'_> {
         let settings = self.settings()?;
         let recovery_codes = {
             let mut stmt = self.tx.prepare(
-                "SELECT secret_id, code_hash, created_at, used_at FROM recovery_code \
-                 ORDER BY secret_id, code_hash",
+                "SELECT user_id, code_hash, created_at, used_at FROM recovery_code \
+                 ORDER BY user_id, code_hash",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(RecoveryCodeRow {
-                    secret_id: r.get(0)?,
+                    user_id: r.get(0)?,
                     code_hash: r.get(1)?,
                     created_at: r.get(2)?,
                     used_at: r.get(3)?,
@@ -877,17 +917,29 @@ impl Rows for SqliteRows<'_> {
 
     fn load(&mut self, dump: &StoreDump) -> Result<()> {
         {
-            let mut stmt = self.tx.prepare(
-                "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
-                 issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-                 last_used_step, failed_attempts, locked_at, enrolled_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17)",
+            let mut user = self.tx.prepare(
+                "INSERT INTO mfa_user (id, user, created_at, updated_at, failed_attempts, \
+                 locked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut token = self.tx.prepare(
+                "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
+                 period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
+                 last_used_step, enrolled_at) \
+                 VALUES (?1, ?2, 'default', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+                 ?15)",
             )?;
             for u in &dump.users {
-                stmt.execute(params![
+                user.execute(params![
                     u.id,
                     u.user.as_str(),
+                    u.created_at,
+                    u.updated_at,
+                    u.failures,
+                    u.locked_at,
+                ])?;
+                token.execute(params![
+                    uuid::Uuid::new_v4().to_string(),
+                    u.id,
                     u.secret,
                     u.status,
                     u.params.algorithm(),
@@ -901,8 +953,6 @@ impl Rows for SqliteRows<'_> {
                     u.last_used_at,
                     u.last_used_step
                         .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
-                    u.failures,
-                    u.locked_at,
                     u.enrolled_at,
                 ])?;
             }
@@ -920,9 +970,9 @@ impl Rows for SqliteRows<'_> {
         }
         for c in &dump.recovery_codes {
             self.tx.execute(
-                "INSERT INTO recovery_code (secret_id, code_hash, created_at, used_at) \
+                "INSERT INTO recovery_code (user_id, code_hash, created_at, used_at) \
                  VALUES (?1, ?2, ?3, ?4)",
-                params![c.secret_id, c.code_hash, c.created_at, c.used_at],
+                params![c.user_id, c.code_hash, c.created_at, c.used_at],
             )?;
         }
         self.tx.execute("DELETE FROM audit_log", [])?;
@@ -940,7 +990,7 @@ impl Rows for SqliteRows<'_> {
 
     fn counts(&mut self) -> Result<RowCounts> {
         Ok(RowCounts {
-            users: self.count("mfa_secret")?,
+            users: self.count("mfa_user")?,
             recipients: self.count("recipient")?,
             settings: self.count("setting")?,
             recovery_codes: self.count("recovery_code")?,

@@ -155,7 +155,7 @@ impl Store {
         matches!(self, Store::Pg(_))
     }
 
-    /// The name of the user column of `mfa_secret` and `audit_log` (`user` in SQLite,
+    /// The name of the user column of `mfa_user` and `audit_log` (`user` in SQLite,
     /// `username` in PostgreSQL, where `user` is reserved).
     pub fn user_col(&self) -> &'static str {
         match self {
@@ -164,9 +164,28 @@ impl Store {
         }
     }
 
-    /// `sql` with `%USER%` replaced by [`Store::user_col`].
+    /// `sql` with `%USER%` replaced by [`Store::user_col`], and `%USER_TOKENS%` by every
+    /// (user, token) pair of the store, read from `mfa_user` joined with `mfa_token`, one row
+    /// per token, under the column names of the old one-row-per-user table: `id` (the user's),
+    /// the user column, `created_at`, `updated_at` (the later of the two rows'),
+    /// `failed_attempts`, `locked_at`, then the token's `token_id`, `label`, `secret`,
+    /// `status`, `algorithm`, `digits`, `period`, `issuer`, `enrolled_at`, `enabled_at`,
+    /// `disabled_at`, `last_used_at`, `last_used_step`.
     fn dialect(&self, sql: &str) -> String {
-        sql.replace("%USER%", self.user_col())
+        let greatest = if self.is_pg() { "GREATEST" } else { "max" };
+        let user_tokens = format!(
+            "(SELECT u.id AS id, u.%USER% AS %USER%, u.created_at AS created_at, \
+             {greatest}(u.updated_at, t.updated_at) AS updated_at, \
+             u.failed_attempts AS failed_attempts, u.locked_at AS locked_at, \
+             t.id AS token_id, t.label AS label, t.secret AS secret, t.status AS status, \
+             t.algorithm AS algorithm, t.digits AS digits, t.period AS period, \
+             t.issuer AS issuer, t.enrolled_at AS enrolled_at, t.enabled_at AS enabled_at, \
+             t.disabled_at AS disabled_at, t.last_used_at AS last_used_at, \
+             t.last_used_step AS last_used_step \
+             FROM mfa_user u JOIN mfa_token t ON t.user_id = u.id) AS user_tokens"
+        );
+        sql.replace("%USER_TOKENS%", &user_tokens)
+            .replace("%USER%", self.user_col())
     }
 
     /// A literal for `bytes` in this backend's SQL.
@@ -313,7 +332,7 @@ impl Store {
     /// there is no such user.
     pub fn stored_secret(&self, user: &str) -> Option<Vec<u8>> {
         let rows = self.query(&format!(
-            "SELECT secret FROM mfa_secret WHERE %USER% = '{}'",
+            "SELECT secret FROM %USER_TOKENS% WHERE %USER% = '{}'",
             user.replace('\'', "''")
         ));
         assert_eq!(rows.len(), 1, "no single row for user {user:?}");
@@ -324,7 +343,7 @@ impl Store {
     /// collation).
     pub fn stored_secrets(&self) -> Vec<(String, Vec<u8>)> {
         let mut all: Vec<(String, Vec<u8>)> = self
-            .query("SELECT %USER%, secret FROM mfa_secret WHERE secret IS NOT NULL")
+            .query("SELECT %USER%, secret FROM %USER_TOKENS% WHERE secret IS NOT NULL")
             .into_iter()
             .map(|r| (r[0].clone().unwrap(), unhex_bytea(r[1].as_deref().unwrap())))
             .collect();
@@ -335,11 +354,64 @@ impl Store {
     /// Replaces `user`'s stored ciphertext with `blob`.
     pub fn set_stored_secret(&self, user: &str, blob: &[u8]) {
         let n = self.execute(&format!(
-            "UPDATE mfa_secret SET secret = {} WHERE %USER% = '{}'",
+            "UPDATE mfa_token SET secret = {} \
+             WHERE user_id IN (SELECT id FROM mfa_user WHERE %USER% = '{}')",
             self.blob_literal(blob),
             user.replace('\'', "''")
         ));
         assert_eq!(n, 1, "no row for {user}");
+    }
+
+    /// Turns a current store back into schema version 3, as the last mfactl before labelled
+    /// tokens left it (one `mfa_secret` row per user, recovery codes keyed by `secret_id`):
+    /// for the tests of the migrations. Each user must have exactly one token.
+    pub fn downgrade_to_v3(&self) {
+        let singles = self.query_i64(
+            "SELECT count(*) FROM (SELECT user_id FROM mfa_token GROUP BY user_id \
+             HAVING count(*) > 1) AS several",
+        );
+        assert_eq!(singles, 0, "a version-3 store has one secret per user");
+        let sql = |blob: &str, bigint: &str, user: &str, version: &str| {
+            format!(
+                "CREATE TABLE mfa_secret (
+                    id TEXT PRIMARY KEY NOT NULL, {user} TEXT NOT NULL UNIQUE, secret {blob},
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'enabled', 'disabled')),
+                    algorithm TEXT NOT NULL CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512')),
+                    digits INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 8),
+                    period INTEGER NOT NULL CHECK (period BETWEEN 10 AND 300),
+                    issuer TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                    enabled_at TEXT, disabled_at TEXT, last_used_at TEXT, last_used_step {bigint},
+                    failed_attempts INTEGER NOT NULL DEFAULT 0, locked_at TEXT,
+                    enrolled_at TEXT,
+                    CHECK ((status = 'disabled') = (secret IS NULL)));
+                CREATE INDEX mfa_secret_status ON mfa_secret (status);
+                INSERT INTO mfa_secret SELECT u.id, u.{user}, t.secret, t.status, t.algorithm,
+                    t.digits, t.period, t.issuer, u.created_at, t.updated_at, t.enabled_at,
+                    t.disabled_at, t.last_used_at, t.last_used_step, u.failed_attempts,
+                    u.locked_at, t.enrolled_at
+                    FROM mfa_user u JOIN mfa_token t ON t.user_id = u.id;
+                CREATE TABLE recovery_code_v3 (
+                    secret_id TEXT NOT NULL REFERENCES mfa_secret (id) ON DELETE CASCADE,
+                    code_hash {blob} NOT NULL, created_at TEXT NOT NULL, used_at TEXT,
+                    PRIMARY KEY (secret_id, code_hash));
+                INSERT INTO recovery_code_v3 SELECT user_id, code_hash, created_at, used_at
+                    FROM recovery_code;
+                DROP TABLE recovery_code;
+                DROP TABLE mfa_token;
+                DROP TABLE mfa_user;
+                ALTER TABLE recovery_code_v3 RENAME TO recovery_code;
+                {version}"
+            )
+        };
+        self.execute_sql(
+            &sql("BLOB", "INTEGER", "user", "PRAGMA user_version = 3;"),
+            &sql(
+                "BYTEA",
+                "BIGINT",
+                "username",
+                "UPDATE mfactl_meta SET value = '3' WHERE key = 'schema_version';",
+            ),
+        );
     }
 
     /// The recipients table, sorted (bytewise).
@@ -737,7 +809,7 @@ pub fn decode_half_blocks(text: &str, glyphs_are_dark: bool, margin: usize) -> S
 }
 
 /// One audit row as the store holds it, read directly.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     pub id: i64,
     pub at: String,

@@ -1,0 +1,168 @@
+//! Several labelled tokens per user (issue 13, part 1): the schema migration that splits each
+//! user's row into the user and their `default` token.
+
+mod common;
+
+use common::*;
+
+/// The rows of `sql`, read directly, sorted.
+fn rows_sorted(env: &TestEnv, sql: &str) -> Vec<TextRow> {
+    let mut rows = env.query(sql);
+    rows.sort();
+    rows
+}
+
+fn schema_version(env: &TestEnv) -> i64 {
+    if env.is_pg() {
+        env.query_i64("SELECT value FROM mfactl_meta WHERE key = 'schema_version'")
+    } else {
+        env.query_i64("PRAGMA user_version")
+    }
+}
+
+/// A store with users in every state (enabled and used, with recovery codes, one of them
+/// used; pending; disabled; locked), and their audit rows.
+fn store_with_every_state() -> (TestEnv, String, String) {
+    let env = TestEnv::initialised();
+    let alice = env.enroll_enabled("alice");
+    // A code of the next step: accepted, so the replay mark moves on.
+    let (rc, _) = env.verify("alice", &code_at_step(&alice, step_now() + 1));
+    assert_eq!(rc, 0);
+    let out = env
+        .cmd()
+        .args(["--json", "recovery-codes", "alice", "--count", "3"])
+        .assert()
+        .success();
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let first = doc["codes"][0].as_str().unwrap().to_owned();
+    env.cmd()
+        .args(["verify", "alice", "--recovery"])
+        .write_stdin(format!("{first}\n"))
+        .assert()
+        .success();
+    let bob = env.enroll("bob", &["--issuer", "Bob Corp"])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.enroll("carol", &[]);
+    env.cmd()
+        .args(["disable", "carol", "--yes"])
+        .assert()
+        .success();
+    let dave = env.enroll_enabled("dave");
+    env.cmd()
+        .args(["config", "set", "max-failures", "2"])
+        .assert()
+        .success();
+    for _ in 0..2 {
+        let (rc, _) = env.verify("dave", &wrong_code(&dave));
+        assert_eq!(rc, 1);
+    }
+    (env, alice, bob)
+}
+
+#[test]
+fn a_version_3_store_migrates_every_row_into_users_and_default_tokens() {
+    let (env, alice, bob) = store_with_every_state();
+    env.direct().downgrade_to_v3();
+    assert_eq!(schema_version(&env), 3);
+
+    // The version-3 rows, read directly: the oracle for the migrated tables.
+    let old_users = rows_sorted(
+        &env,
+        "SELECT id, %USER%, created_at, failed_attempts, locked_at FROM mfa_secret",
+    );
+    let old_tokens = rows_sorted(
+        &env,
+        "SELECT id, secret, status, algorithm, digits, period, issuer, created_at, updated_at, \
+         enrolled_at, enabled_at, disabled_at, last_used_at, last_used_step FROM mfa_secret",
+    );
+    let old_codes = rows_sorted(
+        &env,
+        "SELECT secret_id, code_hash, created_at, used_at FROM recovery_code",
+    );
+    let old_audit = audit_rows(&env);
+    assert_eq!(old_users.len(), 4);
+    assert_eq!(old_codes.len(), 3);
+    // Every state is there: enabled (used), pending, disabled, locked.
+    let states = rows_sorted(
+        &env,
+        "SELECT %USER%, status, CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END, \
+         CASE WHEN last_used_step IS NULL THEN 0 ELSE 1 END FROM mfa_secret",
+    );
+    let text = |r: &TextRow| {
+        r.iter()
+            .map(|v| v.clone().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        states.iter().map(text).collect::<Vec<_>>(),
+        [
+            "alice enabled 0 1",
+            "bob pending 0 0",
+            "carol disabled 0 0",
+            "dave enabled 1 1"
+        ]
+    );
+
+    // Any command opens the store and migrates it.
+    env.cmd().args(["list"]).assert().success();
+    assert_eq!(schema_version(&env), mfactl::store::SCHEMA_VERSION);
+    assert_eq!(mfactl::store::SCHEMA_VERSION, 4);
+    let tables = env.direct().tables();
+    assert!(!tables.contains(&"mfa_secret".to_owned()), "{tables:?}");
+
+    let new_users = rows_sorted(
+        &env,
+        "SELECT id, %USER%, created_at, failed_attempts, locked_at FROM mfa_user",
+    );
+    assert_eq!(new_users, old_users);
+    // The user-level columns the lockout part uses start at their defaults.
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM mfa_user WHERE locked_until IS NULL AND lockouts = 0"),
+        4
+    );
+    // One token per user, labelled `default`, with the row's id (which is the user's id).
+    let new_tokens = rows_sorted(
+        &env,
+        "SELECT id, secret, status, algorithm, digits, period, issuer, created_at, updated_at, \
+         enrolled_at, enabled_at, disabled_at, last_used_at, last_used_step FROM mfa_token",
+    );
+    assert_eq!(new_tokens, old_tokens);
+    assert_eq!(
+        env.query_i64(
+            "SELECT count(*) FROM mfa_token WHERE user_id = id AND label = 'default' \
+             AND drift = 0"
+        ),
+        4
+    );
+    let new_codes = rows_sorted(
+        &env,
+        "SELECT user_id, code_hash, created_at, used_at FROM recovery_code",
+    );
+    assert_eq!(new_codes, old_codes);
+    // The audit rows are untouched, and the chain still verifies.
+    assert_eq!(audit_rows(&env), old_audit);
+    env.cmd().args(["log", "--verify"]).assert().code(0);
+
+    // The migrated store works as before: alice's replay mark came along, her recovery codes
+    // count; bob's secret decrypts and his first code confirms him; dave is still locked.
+    let last: u64 = env.query_strings("SELECT last_used_step FROM mfa_token WHERE id = (SELECT id FROM mfa_user WHERE %USER% = 'alice')")[0]
+        .parse()
+        .unwrap();
+    let (rc, doc) = env.verify("alice", &code_at_step(&alice, last));
+    assert_eq!((rc, doc["reason"].as_str()), (1, Some("replayed")), "{doc}");
+    let (rc, doc) = env.verify("bob", &code_at_step(&bob, step_now()));
+    assert_eq!(
+        (rc, &doc["status"]),
+        (0, &serde_json::json!("enabled")),
+        "{doc}"
+    );
+    let list = env.list(&[]);
+    let entry = |u: &str| list.iter().find(|e| e["user"] == u).unwrap().clone();
+    assert_eq!(entry("alice")["recovery_codes_left"], 2);
+    assert_eq!(entry("bob")["issuer"], "Bob Corp");
+    assert_eq!(entry("carol")["status"], "disabled");
+    assert_eq!(entry("dave")["locked"], true, "{}", entry("dave"));
+}
