@@ -129,6 +129,87 @@ impl FromStr for UserName {
     }
 }
 
+/// The label of one of a user's tokens (`phone`, `yubikey-2`, `backup.old`): 1 to 32 characters
+/// of lowercase ASCII letters, digits, `.`, `_` and `-`, starting with a letter or a digit.
+/// `default` names the token of a user enrolled without a label (and each user's token in a
+/// store made before labels).
+///
+/// Narrow on purpose: a label goes into otpauth URIs (`&token=LABEL`), CSV cells, audit rows and
+/// terminal tables without escaping; one case only, so `Phone` and `phone` cannot be two tokens
+/// of one user; no look-alike letters from other scripts; short enough for a table column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TokenLabel(String);
+
+impl TokenLabel {
+    /// Longest accepted label, in characters (bytes: it is ASCII).
+    pub const MAX_LEN: usize = 32;
+    /// The label of a token enrolled without one.
+    pub const DEFAULT: &'static str = "default";
+
+    /// Validates a label. The error never echoes the label (it may hold control characters).
+    pub fn parse(label: &str) -> Result<Self> {
+        const WHAT: &str = "token label";
+        if label.is_empty() {
+            return Err(Error::invalid(WHAT, "must not be empty"));
+        }
+        if label.len() > Self::MAX_LEN {
+            return Err(Error::invalid(
+                WHAT,
+                format!("{} bytes long, the limit is {}", label.len(), Self::MAX_LEN),
+            ));
+        }
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        if let Some((pos, c)) = label
+            .char_indices()
+            .find(|&(i, c)| !(allowed(c) || (i > 0 && matches!(c, '.' | '_' | '-'))))
+        {
+            let what = if c.is_ascii_graphic() {
+                format!("{c:?}")
+            } else {
+                format!("U+{:04X}", c as u32)
+            };
+            return Err(Error::invalid(
+                WHAT,
+                format!(
+                    "{what} at byte {pos} is not allowed: use lowercase letters a-z, digits, \
+                     and (after the first character) '.', '_' and '-'"
+                ),
+            ));
+        }
+        Ok(TokenLabel(label.to_owned()))
+    }
+
+    /// `default`.
+    pub fn default_label() -> Self {
+        TokenLabel(Self::DEFAULT.to_owned())
+    }
+
+    /// The label.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for TokenLabel {
+    fn default() -> Self {
+        Self::default_label()
+    }
+}
+
+impl fmt::Display for TokenLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for TokenLabel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
 /// Validates an issuer name with the same rules as a user name.
 pub fn validate_issuer(issuer: &str) -> Result<()> {
     validate_label("issuer", issuer, 255)
@@ -181,6 +262,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// A user's status, derived from their tokens': enabled if any token is enabled, pending
+    /// if only pending ones are left (with disabled ones or not), disabled if none is live
+    /// (or there is no token at all).
+    pub fn of_tokens(tokens: impl IntoIterator<Item = Status>) -> Status {
+        tokens
+            .into_iter()
+            .min_by_key(|s| match s {
+                Status::Enabled => 0,
+                Status::Pending => 1,
+                Status::Disabled => 2,
+            })
+            .unwrap_or(Status::Disabled)
+    }
+
     /// The stored and displayed name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -574,12 +669,17 @@ impl FromStr for Span {
 /// One user's row, as the store holds it. `secret` is the age ciphertext, never plaintext.
 #[derive(Clone, Debug)]
 pub struct UserRecord {
-    /// Stable identifier of the row (UUID v4).
+    /// Stable identifier of the user (UUID v4).
     pub id: String,
     /// The user.
     pub user: UserName,
-    /// MFA state.
+    /// MFA state, derived from the tokens' ([`Status::of_tokens`]).
     pub status: Status,
+    /// The id of the user's primary token: the one the per-token fields below (`params` to
+    /// `last_used_step`) describe, chosen as enabled before pending before disabled, then the
+    /// latest enrolled. With one token per user, it is that token. (At the end of issue 13 those
+    /// fields move to [`TokenRecord`] and `tokens` is the only view of them.)
+    pub token_id: String,
     /// TOTP parameters.
     pub params: TotpParams,
     /// Issuer shown in the authenticator app.
@@ -609,6 +709,41 @@ pub struct UserRecord {
     /// Whether any unused recovery code is of the legacy kind (60 bits, unsalted SHA-256),
     /// weaker against an offline attack on a stolen store: issue a new set.
     pub recovery_codes_legacy: bool,
+    /// Every token of the user, by label (with their ciphertexts where the record has one).
+    pub tokens: Vec<TokenRecord>,
+}
+
+/// One of a user's tokens: a secret and everything tied to it (the user's lockout state and
+/// recovery codes are the user's, in [`UserRecord`]).
+#[derive(Clone, Debug)]
+pub struct TokenRecord {
+    /// Stable identifier of the token (UUID v4).
+    pub id: String,
+    /// The token's label, unique per user.
+    pub label: TokenLabel,
+    /// The token's state.
+    pub status: Status,
+    /// TOTP parameters.
+    pub params: TotpParams,
+    /// Issuer shown in the authenticator app.
+    pub issuer: String,
+    /// age ciphertext of the base32 secret; `None` once disabled (and in records read without
+    /// ciphertexts).
+    pub secret: Option<Vec<u8>>,
+    /// When the token was first enrolled.
+    pub created_at: Timestamp,
+    /// The token's last change.
+    pub updated_at: Timestamp,
+    /// When the current secret was enrolled (or imported): `pending-ttl` counts from here.
+    pub enrolled_at: Timestamp,
+    /// When the pairing was confirmed.
+    pub enabled_at: Option<Timestamp>,
+    /// When the token was disabled.
+    pub disabled_at: Option<Timestamp>,
+    /// The token's last accepted code.
+    pub last_used_at: Option<Timestamp>,
+    /// Time step of the token's last accepted code (replay protection, per token).
+    pub last_used_step: Option<u64>,
 }
 
 impl UserRecord {
@@ -685,6 +820,54 @@ impl Default for UserQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_users_status_is_derived_from_the_tokens() {
+        use Status::*;
+        for (tokens, want) in [
+            (vec![], Disabled),
+            (vec![Disabled], Disabled),
+            (vec![Disabled, Pending], Pending),
+            (vec![Pending, Pending], Pending),
+            (vec![Pending, Enabled, Disabled], Enabled),
+            (vec![Disabled, Enabled], Enabled),
+        ] {
+            assert_eq!(Status::of_tokens(tokens.clone()), want, "{tokens:?}");
+        }
+    }
+
+    #[test]
+    fn token_labels_are_short_lowercase_ascii() {
+        for good in [
+            "default",
+            "phone",
+            "a",
+            "yubikey-2",
+            "old.phone",
+            "x_1",
+            &"a".repeat(32),
+        ] {
+            assert_eq!(TokenLabel::parse(good).unwrap().as_str(), good);
+        }
+        for bad in [
+            "",
+            "Phone",
+            "-phone",
+            ".x",
+            "_x",
+            "ph one",
+            "t\u{1b}[31m",
+            "t\u{430}",
+            "a:b",
+            "a&b",
+            &"a".repeat(33),
+        ] {
+            let e = TokenLabel::parse(bad).unwrap_err();
+            assert_eq!(e.kind(), "invalid_input", "{bad:?}");
+            assert!(!e.to_string().contains('\u{1b}'), "{e}");
+        }
+        assert_eq!(TokenLabel::default().as_str(), TokenLabel::DEFAULT);
+    }
 
     #[test]
     fn span_parses_each_unit() {

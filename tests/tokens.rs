@@ -166,3 +166,118 @@ fn a_version_3_store_migrates_every_row_into_users_and_default_tokens() {
     assert_eq!(entry("carol")["status"], "disabled");
     assert_eq!(entry("dave")["locked"], true, "{}", entry("dave"));
 }
+
+// ---------------------------------------------------------------------------------------
+// The model: a user's tokens, their derived status, replay marks per token
+
+fn open(env: &TestEnv) -> mfactl::store::Store {
+    mfactl::store::Store::open(
+        &mfactl::store::Location::parse(std::ffi::OsStr::new(&env.store)).unwrap(),
+    )
+    .unwrap()
+}
+
+/// Adds a token to `user` directly in the store (no command makes a second one yet): a copy
+/// of the user's `default` token under `label`, with `status`, and its own id.
+fn add_token_directly(env: &TestEnv, user: &str, label: &str, status: &str) {
+    let secret = if status == "disabled" {
+        "NULL"
+    } else {
+        "t.secret"
+    };
+    let n = env.execute(&format!(
+        "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, \
+         issuer, created_at, updated_at, enrolled_at) \
+         SELECT t.id || '-{label}', t.user_id, '{label}', {secret}, '{status}', t.algorithm, \
+         t.digits, t.period, t.issuer, t.created_at, t.updated_at, '2030-01-01T00:00:00Z' \
+         FROM mfa_token t JOIN mfa_user u ON t.user_id = u.id \
+         WHERE u.%USER% = '{user}' AND t.label = 'default'"
+    ));
+    assert_eq!(n, 1);
+}
+
+fn status_listed(env: &TestEnv, user: &str) -> String {
+    let list = env.list(&[]);
+    let matching: Vec<_> = list.iter().filter(|e| e["user"] == user).collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "one entry per user, whatever their tokens: {list:?}"
+    );
+    matching[0]["status"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_users_status_is_derived_from_all_their_tokens() {
+    let env = TestEnv::initialised();
+    env.enroll("ann", &[]);
+    assert_eq!(status_listed(&env, "ann"), "pending");
+    // A disabled token does not change a pending user.
+    add_token_directly(&env, "ann", "old", "disabled");
+    assert_eq!(status_listed(&env, "ann"), "pending");
+    // An enabled one makes the user enabled.
+    add_token_directly(&env, "ann", "phone", "enabled");
+    assert_eq!(status_listed(&env, "ann"), "enabled");
+
+    let ann = mfactl::model::UserName::parse("ann").unwrap();
+    let rec = open(&env).user(&ann).unwrap().unwrap();
+    let labels: Vec<(&str, &str)> = rec
+        .tokens
+        .iter()
+        .map(|t| (t.label.as_str(), t.status.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("default", "pending"),
+            ("old", "disabled"),
+            ("phone", "enabled")
+        ]
+    );
+    // The record's per-token fields are the primary (enabled) token's.
+    let phone = rec
+        .tokens
+        .iter()
+        .find(|t| t.label.as_str() == "phone")
+        .unwrap();
+    assert_eq!(rec.token_id, phone.id);
+    assert_eq!(rec.status, mfactl::model::Status::Enabled);
+    assert!(phone.secret.is_some() && rec.tokens[1].secret.is_none());
+    // The same in a listing (without ciphertexts).
+    let listed = open(&env).users(mfactl::model::UserFilter::All).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].tokens.len(), 3);
+    assert!(listed[0].tokens.iter().all(|t| t.secret.is_none()));
+
+    // Once every token is disabled, so is the user.
+    env.execute("UPDATE mfa_token SET status = 'disabled', secret = NULL");
+    assert_eq!(status_listed(&env, "ann"), "disabled");
+}
+
+#[test]
+fn an_accepted_step_moves_only_that_tokens_replay_mark() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    add_token_directly(&env, "ann", "phone", "enabled");
+    env.execute("UPDATE mfa_token SET last_used_step = 1000");
+    // The store records the accepted step on the primary token (here: the latest enrolled
+    // enabled one, `phone`), and on no other.
+    let ann = mfactl::model::UserName::parse("ann").unwrap();
+    let r = open(&env)
+        .verify(&mfactl::audit::Op::new("tokens-test"), &ann, &mut |_, _| {
+            Ok(mfactl::totp::Verdict::Accept { step: 1001 })
+        })
+        .unwrap();
+    assert_eq!(r.rejected, None);
+    let marks = rows_sorted(&env, "SELECT label, last_used_step FROM mfa_token");
+    let text = |r: &TextRow| {
+        r.iter()
+            .map(|v| v.clone().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        marks.iter().map(text).collect::<Vec<_>>(),
+        ["default 1000", "phone 1001"]
+    );
+}

@@ -246,9 +246,10 @@ pub(crate) trait Rows {
     /// the row's id and creation time, resets everything tied to the old secret, and deletes the
     /// old secret's recovery codes.
     fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()>;
-    /// Records an accepted code at `step`, guarded in the statement itself: only an unlocked,
-    /// not disabled row whose last step is older. Returns whether the row changed.
-    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool>;
+    /// Records an accepted code at `step` on token `token_id` of user `id`, guarded in the
+    /// statement itself: only a token that is not disabled, of an unlocked user, whose last step
+    /// is older; then clears the user's failure count. Returns whether the token changed.
+    fn accept_step(&mut self, id: &str, token_id: &str, step: u64, now: Timestamp) -> Result<bool>;
     /// Sets the failure count, and the lock time when `lock_now`.
     fn record_failure(
         &mut self,
@@ -1389,7 +1390,7 @@ fn apply_verdict(
         Verdict::Accept { step } => {
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.
-            if !rows.accept_step(&rec.id, step, op.now)? {
+            if !rows.accept_step(&rec.id, &rec.token_id, step, op.now)? {
                 return record_rejection(rows, op, rec, settings, RejectReason::Replayed);
             }
             let confirmed = rec.status == Status::Pending;

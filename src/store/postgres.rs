@@ -16,7 +16,10 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
+use crate::model::{
+    Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName, UserQuery,
+    UserRecord,
+};
 
 /// `PG_MIGRATIONS[n]` takes the `mfactl` schema from version `n` to `n + 1`; append-only, in
 /// step with the SQLite migrations (same version numbers, same meaning).
@@ -435,10 +438,47 @@ const USER_COLUMNS: &str = "u.id, u.username, m.status, m.algorithm, m.digits, m
      (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
      m.secret, m.enrolled_at, \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND octet_length(r.code_hash) = 32)";
+     AND octet_length(r.code_hash) = 32), m.id";
 
-/// The users joined with their tokens, for [`USER_COLUMNS`].
-const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.user_id = u.id";
+/// The users joined with their primary token ([`UserRecord::token_id`]: enabled before pending
+/// before disabled, then the latest enrolled), for [`USER_COLUMNS`], as in SQLite.
+const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.id = (SELECT t.id FROM mfa_token t \
+     WHERE t.user_id = u.id ORDER BY CASE t.status WHEN 'enabled' THEN 0 WHEN 'pending' THEN 1 \
+     ELSE 2 END, t.enrolled_at DESC, t.id LIMIT 1)";
+
+/// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
+const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
+     t.period, t.issuer, t.created_at, t.updated_at, t.enrolled_at, t.enabled_at, \
+     t.disabled_at, t.last_used_at, t.last_used_step";
+
+/// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
+fn token_from_row(row: &Row) -> Result<(String, TokenRecord)> {
+    let digits = small(row.try_get(5)?)?;
+    let token = TokenRecord {
+        id: row.try_get(0)?,
+        label: TokenLabel::parse(row.try_get(2)?).map_err(bad_row)?,
+        status: row.try_get::<_, &str>(3)?.parse().map_err(bad_row)?,
+        params: TotpParams::new(
+            row.try_get::<_, &str>(4)?.parse().map_err(bad_row)?,
+            u8::try_from(digits).unwrap_or(u8::MAX),
+            small(row.try_get(6)?)?,
+        )
+        .map_err(bad_row)?,
+        issuer: row.try_get(7)?,
+        created_at: ts(row, 8)?,
+        updated_at: ts(row, 9)?,
+        enrolled_at: match opt_ts(row, 10)? {
+            Some(t) => t,
+            None => ts(row, 9)?,
+        },
+        enabled_at: opt_ts(row, 11)?,
+        disabled_at: opt_ts(row, 12)?,
+        last_used_at: opt_ts(row, 13)?,
+        last_used_step: row.try_get::<_, Option<i64>>(14)?.map(|s| s.max(0) as u64),
+        secret: row.try_get(15)?,
+    };
+    Ok((row.try_get(1)?, token))
+}
 
 fn bad_row(e: Error) -> Error {
     Error::Store {
@@ -520,6 +560,8 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
             None => ts(row, 8)?,
         },
         recovery_codes_legacy: row.try_get(18)?,
+        token_id: row.try_get(19)?,
+        tokens: Vec::new(),
     })
 }
 
@@ -528,6 +570,53 @@ fn step_param(step: u64) -> i64 {
 }
 
 impl PgRows<'_, '_> {
+    /// `users` with their tokens (all tokens of the store read in one query).
+    fn with_tokens(
+        &mut self,
+        mut users: Vec<UserRecord>,
+        with_secret: bool,
+    ) -> Result<Vec<UserRecord>> {
+        if users.is_empty() {
+            return Ok(users);
+        }
+        let secret = if with_secret {
+            "t.secret"
+        } else {
+            "NULL::bytea"
+        };
+        let mut by_user: std::collections::HashMap<String, Vec<TokenRecord>> =
+            std::collections::HashMap::new();
+        for row in self.tx.query(
+            &format!(
+                "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t \
+                 ORDER BY t.user_id, t.label COLLATE \"C\""
+            ),
+            &[],
+        )? {
+            let (user_id, token) = token_from_row(&row)?;
+            by_user.entry(user_id).or_default().push(token);
+        }
+        for u in &mut users {
+            u.tokens = by_user.remove(&u.id).unwrap_or_default();
+        }
+        Ok(users)
+    }
+
+    /// One user's tokens, by label, with their ciphertexts.
+    fn tokens_of(&mut self, user_id: &str) -> Result<Vec<TokenRecord>> {
+        self.tx
+            .query(
+                &format!(
+                    "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = $1 \
+                     ORDER BY t.label COLLATE \"C\""
+                ),
+                &[&user_id],
+            )?
+            .iter()
+            .map(|r| token_from_row(r).map(|(_, t)| t))
+            .collect()
+    }
+
     fn query_users(
         &mut self,
         filter: UserFilter,
@@ -561,7 +650,11 @@ impl PgRows<'_, '_> {
                 &[],
             )?,
         };
-        rows.iter().map(|r| user_from_row(r, with_secret)).collect()
+        let users = rows
+            .iter()
+            .map(|r| user_from_row(r, with_secret))
+            .collect::<Result<Vec<_>>>()?;
+        self.with_tokens(users, with_secret)
     }
 
     fn count(&mut self, table: &str) -> Result<u64> {
@@ -580,7 +673,13 @@ impl Rows for PgRows<'_, '_> {
             &format!("SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE u.username = $1 {lock}"),
             &[&user.as_str()],
         )?;
-        row.map(|r| user_from_row(&r, true)).transpose()
+        match row.map(|r| user_from_row(&r, true)).transpose()? {
+            Some(mut rec) => {
+                rec.tokens = self.tokens_of(&rec.id)?;
+                Ok(Some(rec))
+            }
+            None => Ok(None),
+        }
     }
 
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
@@ -604,7 +703,8 @@ impl Rows for PgRows<'_, '_> {
                   AND coalesce(m.disabled_at, GREATEST(u.updated_at, m.updated_at)) < $5)) \
              ORDER BY u.username COLLATE \"C\""
         );
-        self.tx
+        let users = self
+            .tx
             .query(
                 &sql,
                 &[
@@ -617,7 +717,8 @@ impl Rows for PgRows<'_, '_> {
             )?
             .iter()
             .map(|r| user_from_row(r, false))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        self.with_tokens(users, false)
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
@@ -734,14 +835,14 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
-    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
+    fn accept_step(&mut self, id: &str, token_id: &str, step: u64, now: Timestamp) -> Result<bool> {
         let changed = self.tx.execute(
             "UPDATE mfa_token SET last_used_step = $2, last_used_at = $3, \
              updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3) \
-             WHERE user_id = $1 AND status IN ('pending', 'enabled') \
+             WHERE id = $4 AND user_id = $1 AND status IN ('pending', 'enabled') \
              AND (last_used_step IS NULL OR last_used_step < $2) \
              AND EXISTS (SELECT 1 FROM mfa_user WHERE id = $1 AND locked_at IS NULL)",
-            &[&id, &step_param(step), &now.to_string()],
+            &[&id, &step_param(step), &now.to_string(), &token_id],
         )?;
         if changed == 1 {
             self.tx.execute(

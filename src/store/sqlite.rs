@@ -16,7 +16,8 @@ use super::{
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::model::{
-    Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+    Algorithm, Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName,
+    UserQuery, UserRecord,
 };
 use crate::vault;
 
@@ -407,16 +408,56 @@ struct SqliteRows<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
-/// A user (`u`) with their token (`m`). The user's last change is the later of the two rows'.
+/// A user (`u`) with their primary token (`m`). The user's last change is the later of the two
+/// rows'.
 const USER_COLUMNS: &str = "u.id, u.user, m.status, m.algorithm, m.digits, m.period, m.issuer, \
      u.created_at, max(u.updated_at, m.updated_at), m.enabled_at, m.disabled_at, m.last_used_at, \
      m.last_used_step, u.failed_attempts, u.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32), m.enrolled_at";
+     AND length(r.code_hash) = 32), m.enrolled_at, m.id";
 
-/// The users joined with their tokens, for [`USER_COLUMNS`].
-const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.user_id = u.id";
+/// The users joined with their primary token ([`UserRecord::token_id`]: enabled before pending
+/// before disabled, then the latest enrolled), for [`USER_COLUMNS`]; the derived user status
+/// is that token's.
+const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.id = (SELECT t.id FROM mfa_token t \
+     WHERE t.user_id = u.id ORDER BY CASE t.status WHEN 'enabled' THEN 0 WHEN 'pending' THEN 1 \
+     ELSE 2 END, t.enrolled_at DESC, t.id LIMIT 1)";
+
+/// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
+const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
+     t.period, t.issuer, t.created_at, t.updated_at, t.enrolled_at, t.enabled_at, \
+     t.disabled_at, t.last_used_at, t.last_used_step";
+
+fn conversion_failure(i: usize, e: Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
+fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, TokenRecord)> {
+    let algorithm: Algorithm = row.get(4)?;
+    let label: String = row.get(2)?;
+    let token = TokenRecord {
+        id: row.get(0)?,
+        label: TokenLabel::parse(&label).map_err(|e| conversion_failure(2, e))?,
+        status: row.get(3)?,
+        params: TotpParams::new(algorithm, row.get(5)?, row.get(6)?)
+            .map_err(|e| conversion_failure(5, e))?,
+        issuer: row.get(7)?,
+        created_at: row.get(8)?,
+        updated_at: row.get(9)?,
+        enrolled_at: match row.get(10)? {
+            Some(t) => t,
+            None => row.get(9)?,
+        },
+        enabled_at: row.get(11)?,
+        disabled_at: row.get(12)?,
+        last_used_at: row.get(13)?,
+        last_used_step: row.get::<_, Option<i64>>(14)?.map(|s| s.max(0) as u64),
+        secret: row.get(15)?,
+    };
+    Ok((row.get(1)?, token))
+}
 
 fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
     let algorithm: Algorithm = row.get(3)?;
@@ -433,7 +474,9 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             )
         })?,
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(18)? } else { None },
+        secret: if with_secret { row.get(19)? } else { None },
+        token_id: row.get(18)?,
+        tokens: Vec::new(),
         // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
         enrolled_at: match row.get(17)? {
             Some(t) => t,
@@ -495,7 +538,45 @@ impl SqliteRows<'_> {
             Some(s) => stmt.query_map(params![s], map)?,
             None => stmt.query_map([], map)?,
         };
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let users = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        self.with_tokens(users, with_secret)
+    }
+
+    /// `users` with their tokens (all tokens of the store read in one query).
+    fn with_tokens(
+        &mut self,
+        mut users: Vec<UserRecord>,
+        with_secret: bool,
+    ) -> Result<Vec<UserRecord>> {
+        if users.is_empty() {
+            return Ok(users);
+        }
+        let secret = if with_secret { "t.secret" } else { "NULL" };
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t ORDER BY t.user_id, t.label"
+        ))?;
+        let mut by_user: std::collections::HashMap<String, Vec<TokenRecord>> =
+            std::collections::HashMap::new();
+        for row in stmt.query_map([], token_from_row)? {
+            let (user_id, token) = row?;
+            by_user.entry(user_id).or_default().push(token);
+        }
+        for u in &mut users {
+            u.tokens = by_user.remove(&u.id).unwrap_or_default();
+        }
+        Ok(users)
+    }
+
+    /// One user's tokens, by label, with their ciphertexts.
+    fn tokens_of(&mut self, user_id: &str) -> Result<Vec<TokenRecord>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = ?1 \
+             ORDER BY t.label"
+        ))?;
+        let rows = stmt.query_map(params![user_id], token_from_row)?;
+        Ok(rows
+            .map(|r| r.map(|(_, t)| t))
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn count(&mut self, table: &str) -> Result<u64> {
@@ -515,7 +596,13 @@ impl Rows for SqliteRows<'_> {
             .prepare_cached(&sql)?
             .query_row(params![user.as_str()], |row| user_from_row(row, true))
             .optional()?;
-        Ok(rec)
+        match rec {
+            Some(mut rec) => {
+                rec.tokens = self.tokens_of(&rec.id)?;
+                Ok(Some(rec))
+            }
+            None => Ok(None),
+        }
     }
 
     fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
@@ -549,7 +636,9 @@ impl Rows for SqliteRows<'_> {
             ],
             |r| user_from_row(r, false),
         )?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let users = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        self.with_tokens(users, false)
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
@@ -658,17 +747,22 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
+    fn accept_step(&mut self, id: &str, token_id: &str, step: u64, now: Timestamp) -> Result<bool> {
         let changed = self
             .tx
             .prepare_cached(
                 "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
                  updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3) \
-                 WHERE user_id = ?1 AND status IN ('pending', 'enabled') \
+                 WHERE id = ?4 AND user_id = ?1 AND status IN ('pending', 'enabled') \
                  AND (last_used_step IS NULL OR last_used_step < ?2) \
                  AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 AND locked_at IS NULL)",
             )?
-            .execute(params![id, i64::try_from(step).unwrap_or(i64::MAX), now])?;
+            .execute(params![
+                id,
+                i64::try_from(step).unwrap_or(i64::MAX),
+                now,
+                token_id
+            ])?;
         if changed == 1 {
             self.tx
                 .prepare_cached(
