@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use mfactl::audit::Op;
-use mfactl::model::{Status, TotpParams, UserFilter, UserName};
+use mfactl::model::{Status, TokenLabel, TotpParams, UserFilter, UserName};
 use mfactl::store::{Enrollment, Location, Store, StoreInit};
 use mfactl::totp::{self, TotpSecret};
 use mfactl::vault::{self, Identities};
@@ -58,6 +58,7 @@ fn fixture(n: usize) -> Fixture {
         issuer: "mfactl".into(),
         ciphertext: vault::encrypt_secret(&recipients, &secret).unwrap(),
         status: Status::Enabled,
+        label: TokenLabel::default(),
     }];
     for i in 1..n {
         enrollments.push(Enrollment {
@@ -66,6 +67,7 @@ fn fixture(n: usize) -> Fixture {
             issuer: "mfactl".into(),
             ciphertext: filler.clone(),
             status: Status::Enabled,
+            label: TokenLabel::default(),
         });
     }
     let mut store = Store::open(&Location::file(&path)).unwrap();
@@ -144,6 +146,7 @@ fn enroll_core(c: &mut Criterion) {
                 issuer: "mfactl".into(),
                 ciphertext: vault::encrypt_secret(&recipients, &secret).unwrap(),
                 status: Status::Pending,
+                label: TokenLabel::default(),
             };
             f.store
                 .enroll(&Op::new("bench"), &e, false, &recipients, None, false)

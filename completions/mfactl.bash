@@ -263,7 +263,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl max-tokens"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +353,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl max-tokens"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,7 +463,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__enroll)
-            opts="-y -R -i -h --issuer --algorithm --digits --period --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --seal-to --seal-to-file --out --armor --format --overwrite-out --db --identity --json --actor --color --help"
+            opts="-y -R -i -h --issuer --algorithm --digits --period --label --force --yes --allow-similar --qr --no-qr --qr-invert --png --svg --overwrite --seal-to --seal-to-file --out --armor --format --overwrite-out --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +482,10 @@ _mfactl() {
                     return 0
                     ;;
                 --period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1447,7 +1451,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--png|--svg|--seal-to|--seal-to-file|-R|--out|--format|--reason|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--to|--to-file|--decrypt-with) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--label|--png|--svg|--seal-to|--seal-to-file|-R|--out|--format|--reason|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--to|--to-file|--decrypt-with) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac

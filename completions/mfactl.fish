@@ -68,6 +68,7 @@ sha256\t''
 sha512\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l digits -d 'Code length, 6-8 [default: the store\'s digits setting, 6]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l period -d 'Time step in seconds, 10-300 [default: the store\'s period setting, 30]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l label -d 'The token\'s label, for a user with several (a phone, a backup device): 1-32 characters a-z, 0-9 and (not first) \'.\', \'_\', \'-\' [default: default]. Adds a token beside the user\'s others (at most the max-tokens setting that are not disabled)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l png -d 'Also write the QR code as a PNG image to FILE' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l svg -d 'Also write the QR code as an SVG image to FILE' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l seal-to -d 'Seal the pairing (QR code, URI, secret, how to confirm) to this public key instead of showing it: an age recipient (age1...) or an SSH public key line (ssh-ed25519, ssh-rsa); repeatable. The user opens the file with age -d -i ~/.ssh/id_ed25519 FILE' -r
@@ -81,7 +82,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l actor -d 'Who i
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Replace the secret of a user who is already pending or enabled (on a terminal, replacing an enabled user\'s asks you to type their name)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l force -d 'Replace the secret of a user who is already pending or enabled (on a terminal, replacing an enabled user\'s asks you to type their name); with --label, only that token\'s'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s y -l yes -d 'With --force: do not ask on a terminal before replacing an enabled user\'s secret'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l allow-similar -d 'Enroll a name that looks like an existing user\'s (e.g. `Alice` or a Cyrillic `аlice` next to `alice`): only when they really are different people'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l qr -d 'Print the QR code even when stdout is not a terminal'
@@ -357,7 +358,7 @@ function __fish_mfactl_users
         if test "$w" = --db
             set i (math $i + 1)
             set db --db $words[$i]
-        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --png --svg --seal-to --seal-to-file -R --out --format --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --label --png --svg --seal-to --seal-to-file -R --out --format --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
             set i (math $i + 1)
         else if string match -q -- '-*' $w
         else if test -z "$sub"

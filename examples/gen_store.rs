@@ -83,6 +83,7 @@ fn generate(path: &Path, n: usize) -> Result<String, Box<dyn std::error::Error>>
             issuer: "mfactl".into(),
             ciphertext,
             status: Status::Enabled,
+            label: mfactl::model::TokenLabel::default(),
         })
         .collect();
     let t = Instant::now();

@@ -113,6 +113,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "mfactl enroll alice --force",
             ),
             (
+                "Give a user a second token, for a backup device",
+                "mfactl enroll alice --label backup",
+            ),
+            (
                 "Enroll a remote user without seeing their secret (writes alice.mfa.age)",
                 "mfactl enroll alice --seal-to \"$(cat alice_id_ed25519.pub)\"",
             ),
@@ -691,8 +695,15 @@ pub struct EnrollArgs {
     #[arg(long, value_name = "SECONDS")]
     pub period: Option<u32>,
 
+    /// The token's label, for a user with several (a phone, a backup device): 1-32 characters
+    /// a-z, 0-9 and (not first) '.', '_', '-' [default: default]. Adds a token beside the
+    /// user's others (at most the max-tokens setting that are not disabled)
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
+
     /// Replace the secret of a user who is already pending or enabled (on a terminal,
-    /// replacing an enabled user's asks you to type their name)
+    /// replacing an enabled user's asks you to type their name); with --label, only that
+    /// token's
     #[arg(long)]
     pub force: bool,
 
@@ -896,7 +907,7 @@ pub struct ShowArgs {
 pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
-        /// issuer, skew, max-failures, algorithm, digits, period or pending-ttl
+        /// issuer, skew, max-failures, algorithm, digits, period, pending-ttl or max-tokens
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
     },
@@ -905,10 +916,11 @@ pub enum ConfigCommand {
     /// issuer: name shown in apps; skew: accepted steps either side of now (0-10, default 1);
     /// max-failures: failed codes before a lockout (1-100, default 5); algorithm, digits,
     /// period: defaults for new enrollments; pending-ttl: how long a pending enrollment can
-    /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d).
+    /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d); max-tokens: tokens
+    /// a user may have that are not disabled (1-100, default 5).
     Set {
-        /// The setting's name: issuer, skew, max-failures, algorithm, digits, period or
-        /// pending-ttl
+        /// The setting's name: issuer, skew, max-failures, algorithm, digits, period,
+        /// pending-ttl or max-tokens
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: String,
         /// Its new value

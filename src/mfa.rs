@@ -19,7 +19,9 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditEvent, Op};
 use crate::error::{Error, Result};
 use crate::import::{self, ImportFormat};
-use crate::model::{Algorithm, Status, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
+use crate::model::{
+    Algorithm, Status, TokenLabel, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+};
 use crate::names::{quoted, Lookalike};
 use crate::recovery::{RecoveryCode, TypedCode};
 use crate::store::{self, EnrollOutcome, Location, Store, StoreInit};
@@ -233,14 +235,20 @@ impl Mfa {
         let now = self.op().now;
         let mut replaces = None;
         if let Some(rec) = existing {
-            if rec.status != Status::Disabled {
-                if !options.force && !rec.pending_expired(settings.pending_ttl(), now) {
+            let token = rec.tokens.iter().find(|t| t.label == options.label);
+            if let Some(token) = token.filter(|t| t.status != Status::Disabled) {
+                if !options.force && !token.pending_expired(settings.pending_ttl(), now) {
+                    let label = &options.label;
                     return Err(Error::AlreadyEnrolled {
                         user: user.to_string(),
-                        status: rec.status.to_string(),
+                        status: if label.as_str() == TokenLabel::DEFAULT {
+                            token.status.to_string()
+                        } else {
+                            format!("{} (token {label})", token.status)
+                        },
                     });
                 }
-                replaces = Some((rec.user, rec.status));
+                replaces = Some((rec.user.clone(), token.status));
             }
         }
         Ok(PreparedEnrollment {
@@ -254,6 +262,7 @@ impl Mfa {
             replaces,
             force: options.force,
             allow_similar: options.allow_similar,
+            label: options.label.clone(),
         })
     }
 
@@ -285,6 +294,7 @@ impl Mfa {
             issuer: p.issuer.clone(),
             ciphertext: p.ciphertext,
             status: Status::Pending,
+            label: p.label.clone(),
         };
         // A rekey that commits between reading the recipients and the write gets the secret
         // sealed again, under the store's lock, to the recipients it installed.
@@ -671,6 +681,7 @@ impl Mfa {
                     .unwrap_or_else(|| settings.issuer().to_owned()),
                 ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
                 status: *status,
+                label: TokenLabel::default(),
             })
         })?;
         if !options.dry_run {
@@ -980,6 +991,9 @@ pub struct EnrollOptions {
     pub allow_similar: bool,
     /// Render [`Enrollment::qr_svg`] (default `true`).
     pub qr: bool,
+    /// The token's label: a user may have several tokens (a phone, a backup device); `force`
+    /// replaces only the one of this label. Default: `default`.
+    pub label: TokenLabel,
 }
 
 impl Default for EnrollOptions {
@@ -992,6 +1006,7 @@ impl Default for EnrollOptions {
             force: false,
             allow_similar: false,
             qr: true,
+            label: TokenLabel::default(),
         }
     }
 }
@@ -1000,6 +1015,12 @@ impl EnrollOptions {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets [`EnrollOptions::label`].
+    pub fn label(mut self, label: TokenLabel) -> Self {
+        self.label = label;
+        self
     }
 
     /// Sets [`EnrollOptions::issuer`].
@@ -1071,6 +1092,7 @@ pub struct PreparedEnrollment {
     replaces: Option<(UserName, Status)>,
     force: bool,
     allow_similar: bool,
+    label: TokenLabel,
 }
 
 impl fmt::Debug for PreparedEnrollment {

@@ -746,6 +746,15 @@ pub struct TokenRecord {
     pub last_used_step: Option<u64>,
 }
 
+impl TokenRecord {
+    /// Whether the token is still pending at `now` although `ttl` (the `pending-ttl` setting;
+    /// `None`: never) has passed since its enrollment: it can no longer be confirmed.
+    pub fn pending_expired(&self, ttl: Option<Span>, now: Timestamp) -> bool {
+        self.status == Status::Pending
+            && ttl.is_some_and(|ttl| ttl.after(self.enrolled_at).unix() <= now.unix())
+    }
+}
+
 impl UserRecord {
     /// Whether verification is blocked until an operator runs `unlock`.
     pub fn is_locked(&self) -> bool {

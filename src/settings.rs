@@ -25,11 +25,13 @@ pub enum SettingKey {
     Period,
     /// How long a pending enrollment can still be confirmed (`0`: forever).
     PendingTtl,
+    /// Most tokens a user may have that are not disabled (1–100).
+    MaxTokens,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 7] = [
+    pub const ALL: [SettingKey; 8] = [
         SettingKey::Issuer,
         SettingKey::Skew,
         SettingKey::MaxFailures,
@@ -37,6 +39,7 @@ impl SettingKey {
         SettingKey::Digits,
         SettingKey::Period,
         SettingKey::PendingTtl,
+        SettingKey::MaxTokens,
     ];
 
     /// The key's name in JSON output and audit details: snake_case, as every JSON key.
@@ -44,6 +47,7 @@ impl SettingKey {
         match self {
             SettingKey::MaxFailures => "max_failures",
             SettingKey::PendingTtl => "pending_ttl",
+            SettingKey::MaxTokens => "max_tokens",
             other => other.as_str(),
         }
     }
@@ -58,6 +62,7 @@ impl SettingKey {
             SettingKey::Digits => "digits",
             SettingKey::Period => "period",
             SettingKey::PendingTtl => "pending-ttl",
+            SettingKey::MaxTokens => "max-tokens",
         }
     }
 }
@@ -108,6 +113,7 @@ pub struct Settings {
     /// (`"7d"`, `"0"`), as it is typed.
     #[serde(serialize_with = "serialize_span")]
     pending_ttl: Span,
+    max_tokens: u32,
 }
 
 fn serialize_span<S: serde::Serializer>(span: &Span, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -122,6 +128,7 @@ impl Default for Settings {
             max_failures: 5,
             defaults: TotpParams::default(),
             pending_ttl: Self::DEFAULT_PENDING_TTL,
+            max_tokens: 5,
         }
     }
 }
@@ -131,6 +138,8 @@ impl Settings {
     pub const SKEW: std::ops::RangeInclusive<u8> = 0..=10;
     /// Accepted values of `max-failures`.
     pub const MAX_FAILURES: std::ops::RangeInclusive<u32> = 1..=100;
+    /// Accepted values of `max-tokens`.
+    pub const MAX_TOKENS: std::ops::RangeInclusive<u32> = 1..=100;
     /// Default of `pending-ttl`: a week.
     pub const DEFAULT_PENDING_TTL: Span = Span::from_secs(7 * 86_400);
 
@@ -155,6 +164,11 @@ impl Settings {
         (!self.pending_ttl.is_zero()).then_some(self.pending_ttl)
     }
 
+    /// Most tokens a user may have that are not disabled, within [`Settings::MAX_TOKENS`].
+    pub fn max_tokens(&self) -> u32 {
+        self.max_tokens
+    }
+
     /// The value of `key`, as text.
     pub fn get(&self, key: SettingKey) -> String {
         match key {
@@ -165,6 +179,7 @@ impl Settings {
             SettingKey::Digits => self.defaults.digits().to_string(),
             SettingKey::Period => self.defaults.period().to_string(),
             SettingKey::PendingTtl => self.pending_ttl.to_string(),
+            SettingKey::MaxTokens => self.max_tokens.to_string(),
         }
     }
 
@@ -179,6 +194,7 @@ impl Settings {
             SettingKey::Digits => self.defaults.digits().into(),
             SettingKey::Period => self.defaults.period().into(),
             SettingKey::PendingTtl => self.pending_ttl.to_string().into(),
+            SettingKey::MaxTokens => self.max_tokens.into(),
         }
     }
 
@@ -208,6 +224,9 @@ impl Settings {
                 self.defaults = TotpParams::new(d.algorithm(), d.digits(), period)?;
             }
             SettingKey::PendingTtl => self.pending_ttl = Span::parse("pending-ttl", value)?,
+            SettingKey::MaxTokens => {
+                self.max_tokens = parse_in_range("max-tokens", value, Self::MAX_TOKENS)?
+            }
         }
         Ok(())
     }

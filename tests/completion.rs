@@ -189,7 +189,7 @@ fn bash_completes_event_names_and_setting_keys() {
         assert!(all.iter().any(|a| a == e), "{e} missing from {all:?}");
     }
     let keys = bash_complete(&env, &["mfactl", "config", "set", "m"]);
-    assert_eq!(keys, ["max-failures"]);
+    assert_eq!(keys, ["max-failures", "max-tokens"]);
     let keys = bash_complete(&env, &["mfactl", "config", "get", ""]);
     for k in [
         "issuer",
@@ -199,6 +199,7 @@ fn bash_completes_event_names_and_setting_keys() {
         "digits",
         "period",
         "pending-ttl",
+        "max-tokens",
     ] {
         assert!(keys.iter().any(|a| a == k), "{k} missing from {keys:?}");
     }

@@ -37,7 +37,7 @@ fn get_shows_the_documented_defaults() {
         all,
         serde_json::json!({
             "issuer": "mfactl", "skew": 1, "max_failures": 5,
-            "algorithm": "SHA1", "digits": 6, "period": 30, "pending_ttl": "1w",
+            "algorithm": "SHA1", "digits": 6, "period": 30, "pending_ttl": "1w", "max_tokens": 5,
         })
     );
     // JSON: snake_case key names, numbers as numbers.

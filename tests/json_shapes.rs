@@ -159,7 +159,7 @@ fn every_command_prints_its_documented_shape() {
         &doc,
         &json!({ "issuer": "string", "skew": "number", "max_failures": "number",
                  "algorithm": "string", "digits": "number", "period": "number",
-                 "pending_ttl": "string" }),
+                 "pending_ttl": "string", "max_tokens": "number" }),
     );
     let doc = run(&env, &["config", "get", "skew"], "", 0);
     check(

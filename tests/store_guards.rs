@@ -109,6 +109,7 @@ fn enrollment(name: &str, status: mfactl::model::Status) -> mfactl::store::Enrol
         issuer: "mfactl".into(),
         ciphertext: b"placeholder".to_vec(),
         status,
+        label: mfactl::model::TokenLabel::default(),
     }
 }
 

@@ -281,3 +281,167 @@ fn an_accepted_step_moves_only_that_tokens_replay_mark() {
         ["default 1000", "phone 1001"]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// enroll --label
+
+/// `--json enroll USER ARGS...`: (exit code, stdout document or null, stderr).
+fn enroll_out(env: &TestEnv, user: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = env
+        .cmd()
+        .args(["--json", "enroll", user])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// (label, status, ciphertext as stored) of `user`'s tokens, read directly, by label.
+fn tokens_stored(env: &TestEnv, user: &str) -> Vec<(String, String, Option<String>)> {
+    rows_sorted(
+        env,
+        &format!(
+            "SELECT t.label, t.status, t.secret FROM mfa_token t JOIN mfa_user u \
+             ON t.user_id = u.id WHERE u.%USER% = '{user}'"
+        ),
+    )
+    .into_iter()
+    .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap(), r[2].clone()))
+    .collect()
+}
+
+#[test]
+fn enroll_label_adds_a_pending_token_beside_the_others_and_force_replaces_only_it() {
+    let env = TestEnv::initialised();
+    let first = env.enroll_enabled("ann");
+    let (rc, doc, err) = enroll_out(&env, "ann", &["--label", "phone"]);
+    assert_eq!(rc, 0, "{err}");
+    let phone = doc["secret"].as_str().unwrap().to_owned();
+    assert_ne!(phone, first);
+    let before = tokens_stored(&env, "ann");
+    assert_eq!(
+        before
+            .iter()
+            .map(|(l, s, _)| format!("{l} {s}"))
+            .collect::<Vec<_>>(),
+        ["default enabled", "phone pending"]
+    );
+    // The user stays enabled (derived), and adding a token left the user's state alone.
+    assert_eq!(status_listed(&env, "ann"), "enabled");
+    // The same label again: refused without --force, naming the token; nothing changes.
+    let snapshot = env.snapshot();
+    let (rc, _, err) = enroll_out(&env, "ann", &["--label", "phone"]);
+    assert_eq!(rc, 2, "{err}");
+    assert!(err.contains("already pending (token phone)"), "{err}");
+    assert_eq!(env.snapshot(), snapshot);
+    // --force replaces that token only: the default token's ciphertext is untouched.
+    let (rc, doc, err) = enroll_out(&env, "ann", &["--label", "phone", "--force"]);
+    assert_eq!(rc, 0, "{err}");
+    assert_ne!(doc["secret"].as_str().unwrap(), phone);
+    let after = tokens_stored(&env, "ann");
+    assert_eq!(after[0], before[0], "the default token changed");
+    assert_ne!(
+        after[1].2, before[1].2,
+        "the phone token kept its ciphertext"
+    );
+    // The audit row names the token.
+    let row = audit_rows(&env).into_iter().last().unwrap();
+    assert_eq!(row.event, "re-enroll");
+    assert_eq!(row.details()["token"], "phone");
+    assert_eq!(row.details()["previous_status"], "pending");
+}
+
+#[test]
+fn a_disabled_token_is_enrolled_again_without_force() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    enroll_out(&env, "ann", &["--label", "phone"]);
+    env.execute("UPDATE mfa_token SET status = 'disabled', secret = NULL WHERE label = 'phone'");
+    let (rc, _, err) = enroll_out(&env, "ann", &["--label", "phone"]);
+    assert_eq!(rc, 0, "{err}");
+    let labels: Vec<String> = tokens_stored(&env, "ann")
+        .into_iter()
+        .map(|(l, s, c)| format!("{l} {s} {}", c.is_some()))
+        .collect();
+    assert_eq!(labels, ["default enabled true", "phone pending true"]);
+}
+
+#[test]
+fn max_tokens_refuses_one_more_live_token_and_names_the_way_out() {
+    let env = TestEnv::initialised();
+    env.cmd()
+        .args(["config", "set", "max-tokens", "2"])
+        .assert()
+        .success();
+    env.enroll("ann", &[]);
+    assert_eq!(enroll_out(&env, "ann", &["--label", "phone"]).0, 0);
+    let snapshot = env.snapshot();
+    let (rc, _, err) = enroll_out(&env, "ann", &["--label", "spare"]);
+    assert_eq!(rc, 2, "{err}");
+    for needle in ["max-tokens", "--token", "disable"] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    assert_eq!(
+        env.snapshot(),
+        snapshot,
+        "a refused enrollment changed the store"
+    );
+    // Replacing one of the two is not one more.
+    assert_eq!(
+        enroll_out(&env, "ann", &["--label", "phone", "--force"]).0,
+        0
+    );
+    // A disabled token does not count.
+    env.execute("UPDATE mfa_token SET status = 'disabled', secret = NULL WHERE label = 'phone'");
+    assert_eq!(enroll_out(&env, "ann", &["--label", "spare"]).0, 0);
+    assert_eq!(tokens_stored(&env, "ann").len(), 3);
+}
+
+#[test]
+fn a_bad_label_is_refused_before_anything_is_written() {
+    let env = TestEnv::initialised();
+    let snapshot = env.snapshot();
+    for bad in ["Phone", "-x", "a b", "t\u{1b}[31m", &"x".repeat(33)] {
+        let (rc, _, err) = enroll_out(&env, "ann", &[&format!("--label={bad}")]);
+        assert_eq!(rc, 2, "{bad:?}: {err}");
+        assert!(err.contains("token label"), "{err}");
+        assert!(!err.contains('\u{1b}'), "{err}");
+    }
+    assert_eq!(env.snapshot(), snapshot);
+}
+
+#[test]
+fn a_sealed_enrollment_takes_the_label_too() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    let key = age::x25519::Identity::generate().to_public().to_string();
+    env.cmd()
+        .args([
+            "--json",
+            "enroll",
+            "ann",
+            "--label",
+            "laptop",
+            "--seal-to",
+            &key,
+        ])
+        .assert()
+        .success();
+    let labels: Vec<String> = tokens_stored(&env, "ann")
+        .into_iter()
+        .map(|(l, s, _)| format!("{l} {s}"))
+        .collect();
+    assert_eq!(labels, ["default enabled", "laptop pending"]);
+    let row = audit_rows(&env).into_iter().last().unwrap();
+    assert_eq!(
+        (
+            row.details()["token"].clone(),
+            row.details()["sealed"].clone()
+        ),
+        ("laptop".into(), true.into())
+    );
+}

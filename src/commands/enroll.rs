@@ -42,6 +42,9 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
     let mut options = EnrollOptions::new()
         .force(args.force)
         .allow_similar(args.allow_similar);
+    if let Some(label) = &args.label {
+        options = options.label(label.parse()?);
+    }
     options.issuer = args.issuer.clone();
     options.algorithm = args.algorithm.map(Into::into);
     options.digits = args.digits;
@@ -129,14 +132,21 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
 
+    // A labelled token is named (the label is validated: nothing to escape).
+    let who = match args.label.as_deref() {
+        Some(label) if label != mfactl::model::TokenLabel::DEFAULT => {
+            format!("the token {label} of {user}")
+        }
+        _ => user.to_string(),
+    };
     match outcome {
         EnrollOutcome::New => {}
-        EnrollOutcome::Reenrolled => ui::info(&format!("{user} was disabled; enrolled again")),
+        EnrollOutcome::Reenrolled => ui::info(&format!("{who} was disabled; enrolled again")),
         EnrollOutcome::Replaced(Status::Pending) if !args.force => ui::info(&format!(
-            "the pending enrollment of {user} had expired (pending-ttl): replaced it"
+            "the pending enrollment of {who} had expired (pending-ttl): replaced it"
         )),
         EnrollOutcome::Replaced(s) => ui::warn(&format!(
-            "replaced the {s} secret of {user}: their old authenticator entry no longer works"
+            "replaced the {s} secret of {who}: their old authenticator entry no longer works"
         )),
     }
     let qr = match qr {

@@ -20,7 +20,9 @@ use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
-use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
+use crate::model::{
+    Status, Timestamp, TokenLabel, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+};
 use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
 use crate::totp::{RejectReason, Verdict};
@@ -42,6 +44,8 @@ pub struct Enrollment {
     pub ciphertext: Vec<u8>,
     /// `Pending` for a fresh enrollment; `Enabled` for imports of already-paired users.
     pub status: Status,
+    /// The token's label: a new token, or the one it replaces.
+    pub label: TokenLabel,
 }
 
 /// How [`Store::enroll_with`] enrolls.
@@ -65,11 +69,11 @@ pub type Reseal<'a> = dyn FnMut(&Enrollment, &[Recipient]) -> Result<Vec<u8>> + 
 /// What `enroll` replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnrollOutcome {
-    /// The user was not in the store.
+    /// The user, or the user's token of that label, was not in the store.
     New,
-    /// The user was disabled and is enrolled again.
+    /// The token (the user, with one token) was disabled and is enrolled again.
     Reenrolled,
-    /// A pending or enabled secret was replaced (`--force`).
+    /// A pending or enabled token's secret was replaced (`--force`).
     Replaced(Status),
 }
 
@@ -242,10 +246,18 @@ pub(crate) trait Rows {
     fn recipients(&mut self) -> Result<Vec<String>>;
     /// Replaces the recipient list.
     fn replace_recipients(&mut self, recipients: &[String], now: Timestamp) -> Result<()>;
-    /// Writes a new secret into the user's row (inserting it if `existing_id` is `None`): keeps
-    /// the row's id and creation time, resets everything tied to the old secret, and deletes the
-    /// old secret's recovery codes.
-    fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()>;
+    /// Writes a new secret into the user's token labelled `e.label` (inserting the user if
+    /// `existing_id` is `None`, the token if the user has none of that label): keeps the token's
+    /// id and creation time and resets everything tied to its old secret. With `reset_user`
+    /// (the user has no other live token), also clears the user's failures and lock and deletes
+    /// their recovery codes, as replacing a user's only secret always did.
+    fn put_secret(
+        &mut self,
+        op: &Op,
+        e: &Enrollment,
+        existing_id: Option<&str>,
+        reset_user: bool,
+    ) -> Result<()>;
     /// Records an accepted code at `step` on token `token_id` of user `id`, guarded in the
     /// statement itself: only a token that is not disabled, of an unlocked user, whose last step
     /// is older; then clears the user's failure count. Returns whether the token changed.
@@ -928,34 +940,50 @@ impl Store {
             }
             // A pending enrollment past pending-ttl can no longer be confirmed: replacing it
             // loses nothing, so it needs no --force.
-            let ttl = load_settings(rows)?.pending_ttl();
-            let expired = existing
-                .as_ref()
-                .is_some_and(|r| r.pending_expired(ttl, op.now));
-            let outcome = match existing.as_ref().map(|r| r.status) {
+            let settings = load_settings(rows)?;
+            let ttl = settings.pending_ttl();
+            let tokens = existing.as_ref().map_or(&[][..], |r| &r.tokens[..]);
+            let token = tokens.iter().find(|t| t.label == e.label);
+            let expired = token.is_some_and(|t| t.pending_expired(ttl, op.now));
+            let outcome = match token.map(|t| t.status) {
                 None => EnrollOutcome::New,
                 Some(Status::Disabled) => EnrollOutcome::Reenrolled,
                 Some(status) if force || expired => EnrollOutcome::Replaced(status),
                 Some(status) => {
-                    return Err(Error::AlreadyEnrolled {
-                        user: e.user.as_str().to_owned(),
-                        status: status.to_string(),
-                    })
+                    return Err(already_enrolled(&e.user, &e.label, status));
                 }
             };
+            // The other tokens that are not disabled: the user keeps them, their lockout state
+            // and their recovery codes.
+            let others_live = tokens
+                .iter()
+                .filter(|t| t.label != e.label && t.status != Status::Disabled)
+                .count();
+            let max = settings.max_tokens() as usize;
+            if others_live + 1 > max {
+                return Err(too_many_tokens(&e.user, others_live, max));
+            }
             let current = load_recipients(rows)?;
             let e = sealed_for_store(e, sealed_to, &current, reseal)?;
-            if existing.as_ref().is_some_and(|r| r.secret.is_some()) {
+            if token.is_some_and(|t| t.secret.is_some()) {
                 rows.note_erasure()?;
             }
-            rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
+            rows.put_secret(
+                op,
+                &e,
+                existing.as_ref().map(|r| r.id.as_str()),
+                others_live == 0,
+            )?;
             let mut details = json!({
                 "algorithm": e.params.algorithm(),
                 "digits": e.params.digits(),
                 "period": e.params.period(),
                 "issuer": e.issuer,
-                "previous_status": existing.as_ref().map(|r| r.status.as_str()),
+                "previous_status": token.map(|t| t.status.as_str()),
             });
+            if e.label.as_str() != TokenLabel::DEFAULT {
+                details["token"] = e.label.as_str().into();
+            }
             if !bundle_sealed_to.is_empty() {
                 details["sealed"] = true.into();
                 details["sealed_to"] = bundle_sealed_to.into();
@@ -1016,7 +1044,7 @@ impl Store {
                     }
                 }
                 let e = sealed_for_store(e, sealed_to, &current, reseal.as_deref_mut())?;
-                rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()))?;
+                rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()), true)?;
                 audit(
                     rows,
                     op,
@@ -1373,6 +1401,31 @@ fn hold_before_commit() {
 
 #[cfg(not(debug_assertions))]
 fn hold_before_commit() {}
+
+/// [`Error::AlreadyEnrolled`] for the token `label` of `user` (the message names a label other
+/// than `default`).
+fn already_enrolled(user: &UserName, label: &TokenLabel, status: Status) -> Error {
+    Error::AlreadyEnrolled {
+        user: user.as_str().to_owned(),
+        status: if label.as_str() == TokenLabel::DEFAULT {
+            status.to_string()
+        } else {
+            format!("{status} (token {label})")
+        },
+    }
+}
+
+/// The refusal of one token more than `max-tokens` allows.
+fn too_many_tokens(user: &UserName, live: usize, max: usize) -> Error {
+    let name = crate::names::quoted(user.as_str());
+    Error::InvalidState {
+        message: format!(
+            "user {name} has {live} tokens that are not disabled, and the setting max-tokens \
+             allows {max}: disable one (mfactl disable {name} --token LABEL) or raise the \
+             setting (mfactl config set max-tokens N)"
+        ),
+    }
+}
 
 fn apply_verdict(
     rows: &mut dyn Rows,

@@ -785,9 +785,22 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
-    fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()> {
+    fn put_secret(
+        &mut self,
+        op: &Op,
+        e: &Enrollment,
+        existing_id: Option<&str>,
+        reset_user: bool,
+    ) -> Result<()> {
         let now = op.now.to_string();
         let user_id = match existing_id {
+            Some(id) if !reset_user => {
+                self.tx.execute(
+                    "UPDATE mfa_user SET updated_at = $2 WHERE id = $1",
+                    &[&id, &now],
+                )?;
+                id.to_owned()
+            }
             Some(id) => {
                 self.tx
                     .execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])?;
@@ -812,7 +825,7 @@ impl Rows for PgRows<'_, '_> {
         self.tx.execute(
             "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
              period, issuer, created_at, updated_at, enabled_at, enrolled_at) \
-             VALUES ($1, $2, 'default', $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) \
+             VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9) \
              ON CONFLICT (user_id, label) DO UPDATE SET secret = excluded.secret, \
              status = excluded.status, algorithm = excluded.algorithm, \
              digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
@@ -830,6 +843,7 @@ impl Rows for PgRows<'_, '_> {
                 &e.issuer,
                 &now,
                 &enabled_at,
+                &e.label.as_str(),
             ],
         )?;
         Ok(())

@@ -694,9 +694,15 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()> {
+    fn put_secret(
+        &mut self,
+        op: &Op,
+        e: &Enrollment,
+        existing_id: Option<&str>,
+        reset_user: bool,
+    ) -> Result<()> {
         let user_id = match existing_id {
-            Some(id) => {
+            Some(id) if reset_user => {
                 self.tx
                     .prepare_cached("DELETE FROM recovery_code WHERE user_id = ?1")?
                     .execute(params![id])?;
@@ -705,6 +711,12 @@ impl Rows for SqliteRows<'_> {
                         "UPDATE mfa_user SET updated_at = ?2, failed_attempts = 0, \
                          locked_at = NULL WHERE id = ?1",
                     )?
+                    .execute(params![id, op.now])?;
+                id.to_owned()
+            }
+            Some(id) => {
+                self.tx
+                    .prepare_cached("UPDATE mfa_user SET updated_at = ?2 WHERE id = ?1")?
                     .execute(params![id, op.now])?;
                 id.to_owned()
             }
@@ -724,7 +736,7 @@ impl Rows for SqliteRows<'_> {
             .prepare_cached(
                 "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
                  period, issuer, created_at, updated_at, enabled_at, enrolled_at) \
-                 VALUES (?1, ?2, 'default', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9) \
+                 VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?9) \
                  ON CONFLICT (user_id, label) DO UPDATE SET secret = excluded.secret, \
                  status = excluded.status, algorithm = excluded.algorithm, \
                  digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
@@ -743,6 +755,7 @@ impl Rows for SqliteRows<'_> {
                 e.issuer,
                 op.now,
                 enabled_at,
+                e.label.as_str(),
             ])?;
         Ok(())
     }
