@@ -756,6 +756,25 @@ impl TokenRecord {
 }
 
 impl UserRecord {
+    /// This record with `token`'s fields in the per-token ones (`token_id`, `status`, `params`
+    /// to `last_used_step`): what the single-token rules (`verification::decide`, the
+    /// pending-ttl rule) judge, once per token.
+    pub fn for_token(&self, token: &TokenRecord) -> UserRecord {
+        UserRecord {
+            token_id: token.id.clone(),
+            status: token.status,
+            params: token.params,
+            issuer: token.issuer.clone(),
+            secret: token.secret.clone(),
+            enrolled_at: token.enrolled_at,
+            enabled_at: token.enabled_at,
+            disabled_at: token.disabled_at,
+            last_used_at: token.last_used_at,
+            last_used_step: token.last_used_step,
+            ..self.clone()
+        }
+    }
+
     /// Whether verification is blocked until an operator runs `unlock`.
     pub fn is_locked(&self) -> bool {
         self.locked_at.is_some()

@@ -114,7 +114,7 @@ fn every_command_prints_its_documented_shape() {
     );
 
     let verify_shape = json!({ "user": "string", "accepted": "bool", "reason": "string",
-                               "status": "string" });
+                               "status": "string", "token": "string|null" });
     let code = totp_now(&secret, "SHA1", 6, 30);
     let doc = run(&env, &["verify", "alice"], &format!("{code}\n"), 0);
     check("verify (accepted)", &doc, &verify_shape);

@@ -254,34 +254,6 @@ fn the_users_status_is_derived_from_all_their_tokens() {
     assert_eq!(status_listed(&env, "ann"), "disabled");
 }
 
-#[test]
-fn an_accepted_step_moves_only_that_tokens_replay_mark() {
-    let env = TestEnv::initialised();
-    env.enroll_enabled("ann");
-    add_token_directly(&env, "ann", "phone", "enabled");
-    env.execute("UPDATE mfa_token SET last_used_step = 1000");
-    // The store records the accepted step on the primary token (here: the latest enrolled
-    // enabled one, `phone`), and on no other.
-    let ann = mfactl::model::UserName::parse("ann").unwrap();
-    let r = open(&env)
-        .verify(&mfactl::audit::Op::new("tokens-test"), &ann, &mut |_, _| {
-            Ok(mfactl::totp::Verdict::Accept { step: 1001 })
-        })
-        .unwrap();
-    assert_eq!(r.rejected, None);
-    let marks = rows_sorted(&env, "SELECT label, last_used_step FROM mfa_token");
-    let text = |r: &TextRow| {
-        r.iter()
-            .map(|v| v.clone().unwrap())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    assert_eq!(
-        marks.iter().map(text).collect::<Vec<_>>(),
-        ["default 1000", "phone 1001"]
-    );
-}
-
 // ---------------------------------------------------------------------------------------
 // enroll --label
 
@@ -444,4 +416,108 @@ fn a_sealed_enrollment_takes_the_label_too() {
         ),
         ("laptop".into(), true.into())
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// verify: any live token; replay per token; failures and lock per user
+
+/// The replay mark of `user`'s token `label`, read directly.
+fn mark(env: &TestEnv, user: &str, label: &str) -> Option<u64> {
+    env.query(&format!(
+        "SELECT t.last_used_step FROM mfa_token t JOIN mfa_user u ON t.user_id = u.id \
+         WHERE u.%USER% = '{user}' AND t.label = '{label}'"
+    ))[0][0]
+        .as_deref()
+        .map(|v| v.parse().unwrap())
+}
+
+#[test]
+fn verify_accepts_any_live_token_names_it_and_keeps_replay_marks_per_token() {
+    let (accepts, phone_mark, default_mark, audit, replay, other, human) = in_one_step(|step| {
+        let env = TestEnv::initialised();
+        // The default token is confirmed at step - 1, so its mark is below this step.
+        let default = env.enroll("ann", &[])["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(env.verify("ann", &code_at_step(&default, step - 1)).0, 0);
+        let (_, doc, _) = enroll_out(&env, "ann", &["--label", "phone"]);
+        let phone = doc["secret"].as_str().unwrap().to_owned();
+        // The phone's first code: accepted, names the token, confirms it.
+        let (rc, doc) = env.verify("ann", &code_at_step(&phone, step));
+        let accepts = (rc, doc["token"].clone(), doc["status"].clone());
+        let rows = audit_rows(&env);
+        let audit: Vec<(String, serde_json::Value)> = rows[rows.len() - 2..]
+            .iter()
+            .map(|r| (r.event.clone(), r.details()["token"].clone()))
+            .collect();
+        // The same code again: replayed, on that token.
+        let (rc, doc) = env.verify("ann", &code_at_step(&phone, step));
+        let replay = (rc, doc["reason"].clone(), doc["token"].clone());
+        // The default token's code of this step: its own mark is older, so it is accepted.
+        let (rc, doc) = env.verify("ann", &code_at_step(&default, step));
+        let other = (rc, doc["token"].clone());
+        let human = env
+            .cmd()
+            .args(["verify", "ann"])
+            .write_stdin(format!("{}\n", code_at_step(&phone, step + 1)))
+            .output()
+            .unwrap();
+        (
+            accepts,
+            mark(&env, "ann", "phone"),
+            mark(&env, "ann", "default"),
+            audit,
+            replay,
+            other,
+            String::from_utf8_lossy(&human.stdout).into_owned(),
+        )
+    });
+    assert_eq!(accepts, (0, "phone".into(), "enabled".into()));
+    assert_eq!(
+        audit,
+        [
+            ("verify-accepted".to_owned(), serde_json::json!("phone")),
+            ("confirm".to_owned(), serde_json::json!("phone"))
+        ]
+    );
+    assert_eq!(replay, (1, "replayed".into(), "phone".into()));
+    assert_eq!(other, (0, "default".into()));
+    assert!(
+        human.contains("code valid for ann (token phone)"),
+        "{human}"
+    );
+    // Each token's mark is its own last accepted step.
+    assert_eq!(default_mark.unwrap() + 1, phone_mark.unwrap());
+}
+
+#[test]
+fn a_guesser_gets_max_failures_tries_in_total_not_per_token() {
+    let env = TestEnv::initialised();
+    env.cmd()
+        .args(["config", "set", "max-failures", "3"])
+        .assert()
+        .success();
+    let default = env.enroll_enabled("ann");
+    enroll_out(&env, "ann", &["--label", "phone"]);
+    enroll_out(&env, "ann", &["--label", "backup"]);
+    let wrong = wrong_code(&default);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (rc, doc) = env.verify("ann", &wrong);
+        seen.push((rc, doc["reason"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(seen, vec![(1, "invalid".to_owned()); 3]);
+    // Three wrong codes, three tokens: one failure each, and the third locks the user.
+    assert_eq!(
+        env.query_strings("SELECT failed_attempts FROM mfa_user WHERE %USER% = 'ann'"),
+        ["3"]
+    );
+    let (rc, doc) = env.verify("ann", &code_at_step(&default, step_now()));
+    assert_eq!((rc, doc["reason"].as_str()), (1, Some("locked")), "{doc}");
+    let rejected = audit_rows(&env)
+        .iter()
+        .filter(|r| r.event == "verify-rejected")
+        .count();
+    assert_eq!(rejected, 4);
 }

@@ -39,6 +39,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
             "accepted": result.accepted(),
             "reason": result.rejected.map_or("ok", |r| r.as_str()),
             "status": result.status,
+            "token": result.token,
         }))?;
     } else {
         print_human(&user, &result)?;
@@ -52,12 +53,19 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
 
 /// One line for a person.
 pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
+    // The token that matched, when the user has named ones (labels need no escaping).
+    let token = match &r.token {
+        Some(label) if label.as_str() != mfactl::model::TokenLabel::DEFAULT => {
+            format!(" (token {label})")
+        }
+        _ => String::new(),
+    };
     match r.rejected {
         None if r.confirmed => outln!(
-            "{}: code valid for {user}; pairing confirmed, MFA is now enabled",
+            "{}: code valid for {user}{token}; pairing confirmed, MFA is now enabled",
             ui::good("accepted")
         )?,
-        None => outln!("{}: code valid for {user}", ui::good("accepted"))?,
+        None => outln!("{}: code valid for {user}{token}", ui::good("accepted"))?,
         Some(reason) => {
             let why = match reason {
                 RejectReason::Invalid if r.locked_now => format!(

@@ -78,7 +78,7 @@ pub enum EnrollOutcome {
 }
 
 /// The result of a verification as applied to the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyResult {
     /// Why the code was refused; `None` when it was accepted.
     pub rejected: Option<RejectReason>,
@@ -90,6 +90,9 @@ pub struct VerifyResult {
     pub failures: u32,
     /// Whether this rejection locked the user.
     pub locked_now: bool,
+    /// The user's token the code matched (accepted, or replayed); `None` for a code that
+    /// matched none, and for recovery codes (they are the user's).
+    pub token: Option<TokenLabel>,
 }
 
 impl VerifyResult {
@@ -1063,9 +1066,12 @@ impl Store {
         })
     }
 
-    /// Verifies under the user's row lock: loads the user, asks `decide` for the verdict (it
-    /// decrypts and checks the code), and records it. Two concurrent verifications of one code
-    /// are serialized, so at most one is accepted.
+    /// Verifies under the user's row lock: loads the user, asks `decide` for the verdict of
+    /// each of the user's live tokens (it decrypts and checks the code; the record it gets has
+    /// that token's fields, [`UserRecord::for_token`]), and records the best one: an accept
+    /// wins, else a replay (not counted as a failure) over a wrong code. Failures and the lock
+    /// are the user's: one wrong code is one failure, however many tokens it missed. Two
+    /// concurrent verifications of one code are serialized, so at most one is accepted.
     pub fn verify(
         &mut self,
         op: &Op,
@@ -1075,8 +1081,49 @@ impl Store {
         self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
             let settings = load_settings(rows)?;
-            let verdict = decide(&rec, &settings)?;
-            apply_verdict(rows, op, &rec, &settings, verdict)
+            let live: Vec<UserRecord> = rec
+                .tokens
+                .iter()
+                .filter(|t| t.status != Status::Disabled)
+                .map(|t| rec.for_token(t))
+                .collect();
+            if live.len() <= 1 {
+                // One token (or none live): its verdict, errors included, as always.
+                let view = live.into_iter().next().unwrap_or_else(|| rec.clone());
+                let verdict = decide(&view, &settings)?;
+                return apply_token_verdict(rows, op, &rec, &view, &settings, verdict);
+            }
+            let tried = live.len();
+            let mut best: Option<(u8, UserRecord, Verdict)> = None;
+            let mut malformed = Vec::new();
+            for view in live {
+                let verdict = match decide(&view, &settings) {
+                    Ok(v) => v,
+                    // A code of the wrong length for this token (tokens may differ in digits)
+                    // is a wrong code for it, unless it is wrong for every token.
+                    Err(e @ Error::InvalidInput { .. }) => {
+                        malformed.push(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let rank = verdict_rank(verdict);
+                if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+                    best = Some((rank, view, verdict));
+                }
+            }
+            match best {
+                Some((_, view, verdict)) => {
+                    apply_token_verdict(rows, op, &rec, &view, &settings, verdict)
+                }
+                None => Err(malformed
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| Error::Store {
+                        message: format!("no verdict for any of {tried} tokens"),
+                        source: None,
+                    })),
+            }
         })
     }
 
@@ -1124,6 +1171,7 @@ impl Store {
                         confirmed: false,
                         failures: 0,
                         locked_now: false,
+                        token: None,
                     })
                 }
                 Some(reason) => record_rejection(rows, op, &rec, &settings, reason),
@@ -1402,6 +1450,45 @@ fn hold_before_commit() {
 #[cfg(not(debug_assertions))]
 fn hold_before_commit() {}
 
+/// How a verdict ranks among a user's tokens' (lower wins): an accept, then a replay (the code
+/// is a real one, seen before: not counted), then a wrong code, then the rest.
+fn verdict_rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Accept { .. } => 0,
+        Verdict::Reject(RejectReason::Replayed) => 1,
+        Verdict::Reject(RejectReason::Invalid) => 2,
+        Verdict::Reject(RejectReason::Expired) => 3,
+        Verdict::Reject(RejectReason::Locked) => 4,
+        Verdict::Reject(RejectReason::Disabled) => 5,
+    }
+}
+
+/// Records `verdict`, given for the token `view` describes ([`UserRecord::for_token`]), on
+/// the user `rec`: the result names the token when the code matched it, and carries the
+/// user's status.
+fn apply_token_verdict(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    view: &UserRecord,
+    settings: &Settings,
+    verdict: Verdict,
+) -> Result<VerifyResult> {
+    let label = rec
+        .tokens
+        .iter()
+        .find(|t| t.id == view.token_id)
+        .map(|t| t.label.clone());
+    let mut result = apply_verdict(rows, op, view, settings, verdict, label.as_ref())?;
+    if result.rejected.is_some() {
+        result.status = rec.status;
+    }
+    if matches!(result.rejected, None | Some(RejectReason::Replayed)) {
+        result.token = label;
+    }
+    Ok(result)
+}
+
 /// [`Error::AlreadyEnrolled`] for the token `label` of `user` (the message names a label other
 /// than `default`).
 fn already_enrolled(user: &UserName, label: &TokenLabel, status: Status) -> Error {
@@ -1433,7 +1520,13 @@ fn apply_verdict(
     rec: &UserRecord,
     settings: &Settings,
     verdict: Verdict,
+    label: Option<&TokenLabel>,
 ) -> Result<VerifyResult> {
+    // The token the code matched, in the audit rows of an acceptance.
+    let details = match label {
+        Some(label) => json!({ "token": label }),
+        None => json!({}),
+    };
     match verdict {
         // The pending-ttl rule holds whatever the caller decided: an expired pairing is never
         // confirmed (op.now is the command's one clock reading).
@@ -1452,10 +1545,10 @@ fn apply_verdict(
                 op,
                 AuditEvent::VerifyAccepted,
                 Some(&rec.user),
-                json!({}),
+                details.clone(),
             )?;
             if confirmed {
-                audit(rows, op, AuditEvent::Confirm, Some(&rec.user), json!({}))?;
+                audit(rows, op, AuditEvent::Confirm, Some(&rec.user), details)?;
             }
             Ok(VerifyResult {
                 rejected: None,
@@ -1463,6 +1556,7 @@ fn apply_verdict(
                 confirmed,
                 failures: 0,
                 locked_now: false,
+                token: None,
             })
         }
         Verdict::Reject(reason) => record_rejection(rows, op, rec, settings, reason),
@@ -1505,5 +1599,6 @@ fn record_rejection(
         confirmed: false,
         failures,
         locked_now,
+        token: None,
     })
 }
