@@ -131,6 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
         }
         'mfactl;disable' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, for the audit log (e.g. a ticket number)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Disable only the token with this label (a lost phone of a user who has others) and erase its secret; the user''s last live token disables the user')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')

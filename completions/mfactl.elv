@@ -123,6 +123,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         }
         &'mfactl;disable'= {
             cand --reason 'Why, for the audit log (e.g. a ticket number)'
+            cand --token 'Disable only the token with this label (a lost phone of a user who has others) and erase its secret; the user''s last live token disables the user'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
             cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'

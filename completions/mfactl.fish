@@ -117,6 +117,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -s q -l quiet -d '
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l reason -d 'Why, for the audit log (e.g. a ticket number)' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l token -d 'Disable only the token with this label (a lost phone of a user who has others) and erase its secret; the user\'s last live token disables the user' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
@@ -358,7 +359,7 @@ function __fish_mfactl_users
         if test "$w" = --db
             set i (math $i + 1)
             set db --db $words[$i]
-        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --label --png --svg --seal-to --seal-to-file -R --out --format --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --label --png --svg --seal-to --seal-to-file -R --out --format --reason --token --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
             set i (math $i + 1)
         else if string match -q -- '-*' $w
         else if test -z "$sub"

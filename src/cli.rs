@@ -170,6 +170,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Without a question, with a reason for the audit log",
                 "mfactl disable alice --yes --reason \"ticket 4711: lost phone\"",
             ),
+            (
+                "Only the lost phone of a user who has other tokens",
+                "mfactl disable alice --token phone --yes",
+            ),
         ],
     ),
     (
@@ -835,6 +839,11 @@ pub struct DisableArgs {
     /// Why, for the audit log (e.g. a ticket number)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+
+    /// Disable only the token with this label (a lost phone of a user who has others) and
+    /// erase its secret; the user's last live token disables the user
+    #[arg(long, value_name = "LABEL")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

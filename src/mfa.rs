@@ -443,6 +443,19 @@ impl Mfa {
         self.store.disable(&self.op(), &user, reason)
     }
 
+    /// Disables one of `user`'s tokens and erases its secret (the lost-phone flow for a user
+    /// with several); the last live one disables the user ([`Store::disable_token`]). Returns
+    /// false when it was already disabled.
+    pub fn disable_token(
+        &mut self,
+        user: impl AsUser,
+        label: &TokenLabel,
+        reason: Option<&str>,
+    ) -> Result<bool> {
+        let user = user.to_user()?;
+        self.store.disable_token(&self.op(), &user, label, reason)
+    }
+
     /// One user, without their ciphertext. [`Error::UnknownUser`] if there is none.
     pub fn show(&mut self, user: impl AsUser) -> Result<UserInfo> {
         let user = user.to_user()?;

@@ -521,3 +521,103 @@ fn a_guesser_gets_max_failures_tries_in_total_not_per_token() {
         .count();
     assert_eq!(rejected, 4);
 }
+
+// ---------------------------------------------------------------------------------------
+// disable --token
+
+#[test]
+fn disable_token_erases_only_that_token_and_the_last_one_disables_the_user() {
+    let env = TestEnv::initialised();
+    let default = env.enroll_enabled("ann");
+    enroll_out(&env, "ann", &["--label", "phone"]);
+    let out = env
+        .cmd()
+        .args(["--json", "recovery-codes", "ann", "--count", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    env.cmd()
+        .args(["config", "set", "max-failures", "3"])
+        .assert()
+        .success();
+    assert_eq!(env.verify("ann", &wrong_code(&default)).0, 1);
+
+    let out = env
+        .cmd()
+        .args(["--json", "disable", "ann", "--token", "phone", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (doc["token"].clone(), doc["changed"].clone()),
+        ("phone".into(), true.into())
+    );
+    let stored: Vec<String> = tokens_stored(&env, "ann")
+        .into_iter()
+        .map(|(l, s, c)| format!("{l} {s} {}", c.is_some()))
+        .collect();
+    assert_eq!(stored, ["default enabled true", "phone disabled false"]);
+    // The user keeps their other token, recovery codes and failure count.
+    assert_eq!(status_listed(&env, "ann"), "enabled");
+    assert_eq!(env.query_i64("SELECT count(*) FROM recovery_code"), 2);
+    assert_eq!(
+        env.query_strings("SELECT failed_attempts FROM mfa_user WHERE %USER% = 'ann'"),
+        ["1"]
+    );
+    let row = audit_rows(&env).into_iter().last().unwrap();
+    assert_eq!(row.event, "disable");
+    assert_eq!(row.details()["token"], "phone");
+    assert_eq!(row.details()["user_disabled"], false);
+
+    // Again: nothing to do. An unknown label: refused, naming the labels there are.
+    let before = env.snapshot();
+    env.cmd()
+        .args(["disable", "ann", "--token", "phone", "--yes"])
+        .assert()
+        .success();
+    let out = env
+        .cmd()
+        .args(["disable", "ann", "--token", "tablet", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("default, phone"), "{err}");
+    assert_eq!(env.snapshot(), before);
+
+    // The last live token: the user is disabled, recovery codes and failures go, as today.
+    env.cmd()
+        .args(["disable", "ann", "--token", "default", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(status_listed(&env, "ann"), "disabled");
+    assert_eq!(env.query_i64("SELECT count(*) FROM recovery_code"), 0);
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM mfa_token WHERE secret IS NOT NULL"),
+        0
+    );
+    let row = audit_rows(&env).into_iter().last().unwrap();
+    assert_eq!(row.details()["user_disabled"], true);
+}
+
+#[test]
+fn disable_without_token_disables_every_token() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    enroll_out(&env, "ann", &["--label", "phone"]);
+    env.cmd()
+        .args(["disable", "ann", "--yes"])
+        .assert()
+        .success();
+    let stored: Vec<String> = tokens_stored(&env, "ann")
+        .into_iter()
+        .map(|(l, s, c)| format!("{l} {s} {}", c.is_some()))
+        .collect();
+    assert_eq!(stored, ["default disabled false", "phone disabled false"]);
+    assert_eq!(status_listed(&env, "ann"), "disabled");
+}

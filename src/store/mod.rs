@@ -286,8 +286,12 @@ pub(crate) trait Rows {
         hashes: &[Vec<u8>],
         now: Timestamp,
     ) -> Result<()>;
-    /// Disables the row: status disabled, secret and recovery codes erased, lock cleared.
+    /// Disables the user: every token disabled with its secret erased, recovery codes erased,
+    /// lock cleared.
     fn disable(&mut self, id: &str, now: Timestamp) -> Result<()>;
+    /// Disables one token of user `id` (status disabled, secret erased); the user's other
+    /// tokens, lockout state and recovery codes stay.
+    fn disable_token(&mut self, id: &str, token_id: &str, now: Timestamp) -> Result<()>;
     /// Clears the lock and the failure count.
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()>;
     /// Replaces the user's ciphertext if it is still `old`. Returns whether it was.
@@ -1233,6 +1237,58 @@ impl Store {
         Ok(changed)
     }
 
+    /// Disables the token `label` of `user` (`disable --token`): its secret is erased. If it
+    /// was the user's last live token, the user is disabled as [`Store::disable`] does
+    /// (recovery codes erased, lock cleared). Returns false when the token was already
+    /// disabled; a label the user has none of is [`Error::InvalidInput`], naming their labels.
+    pub fn disable_token(
+        &mut self,
+        op: &Op,
+        user: &UserName,
+        label: &TokenLabel,
+        reason: Option<&str>,
+    ) -> Result<bool> {
+        let changed = self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            let token = rec
+                .tokens
+                .iter()
+                .find(|t| &t.label == label)
+                .ok_or_else(|| no_such_token(&rec, label))?;
+            if token.status == Status::Disabled {
+                return Ok(false);
+            }
+            let others_live = rec
+                .tokens
+                .iter()
+                .filter(|t| t.id != token.id && t.status != Status::Disabled)
+                .count();
+            rows.note_erasure()?;
+            if others_live == 0 {
+                rows.disable(&rec.id, op.now)?;
+            } else {
+                rows.disable_token(&rec.id, &token.id, op.now)?;
+            }
+            audit(
+                rows,
+                op,
+                AuditEvent::Disable,
+                Some(&rec.user),
+                json!({
+                    "reason": reason,
+                    "previous_status": token.status,
+                    "token": label,
+                    "user_disabled": others_live == 0,
+                }),
+            )?;
+            Ok(true)
+        })?;
+        if changed {
+            self.scrub_after_erasure();
+        }
+        Ok(changed)
+    }
+
     /// Clears a lockout and the failure count. Returns false when the user was not locked.
     pub fn unlock(&mut self, op: &Op, user: &UserName) -> Result<bool> {
         self.write(Lock::User, |rows| {
@@ -1449,6 +1505,19 @@ fn hold_before_commit() {
 
 #[cfg(not(debug_assertions))]
 fn hold_before_commit() {}
+
+/// The error for a label `rec` has no token of, listing the labels it has.
+pub(crate) fn no_such_token(rec: &UserRecord, label: &TokenLabel) -> Error {
+    let labels: Vec<&str> = rec.tokens.iter().map(|t| t.label.as_str()).collect();
+    Error::invalid(
+        "token",
+        format!(
+            "user {} has no token {label} (tokens: {})",
+            crate::names::quoted(rec.user.as_str()),
+            labels.join(", ")
+        ),
+    )
+}
 
 /// How a verdict ranks among a user's tokens' (lower wins): an accept, then a replay (the code
 /// is a real one, seen before: not counted), then a wrong code, then the rest.

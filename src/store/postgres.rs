@@ -956,6 +956,20 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
+    fn disable_token(&mut self, id: &str, token_id: &str, now: Timestamp) -> Result<()> {
+        let now = now.to_string();
+        self.tx.execute(
+            "UPDATE mfa_token SET status = 'disabled', secret = NULL, disabled_at = $3, \
+             updated_at = $3 WHERE id = $2 AND user_id = $1",
+            &[&id, &token_id, &now],
+        )?;
+        self.tx.execute(
+            "UPDATE mfa_user SET updated_at = $2 WHERE id = $1",
+            &[&id, &now],
+        )?;
+        Ok(())
+    }
+
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
             "UPDATE mfa_user SET locked_at = NULL, failed_attempts = 0, updated_at = $2 \

@@ -871,6 +871,19 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
+    fn disable_token(&mut self, id: &str, token_id: &str, now: Timestamp) -> Result<()> {
+        self.tx.execute(
+            "UPDATE mfa_token SET status = 'disabled', secret = NULL, disabled_at = ?3, \
+             updated_at = ?3 WHERE id = ?2 AND user_id = ?1",
+            params![id, token_id, now],
+        )?;
+        self.tx.execute(
+            "UPDATE mfa_user SET updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
             "UPDATE mfa_user SET locked_at = NULL, failed_attempts = 0, updated_at = ?2 \
