@@ -1329,12 +1329,16 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__show__subcmd__qr)
-            opts="-i -h --force --qr-invert --png --svg --overwrite --db --identity --json --actor --color --help"
+            opts="-i -h --force --token --qr-invert --png --svg --overwrite --db --identity --json --actor --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --png)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1455,7 +1459,7 @@ _mfactl_users() {
         w=${COMP_WORDS[i]}
         case $w in
             --db) db=(--db "${COMP_WORDS[i+1]}"); i+=1 ;;
-            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--label|--png|--svg|--seal-to|--seal-to-file|-R|--out|--format|--reason|--token|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--to|--to-file|--decrypt-with) i+=1 ;;
+            --identity|-i|--actor|--color|--recipient|-r|--issuer|--algorithm|--digits|--period|--label|--png|--svg|--seal-to|--seal-to-file|-R|--out|--format|--token|--reason|--status|--unused-since|--pending-older-than|--output|-o|--events|--disable-unused-since|--remove-disabled-older-than|--since|--event|--limit|--anchor|--interval|--count|--new-identity|--check-identity|--to|--to-file|--decrypt-with) i+=1 ;;
             -*) ;;
             *) if [[ -z $sub ]]; then sub=$w; else npos+=1; fi ;;
         esac

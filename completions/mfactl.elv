@@ -94,6 +94,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;show-qr'= {
+            cand --token 'The token to show, for a user with several live ones [default: the only live one]'
             cand --png 'Also write the QR code as a PNG image to FILE'
             cand --svg 'Also write the QR code as an SVG image to FILE'
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'

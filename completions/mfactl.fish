@@ -93,6 +93,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l armor -d 'Write
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l overwrite-out -d 'Replace an existing --out file (a new file is made and renamed over it)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand enroll" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l token -d 'The token to show, for a user with several live ones [default: the only live one]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l png -d 'Also write the QR code as a PNG image to FILE' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l svg -d 'Also write the QR code as an SVG image to FILE' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand show-qr" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
@@ -359,7 +360,7 @@ function __fish_mfactl_users
         if test "$w" = --db
             set i (math $i + 1)
             set db --db $words[$i]
-        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --label --png --svg --seal-to --seal-to-file -R --out --format --reason --token --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
+        else if contains -- $w --identity -i --actor --color --recipient -r --issuer --algorithm --digits --period --label --png --svg --seal-to --seal-to-file -R --out --format --token --reason --status --unused-since --pending-older-than --output -o --events --disable-unused-since --remove-disabled-older-than --since --event --limit --anchor --interval --count --new-identity --check-identity --to --to-file --decrypt-with
             set i (math $i + 1)
         else if string match -q -- '-*' $w
         else if test -z "$sub"

@@ -798,6 +798,10 @@ pub struct ShowQrArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// The token to show, for a user with several live ones [default: the only live one]
+    #[arg(long, value_name = "LABEL")]
+    pub token: Option<String>,
+
     /// Draw the QR code for a light-background terminal (dark modules as blocks)
     #[arg(long)]
     pub qr_invert: bool,

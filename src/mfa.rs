@@ -382,6 +382,18 @@ impl Mfa {
         force: bool,
         then: impl FnOnce(&Pairing) -> Result<T>,
     ) -> Result<(Pairing, T)> {
+        self.token_pairing_with(user, None, force, then)
+    }
+
+    /// [`Mfa::pairing_with`] for the token `label` of `user` (`show-qr --token`); without a
+    /// label, the user's only live token (a user with several must choose one).
+    pub fn token_pairing_with<T>(
+        &mut self,
+        user: impl AsUser,
+        label: Option<&TokenLabel>,
+        force: bool,
+        then: impl FnOnce(&Pairing) -> Result<T>,
+    ) -> Result<(Pairing, T)> {
         let user = user.to_user()?;
         let ids = ids_of(&self.identities)?;
         let op = Op::new(self.actor.clone());
@@ -390,6 +402,8 @@ impl Mfa {
         // now, and audited so.
         self.store
             .audited_read(&op, &user, AuditEvent::ShowQr, |rec| {
+                let (rec, token) = token_view(rec, label)?;
+                let rec = &rec;
                 let ciphertext = revealable(&user, rec, force)?;
                 let secret = ids
                     .decrypt_secret(ciphertext)
@@ -403,7 +417,11 @@ impl Mfa {
                     secret,
                 };
                 let out = then(&pairing)?;
-                let details = json!({ "status": rec.status, "forced": force });
+                let mut details = json!({ "status": rec.status, "forced": force });
+                // A token other than `default` is named (as in the enroll rows).
+                if let Some(token) = token.filter(|t| t.as_str() != TokenLabel::DEFAULT) {
+                    details["token"] = token.as_str().into();
+                }
                 Ok(((pairing, out), details))
             })
     }
@@ -411,8 +429,19 @@ impl Mfa {
     /// Whether [`Mfa::pairing`] would show `user`'s pairing (with `force`), from a first look
     /// that decrypts and records nothing: for refusing before an identity is loaded.
     pub fn check_pairing(&mut self, user: impl AsUser, force: bool) -> Result<()> {
+        self.check_token_pairing(user, None, force)
+    }
+
+    /// [`Mfa::check_pairing`] for the token `label` (as [`Mfa::token_pairing_with`] picks it).
+    pub fn check_token_pairing(
+        &mut self,
+        user: impl AsUser,
+        label: Option<&TokenLabel>,
+        force: bool,
+    ) -> Result<()> {
         let user = user.to_user()?;
-        revealable(&user, &self.store.require_user(&user)?, force).map(drop)
+        let (rec, _) = token_view(&self.store.require_user(&user)?, label)?;
+        revealable(&user, &rec, force).map(drop)
     }
 
     // ----- disable, show, list -----
@@ -1547,6 +1576,50 @@ pub struct RekeyReport {
     pub recipients: Vec<Recipient>,
     /// The identity file generated, if asked for.
     pub new_identity: Option<PathBuf>,
+}
+
+/// `rec` as its token `label` ([`UserRecord::for_token`]) with that label; without a label,
+/// its only live token (none live: `rec` as it is, which is disabled; several: an error
+/// listing them).
+fn token_view(
+    rec: &UserRecord,
+    label: Option<&TokenLabel>,
+) -> Result<(UserRecord, Option<TokenLabel>)> {
+    let token = match label {
+        Some(label) => Some(
+            rec.tokens
+                .iter()
+                .find(|t| &t.label == label)
+                .ok_or_else(|| store::no_such_token(rec, label))?,
+        ),
+        None => {
+            let live: Vec<_> = rec
+                .tokens
+                .iter()
+                .filter(|t| t.status != Status::Disabled)
+                .collect();
+            match live.as_slice() {
+                [] => None,
+                [one] => Some(*one),
+                several => {
+                    let labels: Vec<&str> = several.iter().map(|t| t.label.as_str()).collect();
+                    return Err(Error::invalid(
+                        "token",
+                        format!(
+                            "user {} has {} live tokens ({}): choose one with --token LABEL",
+                            quoted(rec.user.as_str()),
+                            several.len(),
+                            labels.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(match token {
+        Some(t) => (rec.for_token(t), Some(t.label.clone())),
+        None => (rec.clone(), None),
+    })
 }
 
 fn ids_of(identities: &Option<Identities>) -> Result<&Identities> {

@@ -621,3 +621,62 @@ fn disable_without_token_disables_every_token() {
     assert_eq!(stored, ["default disabled false", "phone disabled false"]);
     assert_eq!(status_listed(&env, "ann"), "disabled");
 }
+
+// ---------------------------------------------------------------------------------------
+// show-qr --token
+
+#[test]
+fn show_qr_shows_the_chosen_token_or_the_only_live_one() {
+    let env = TestEnv::initialised();
+    let default = env.enroll("ann", &[])["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let show = |extra: &[&str]| {
+        env.cmd()
+            .args(["--json", "show-qr", "ann"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // One live token: shown without --token.
+    let out = show(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("secret={default}")));
+    let (_, doc, _) = enroll_out(&env, "ann", &["--label", "phone"]);
+    let phone = doc["secret"].as_str().unwrap().to_owned();
+    // Two live tokens: --token chooses; without it, an error listing them.
+    let before = env.snapshot();
+    let out = show(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("default, phone") && err.contains("--token"),
+        "{err}"
+    );
+    assert_eq!(env.snapshot(), before, "a refused show-qr was audited");
+    let out = show(&["--token", "phone"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("secret={phone}")));
+    let row = audit_rows(&env).into_iter().last().unwrap();
+    assert_eq!(
+        (row.event.as_str(), row.details()["token"].clone()),
+        ("show-qr", "phone".into())
+    );
+}

@@ -23,11 +23,16 @@ struct ShowQrOutput<'a> {
 
 pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
+    let label = args
+        .token
+        .as_deref()
+        .map(str::parse::<mfactl::model::TokenLabel>)
+        .transpose()?;
     check_qr_targets(&args.files)?;
     let mut mfa = ctx.mfa()?;
     // A first look, before the identity is loaded (and its passphrase perhaps asked for): an
     // unknown, disabled or (without --force) enabled user is refused at once.
-    mfa.check_pairing(&user, args.force)?;
+    mfa.check_token_pairing(&user, label.as_ref(), args.force)?;
     mfa.set_identities(ctx.identities()?);
     let shade = if args.qr_invert {
         mfactl::qr::Shade::LightBackground
@@ -36,11 +41,12 @@ pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     };
     // The read is audited before the secret is shown or the files are put in place (if the
     // audit fails, dropping the pending files removes them).
-    let (pairing, (qr, pending)) = mfa.pairing_with(&user, args.force, |p| {
-        // A URI too long for any QR code is still shown, as text.
-        let qr = mfactl::qr::terminal(&p.uri, shade).ok();
-        Ok((qr, write_qr_files(&args.files, &p.uri)?))
-    })?;
+    let (pairing, (qr, pending)) =
+        mfa.token_pairing_with(&user, label.as_ref(), args.force, |p| {
+            // A URI too long for any QR code is still shown, as text.
+            let qr = mfactl::qr::terminal(&p.uri, shade).ok();
+            Ok((qr, write_qr_files(&args.files, &p.uri)?))
+        })?;
     let (status, secret, uri) = (pairing.status, &pairing.secret, &pairing.uri);
     let written = commit_files(pending)?;
     if ctx.json() {
