@@ -72,6 +72,11 @@ fn user_row() -> Value {
         "disabled_at": "string|null", "last_used_at": "string|null",
         "recovery_codes_left": "number", "recovery_codes_legacy": "bool",
         "short_secret": "bool", "pending_expires_at": "string|null", "expired": "bool",
+        "tokens": [{
+            "label": "string", "status": "string", "algorithm": "string", "digits": "number",
+            "period": "number", "issuer": "string", "created_at": "string",
+            "enabled_at": "string|null", "last_used_at": "string|null",
+        }],
     })
 }
 

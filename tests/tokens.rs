@@ -680,3 +680,49 @@ fn show_qr_shows_the_chosen_token_or_the_only_live_one() {
         ("show-qr", "phone".into())
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// list and show
+
+#[test]
+fn list_counts_live_tokens_and_show_lists_them() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    enroll_out(&env, "ann", &["--label", "phone"]);
+    enroll_out(&env, "ann", &["--label", "old"]);
+    env.cmd()
+        .args(["disable", "ann", "--token", "old", "--yes"])
+        .assert()
+        .success();
+    // --json: every token, by label.
+    let list = env.list(&[]);
+    let tokens: Vec<String> = list[0]["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{} {} {}", t["label"], t["status"], t["digits"]))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            "\"default\" \"enabled\" 6",
+            "\"old\" \"disabled\" 6",
+            "\"phone\" \"pending\" 6"
+        ]
+    );
+    // The table (piped: tab-separated) counts the live ones.
+    let out = env.cmd().arg("list").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows[0][2], "TOKENS");
+    assert_eq!(rows[1][..3], ["ann", "enabled", "2"]);
+    // show: one line per token.
+    let out = env.cmd().args(["show", "ann"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for label in ["default (enabled)", "old (disabled)", "phone (pending)"] {
+        assert!(text.contains(label), "{label}: {text}");
+    }
+    let out = env.cmd().args(["--json", "show", "ann"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["tokens"].as_array().unwrap().len(), 3);
+}

@@ -82,7 +82,7 @@ fn list_on_an_80_column_terminal_fits_and_truncates_with_an_ellipsis() {
     assert_eq!(lines.len(), 4, "{lines:#?}");
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["USER", "STATUS", "LAST", "USED", "FAILURES", "RECOVERY"]
+        ["USER", "STATUS", "TOKENS", "LAST", "USED", "FAILURES", "RECOVERY"]
     );
     for line in &lines {
         assert!(width(line) <= 80, "{} columns: {line:?}", width(line));
@@ -100,8 +100,9 @@ fn list_on_an_80_column_terminal_fits_and_truncates_with_an_ellipsis() {
         .split_whitespace()
         .collect();
     assert_eq!(bob[1], "enabled");
-    assert!(is_timestamp(bob[2]), "{bob:?}");
-    assert_eq!(bob[3], "1");
+    assert_eq!(bob[2], "1", "bob's live tokens");
+    assert!(is_timestamp(bob[3]), "{bob:?}");
+    assert_eq!(bob[4], "1");
 }
 
 #[test]
@@ -113,6 +114,7 @@ fn list_wide_shows_every_column_in_full() {
     for h in [
         "USER",
         "STATUS",
+        "TOKENS",
         "ISSUER",
         "ALG",
         "DIGITS",
@@ -195,7 +197,14 @@ fn list_piped_is_tab_separated_with_a_header() {
     let rows = tsv(&env.cmd().arg("list").output().unwrap());
     assert_eq!(
         rows[0],
-        ["USER", "STATUS", "LAST USED", "FAILURES", "RECOVERY"]
+        [
+            "USER",
+            "STATUS",
+            "TOKENS",
+            "LAST USED",
+            "FAILURES",
+            "RECOVERY"
+        ]
     );
     // What `cut -f1` gives: every name in full, in list's order.
     let names: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
@@ -204,11 +213,18 @@ fn list_piped_is_tab_separated_with_a_header() {
     assert_eq!(names, expected);
     assert!(names.contains(&LONG));
     for (row, user) in rows[1..].iter().zip(&json) {
-        assert_eq!(row.len(), 5, "{row:?}");
+        assert_eq!(row.len(), 6, "{row:?}");
         assert_eq!(row[1], user["status"].as_str().unwrap());
-        assert_eq!(row[2], user["last_used_at"].as_str().unwrap_or("-"));
-        assert_eq!(row[3], user["failures"].to_string());
-        assert_eq!(row[4], user["recovery_codes_left"].to_string());
+        let live = user["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] != "disabled")
+            .count();
+        assert_eq!(row[2], live.to_string());
+        assert_eq!(row[3], user["last_used_at"].as_str().unwrap_or("-"));
+        assert_eq!(row[4], user["failures"].to_string());
+        assert_eq!(row[5], user["recovery_codes_left"].to_string());
     }
 
     let bare = tsv(&env.cmd().args(["list", "--no-headers"]).output().unwrap());
@@ -220,6 +236,7 @@ fn list_piped_is_tab_separated_with_a_header() {
         [
             "USER",
             "STATUS",
+            "TOKENS",
             "ISSUER",
             "ALG",
             "DIGITS",
@@ -233,8 +250,8 @@ fn list_piped_is_tab_separated_with_a_header() {
         ]
     );
     let long = wide.iter().find(|r| r[0] == LONG).unwrap();
-    assert_eq!(long[2], LONG_ISSUER);
-    assert!(is_timestamp(&long[6]));
+    assert_eq!(long[3], LONG_ISSUER);
+    assert!(is_timestamp(&long[7]));
 
     // --json is unchanged by the table options.
     assert_eq!(env.list(&["-o", "wide", "--no-headers"]), json);
@@ -258,7 +275,14 @@ fn an_empty_list_is_a_sentence_on_a_terminal_and_a_header_alone_piped() {
     let out = env.cmd().arg("list").output().unwrap();
     assert_eq!(
         tsv(&out),
-        [["USER", "STATUS", "LAST USED", "FAILURES", "RECOVERY"]]
+        [[
+            "USER",
+            "STATUS",
+            "TOKENS",
+            "LAST USED",
+            "FAILURES",
+            "RECOVERY"
+        ]]
     );
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
     let out = env.cmd().args(["list", "--no-headers"]).output().unwrap();
@@ -419,6 +443,7 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
             "recovery_codes_legacy",
             "short_secret",
             "status",
+            "tokens",
             "updated_at",
             "user",
         ]

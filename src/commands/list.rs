@@ -41,6 +41,30 @@ pub(super) struct Row<'a> {
     pending_expires_at: Option<Timestamp>,
     /// Pending and past `pending-ttl`: verify rejects it as `expired`; enroll again.
     expired: bool,
+    /// The user's tokens, by label.
+    tokens: Vec<TokenRow<'a>>,
+}
+
+/// One token in the `tokens` array of `list --json` and `show --json`.
+#[derive(Serialize)]
+pub(super) struct TokenRow<'a> {
+    label: &'a str,
+    status: Status,
+    algorithm: mfactl::model::Algorithm,
+    digits: u8,
+    period: u32,
+    issuer: &'a str,
+    created_at: Timestamp,
+    enabled_at: Option<Timestamp>,
+    last_used_at: Option<Timestamp>,
+}
+
+/// How many of the user's tokens are live (not disabled): the TOKENS column.
+pub(super) fn live_tokens(r: &UserRecord) -> usize {
+    r.tokens
+        .iter()
+        .filter(|t| t.status != Status::Disabled)
+        .count()
 }
 
 impl<'a> Row<'a> {
@@ -69,6 +93,21 @@ impl<'a> Row<'a> {
             short_secret,
             pending_expires_at: r.pending_expires_at(ttl),
             expired: r.pending_expired(ttl, now),
+            tokens: r
+                .tokens
+                .iter()
+                .map(|t| TokenRow {
+                    label: t.label.as_str(),
+                    status: t.status,
+                    algorithm: t.params.algorithm(),
+                    digits: t.params.digits(),
+                    period: t.params.period(),
+                    issuer: &t.issuer,
+                    created_at: t.created_at,
+                    enabled_at: t.enabled_at,
+                    last_used_at: t.last_used_at,
+                })
+                .collect(),
         }
     }
 }
@@ -182,6 +221,7 @@ fn table(
         &[
             Column::shrink("USER"),
             Column::fixed("STATUS"),
+            Column::fixed("TOKENS"),
             Column::shrink("ISSUER"),
             Column::fixed("ALG"),
             Column::fixed("DIGITS"),
@@ -197,6 +237,7 @@ fn table(
         &[
             Column::shrink("USER"),
             Column::fixed("STATUS"),
+            Column::fixed("TOKENS"),
             Column::fixed("LAST USED"),
             Column::fixed("FAILURES"),
             Column::fixed("RECOVERY"),
@@ -226,6 +267,7 @@ fn table(
             vec![
                 user,
                 status,
+                live_tokens(r).to_string(),
                 display_safe(&r.issuer).into_owned(),
                 r.params.algorithm().to_string(),
                 r.params.digits().to_string(),
@@ -241,6 +283,7 @@ fn table(
             vec![
                 user,
                 status,
+                live_tokens(r).to_string(),
                 opt(r.last_used_at),
                 r.failures.to_string(),
                 recovery,

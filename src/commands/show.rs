@@ -162,6 +162,24 @@ fn render(
         ("Updated", rec.updated_at.to_string()),
         ("Recovery codes", recovery),
     ]);
+    // Several tokens (or one with a label of its own): one line each. The fields above are
+    // those of the user's primary token.
+    let only_default =
+        rec.tokens.len() == 1 && rec.tokens[0].label.as_str() == mfactl::model::TokenLabel::DEFAULT;
+    if !only_default {
+        for (i, t) in rec.tokens.iter().enumerate() {
+            lines.push((
+                if i == 0 { "Tokens" } else { "" },
+                format!(
+                    "{} ({}), created {}, last used {}",
+                    t.label,
+                    t.status,
+                    t.created_at,
+                    opt(t.last_used_at, "never")
+                ),
+            ));
+        }
+    }
     let mut out = String::new();
     for (label, value) in lines {
         let label = if label.is_empty() {
