@@ -726,3 +726,70 @@ fn list_counts_live_tokens_and_show_lists_them() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["tokens"].as_array().unwrap().len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------
+// rekey and copy-store carry every token
+
+/// The stored ciphertext of every token, by label, decrypted with the age identity in `file`
+/// (the age crate, not mfactl).
+fn decrypted_tokens(store: &Store, file: &std::path::Path) -> Vec<(String, String)> {
+    use std::str::FromStr;
+    let text = std::fs::read_to_string(file).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap();
+    let key = age::x25519::Identity::from_str(line).unwrap();
+    let mut out: Vec<(String, String)> = store
+        .query("SELECT label, secret FROM mfa_token WHERE secret IS NOT NULL")
+        .into_iter()
+        .map(|r| {
+            let blob = unhex_bytea(r[1].as_deref().unwrap());
+            let plain = age::decrypt(&key, &blob).expect("decrypts with the identity");
+            (r[0].clone().unwrap(), String::from_utf8(plain).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn rekey_reencrypts_every_token_and_copy_store_copies_them() {
+    let env = TestEnv::initialised();
+    let default = env.enroll_enabled("ann");
+    let (_, doc, _) = enroll_out(&env, "ann", &["--label", "phone"]);
+    let phone = doc["secret"].as_str().unwrap().to_owned();
+    let want = vec![
+        ("default".to_owned(), default.clone()),
+        ("phone".to_owned(), phone.clone()),
+    ];
+    let new_id = env.dir.path().join("new-identity.txt");
+    let out = env
+        .cmd()
+        .args(["rekey", "--yes", "--new-identity"])
+        .arg(&new_id)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(decrypted_tokens(&env.direct(), &new_id), want);
+
+    // copy-store into a new SQLite file: both tokens, labels, ids and ciphertexts.
+    let copy = env.dir.path().join("copy.db");
+    env.cmd()
+        .args(["copy-store", "--to"])
+        .arg(&copy)
+        .assert()
+        .success();
+    let copied = Store::File(copy);
+    assert_eq!(decrypted_tokens(&copied, &new_id), want);
+    let ids = |s: &Store| {
+        let mut v = s.query_strings("SELECT id || ' ' || label || ' ' || status FROM mfa_token");
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&copied), ids(&env.direct()));
+}

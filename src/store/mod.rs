@@ -1408,19 +1408,25 @@ impl Store {
         reencrypt: &mut dyn FnMut(&StoredSecret) -> Result<Vec<u8>>,
     ) -> Result<usize> {
         let count = self.write(Lock::Store, |rows| {
-            let secrets = rows.secrets(UserFilter::All)?;
+            // Every token's secret, of every user that has one.
+            let secrets: Vec<StoredSecret> = rows
+                .secrets(UserFilter::All)?
+                .into_iter()
+                .flat_map(|rec| {
+                    let user = rec.user;
+                    rec.tokens.into_iter().filter_map(move |t| {
+                        t.secret.map(|ciphertext| StoredSecret {
+                            user: user.clone(),
+                            ciphertext,
+                        })
+                    })
+                })
+                .collect();
             if !secrets.is_empty() {
                 rows.note_erasure()?;
             }
-            for rec in &secrets {
-                let Some(ciphertext) = rec.secret.clone() else {
-                    continue;
-                };
-                let stored = StoredSecret {
-                    user: rec.user.clone(),
-                    ciphertext,
-                };
-                let ct = reencrypt(&stored)?;
+            for stored in &secrets {
+                let ct = reencrypt(stored)?;
                 if !rows.replace_secret(&stored.user, &stored.ciphertext, &ct)? {
                     // The store's lock excludes every writer of secrets: this cannot happen
                     // unless something outside mfactl edits the store.

@@ -1219,7 +1219,7 @@ impl Rows for PgRows<'_, '_> {
             "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
              period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
              last_used_step, enrolled_at) \
-             VALUES ($1, $2, 'default', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )?;
         for u in &dump.users {
             self.tx.execute(
@@ -1233,26 +1233,30 @@ impl Rows for PgRows<'_, '_> {
                     &opt_ts_text(u.locked_at),
                 ],
             )?;
-            self.tx.execute(
-                &insert_token,
-                &[
-                    &uuid::Uuid::new_v4().to_string(),
-                    &u.id,
-                    &u.secret,
-                    &u.status.as_str(),
-                    &u.params.algorithm().as_str(),
-                    &i32::from(u.params.digits()),
-                    &(u.params.period() as i32),
-                    &u.issuer,
-                    &u.created_at.to_string(),
-                    &u.updated_at.to_string(),
-                    &opt_ts_text(u.enabled_at),
-                    &opt_ts_text(u.disabled_at),
-                    &opt_ts_text(u.last_used_at),
-                    &u.last_used_step.map(step_param),
-                    &u.enrolled_at.to_string(),
-                ],
-            )?;
+            // Every token, with its id and label.
+            for t in &u.tokens {
+                self.tx.execute(
+                    &insert_token,
+                    &[
+                        &t.id,
+                        &u.id,
+                        &t.label.as_str(),
+                        &t.secret,
+                        &t.status.as_str(),
+                        &t.params.algorithm().as_str(),
+                        &i32::from(t.params.digits()),
+                        &(t.params.period() as i32),
+                        &t.issuer,
+                        &t.created_at.to_string(),
+                        &t.updated_at.to_string(),
+                        &opt_ts_text(t.enabled_at),
+                        &opt_ts_text(t.disabled_at),
+                        &opt_ts_text(t.last_used_at),
+                        &t.last_used_step.map(step_param),
+                        &t.enrolled_at.to_string(),
+                    ],
+                )?;
+            }
         }
         self.tx.execute("DELETE FROM recipient", &[])?;
         for (r, at) in &dump.recipients {

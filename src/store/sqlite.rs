@@ -1045,8 +1045,7 @@ impl Rows for SqliteRows<'_> {
                 "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
                  period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
                  last_used_step, enrolled_at) \
-                 VALUES (?1, ?2, 'default', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
-                 ?15)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?;
             for u in &dump.users {
                 user.execute(params![
@@ -1057,24 +1056,28 @@ impl Rows for SqliteRows<'_> {
                     u.failures,
                     u.locked_at,
                 ])?;
-                token.execute(params![
-                    uuid::Uuid::new_v4().to_string(),
-                    u.id,
-                    u.secret,
-                    u.status,
-                    u.params.algorithm(),
-                    u.params.digits(),
-                    u.params.period(),
-                    u.issuer,
-                    u.created_at,
-                    u.updated_at,
-                    u.enabled_at,
-                    u.disabled_at,
-                    u.last_used_at,
-                    u.last_used_step
-                        .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
-                    u.enrolled_at,
-                ])?;
+                // Every token, with its id and label.
+                for t in &u.tokens {
+                    token.execute(params![
+                        t.id,
+                        u.id,
+                        t.label.as_str(),
+                        t.secret,
+                        t.status,
+                        t.params.algorithm(),
+                        t.params.digits(),
+                        t.params.period(),
+                        t.issuer,
+                        t.created_at,
+                        t.updated_at,
+                        t.enabled_at,
+                        t.disabled_at,
+                        t.last_used_at,
+                        t.last_used_step
+                            .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+                        t.enrolled_at,
+                    ])?;
+                }
             }
         }
         self.tx.execute("DELETE FROM recipient", [])?;
