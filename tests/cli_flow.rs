@@ -586,7 +586,7 @@ fn list_is_sorted_filters_by_status_and_handles_an_empty_store() {
         .arg("list")
         .assert()
         .success()
-        .stdout("USER\tSTATUS\tLAST USED\tFAILURES\tRECOVERY\n");
+        .stdout("USER\tSTATUS\tTOKENS\tLAST USED\tFAILURES\tRECOVERY\n");
     let out = env.cmd().args(["list", "--json"]).assert().success();
     assert_eq!(json_of(&out.get_output().stdout), serde_json::json!([]));
 
