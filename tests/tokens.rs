@@ -793,3 +793,23 @@ fn rekey_reencrypts_every_token_and_copy_store_copies_them() {
     };
     assert_eq!(ids(&copied), ids(&env.direct()));
 }
+
+#[test]
+fn a_user_is_unused_only_if_none_of_their_tokens_was_used() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    // A second token, enabled (the primary one now) and never used.
+    enroll_out(&env, "ann", &["--label", "phone"]);
+    env.execute(
+        "UPDATE mfa_token SET status = 'enabled', enrolled_at = '2030-01-01T00:00:00Z' \
+         WHERE label = 'phone'",
+    );
+    env.execute("UPDATE mfa_user SET created_at = '2020-01-01T00:00:00Z'");
+    env.execute("UPDATE mfa_token SET created_at = '2020-01-01T00:00:00Z'");
+    // ann's default token was used just now: she is not unused, whatever her new token says.
+    let unused = env.list(&["--unused-since", "30d"]);
+    assert!(unused.is_empty(), "{unused:?}");
+    // Once no token was used in the window, she is.
+    env.execute("UPDATE mfa_token SET last_used_at = '2020-06-01T00:00:00Z'");
+    assert_eq!(env.list(&["--unused-since", "30d"]).len(), 1);
+}

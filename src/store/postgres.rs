@@ -697,7 +697,8 @@ impl Rows for PgRows<'_, '_> {
             "SELECT {USER_COLUMNS} FROM {USER_TABLES} \
              WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR u.locked_at IS NOT NULL) \
              AND ($3::text IS NULL OR (u.created_at < $3 \
-                  AND (m.last_used_at IS NULL OR m.last_used_at < $3))) \
+                  AND NOT EXISTS (SELECT 1 FROM mfa_token t WHERE t.user_id = u.id \
+                  AND t.last_used_at >= $3))) \
              AND ($4::text IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, GREATEST(u.updated_at, m.updated_at)) < $4)) \
              AND ($5::text IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, GREATEST(u.updated_at, m.updated_at)) < $5)) \

@@ -619,7 +619,8 @@ impl Rows for SqliteRows<'_> {
             "SELECT {USER_COLUMNS}, NULL FROM {USER_TABLES} \
              WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR u.locked_at IS NOT NULL) \
              AND (?3 IS NULL OR (u.created_at < ?3 \
-                  AND (m.last_used_at IS NULL OR m.last_used_at < ?3))) \
+                  AND NOT EXISTS (SELECT 1 FROM mfa_token t WHERE t.user_id = u.id \
+                  AND t.last_used_at >= ?3))) \
              AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, max(u.updated_at, m.updated_at)) < ?4)) \
              AND (?5 IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, max(u.updated_at, m.updated_at)) < ?5)) \
