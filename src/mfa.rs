@@ -19,7 +19,9 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditEvent, Op};
 use crate::error::{Error, Result};
 use crate::import::{self, ImportFormat};
-use crate::model::{Algorithm, Status, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
+use crate::model::{
+    Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+};
 use crate::names::{quoted, Lookalike};
 use crate::recovery::{RecoveryCode, TypedCode};
 use crate::store::{self, EnrollOutcome, Location, Store, StoreInit};
@@ -454,10 +456,12 @@ impl Mfa {
     /// # Ok(()) }
     /// ```
     pub fn list(&mut self, query: impl Into<UserQuery>) -> Result<Vec<UserInfo>> {
-        let query = query.into();
+        let mut query = query.into();
+        // One clock reading judges every lock (`list --locked`), in both reads.
+        let at = *query.at.get_or_insert_with(Timestamp::now);
         let users = self.store.users_matching(&query)?;
         // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-        let sealed = self.store.secrets(query.filter)?;
+        let sealed = self.store.secrets_at(query.filter, at)?;
         let short: std::collections::HashSet<&str> = sealed
             .iter()
             .filter(|r| is_short_secret(r.secret.as_deref()))

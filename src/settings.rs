@@ -25,11 +25,16 @@ pub enum SettingKey {
     Period,
     /// How long a pending enrollment can still be confirmed (`0`: forever).
     PendingTtl,
+    /// How long a lockout lasts: `manual` (until `unlock`) or a duration, doubled for each
+    /// further lock before a success.
+    Lockout,
+    /// The longest a timed lockout lasts, however often it doubled.
+    LockoutMax,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 7] = [
+    pub const ALL: [SettingKey; 9] = [
         SettingKey::Issuer,
         SettingKey::Skew,
         SettingKey::MaxFailures,
@@ -37,6 +42,8 @@ impl SettingKey {
         SettingKey::Digits,
         SettingKey::Period,
         SettingKey::PendingTtl,
+        SettingKey::Lockout,
+        SettingKey::LockoutMax,
     ];
 
     /// The key's name in JSON output and audit details: snake_case, as every JSON key.
@@ -44,6 +51,7 @@ impl SettingKey {
         match self {
             SettingKey::MaxFailures => "max_failures",
             SettingKey::PendingTtl => "pending_ttl",
+            SettingKey::LockoutMax => "lockout_max",
             other => other.as_str(),
         }
     }
@@ -58,6 +66,8 @@ impl SettingKey {
             SettingKey::Digits => "digits",
             SettingKey::Period => "period",
             SettingKey::PendingTtl => "pending-ttl",
+            SettingKey::Lockout => "lockout",
+            SettingKey::LockoutMax => "lockout-max",
         }
     }
 }
@@ -108,6 +118,25 @@ pub struct Settings {
     /// (`"7d"`, `"0"`), as it is typed.
     #[serde(serialize_with = "serialize_span")]
     pending_ttl: Span,
+    /// How long a lockout lasts; `None`: until `unlock` (`manual`). Serialized as text
+    /// (`"manual"`, `"15m"`).
+    #[serde(serialize_with = "serialize_lockout")]
+    lockout: Option<Span>,
+    /// The cap of a timed lockout. Serialized as text (`"1d"`).
+    #[serde(serialize_with = "serialize_span")]
+    lockout_max: Span,
+}
+
+fn serialize_lockout<S: serde::Serializer>(
+    lockout: &Option<Span>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(&lockout_text(*lockout))
+}
+
+/// `manual`, or the duration as typed (`15m`).
+fn lockout_text(lockout: Option<Span>) -> String {
+    lockout.map_or_else(|| Settings::MANUAL.to_owned(), |span| span.to_string())
 }
 
 fn serialize_span<S: serde::Serializer>(span: &Span, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -122,6 +151,8 @@ impl Default for Settings {
             max_failures: 5,
             defaults: TotpParams::default(),
             pending_ttl: Self::DEFAULT_PENDING_TTL,
+            lockout: None,
+            lockout_max: Self::DEFAULT_LOCKOUT_MAX,
         }
     }
 }
@@ -133,6 +164,10 @@ impl Settings {
     pub const MAX_FAILURES: std::ops::RangeInclusive<u32> = 1..=100;
     /// Default of `pending-ttl`: a week.
     pub const DEFAULT_PENDING_TTL: Span = Span::from_secs(7 * 86_400);
+    /// Default of `lockout-max`: a day.
+    pub const DEFAULT_LOCKOUT_MAX: Span = Span::from_secs(86_400);
+    /// The value of `lockout` that keeps a user locked until `unlock` (the default).
+    pub const MANUAL: &'static str = "manual";
 
     /// Issuer shown in authenticator apps.
     pub fn issuer(&self) -> &str {
@@ -155,6 +190,18 @@ impl Settings {
         (!self.pending_ttl.is_zero()).then_some(self.pending_ttl)
     }
 
+    /// How long a first lockout lasts; `None`: until an operator runs `unlock` (`manual`, the
+    /// default). Each further lock before a success lasts twice as long as the one before, up
+    /// to [`Settings::lockout_max`] ([`crate::lockout::duration`]).
+    pub fn lockout(&self) -> Option<Span> {
+        self.lockout
+    }
+
+    /// The longest a timed lockout lasts (never zero).
+    pub fn lockout_max(&self) -> Span {
+        self.lockout_max
+    }
+
     /// The value of `key`, as text.
     pub fn get(&self, key: SettingKey) -> String {
         match key {
@@ -165,6 +212,8 @@ impl Settings {
             SettingKey::Digits => self.defaults.digits().to_string(),
             SettingKey::Period => self.defaults.period().to_string(),
             SettingKey::PendingTtl => self.pending_ttl.to_string(),
+            SettingKey::Lockout => lockout_text(self.lockout),
+            SettingKey::LockoutMax => self.lockout_max.to_string(),
         }
     }
 
@@ -179,6 +228,8 @@ impl Settings {
             SettingKey::Digits => self.defaults.digits().into(),
             SettingKey::Period => self.defaults.period().into(),
             SettingKey::PendingTtl => self.pending_ttl.to_string().into(),
+            SettingKey::Lockout => lockout_text(self.lockout).into(),
+            SettingKey::LockoutMax => self.lockout_max.to_string().into(),
         }
     }
 
@@ -208,6 +259,16 @@ impl Settings {
                 self.defaults = TotpParams::new(d.algorithm(), d.digits(), period)?;
             }
             SettingKey::PendingTtl => self.pending_ttl = Span::parse("pending-ttl", value)?,
+            SettingKey::Lockout => {
+                self.lockout = if value.trim() == Self::MANUAL {
+                    None
+                } else {
+                    Some(nonzero_span("lockout", value, "or manual")?)
+                }
+            }
+            SettingKey::LockoutMax => {
+                self.lockout_max = nonzero_span("lockout-max", value, "")?;
+            }
         }
         Ok(())
     }
@@ -215,6 +276,22 @@ impl Settings {
     /// The default parameters for a new enrollment.
     pub fn default_params(&self) -> TotpParams {
         self.defaults
+    }
+}
+
+/// A duration that is not zero (`what` names the setting; `or` adds the other value it takes).
+fn nonzero_span(what: &'static str, value: &str, or: &str) -> Result<Span> {
+    let span = Span::parse(what, value);
+    match span {
+        Ok(span) if !span.is_zero() => Ok(span),
+        _ => Err(Error::invalid(
+            what,
+            format!(
+                "{:?} (expected a duration like 90s, 30m, 24h, 7d or 2w{}{or})",
+                value.trim(),
+                if or.is_empty() { "" } else { ", " }
+            ),
+        )),
     }
 }
 
@@ -281,6 +358,37 @@ mod tests {
         s.set(SettingKey::PendingTtl, "0").unwrap();
         assert_eq!(s.pending_ttl(), None);
         assert_eq!(s.get(SettingKey::PendingTtl), "0");
+    }
+
+    #[test]
+    fn lockout_is_manual_or_a_nonzero_duration_and_lockout_max_a_nonzero_duration() {
+        let mut s = Settings::default();
+        assert_eq!(s.lockout(), None);
+        assert_eq!(s.get(SettingKey::Lockout), "manual");
+        assert_eq!(s.lockout_max(), Span::from_secs(86_400));
+        assert_eq!(s.get(SettingKey::LockoutMax), "1d");
+        for bad in ["", "0", "15", "-1m", "Manual", "never", "1.5h"] {
+            let e = s.set(SettingKey::Lockout, bad).unwrap_err().to_string();
+            assert!(e.contains("lockout"), "{bad:?}: {e}");
+            assert!(e.contains("manual"), "{bad:?}: {e}");
+        }
+        for bad in ["", "0", "manual", "24"] {
+            let e = s.set(SettingKey::LockoutMax, bad).unwrap_err().to_string();
+            assert!(e.contains("lockout-max"), "{bad:?}: {e}");
+        }
+        assert_eq!(s, Settings::default());
+        s.set(SettingKey::Lockout, "15m").unwrap();
+        assert_eq!(s.lockout(), Some(Span::from_secs(900)));
+        assert_eq!(s.json_value(SettingKey::Lockout), "15m");
+        s.set(SettingKey::LockoutMax, "2h").unwrap();
+        assert_eq!(s.lockout_max(), Span::from_secs(7_200));
+        assert_eq!(s.json_value(SettingKey::LockoutMax), "2h");
+        assert_eq!("lockout_max".parse::<SettingKey>().unwrap(), SettingKey::LockoutMax);
+        s.set(SettingKey::Lockout, "manual").unwrap();
+        assert_eq!(s.lockout(), None);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["lockout"], "manual");
+        assert_eq!(json["lockout_max"], "2h");
     }
 
     #[test]

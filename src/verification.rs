@@ -10,7 +10,8 @@ use crate::vault::Identities;
 /// Decides whether `input` is an acceptable code for `record` at `unix_now`.
 ///
 /// Malformed input is an error (nothing is recorded). Then: a disabled user is refused, a
-/// locked user is refused even with a correct code, a pending user whose enrollment is older
+/// user locked at `unix_now` is refused even with a correct code (a timed lock whose end has
+/// come no longer blocks), a pending user whose enrollment is older
 /// than `settings.pending_ttl` is refused as expired (nothing is decrypted), and otherwise the
 /// code must match a step within ±`settings.skew` that is newer than the last accepted one.
 pub fn decide(
@@ -24,10 +25,10 @@ pub fn decide(
     if record.status == Status::Disabled {
         return Ok(Verdict::Reject(RejectReason::Disabled));
     }
-    if record.is_locked() {
+    let now = Timestamp::from_unix(i64::try_from(unix_now).unwrap_or(i64::MAX));
+    if record.is_locked_at(now) {
         return Ok(Verdict::Reject(RejectReason::Locked));
     }
-    let now = Timestamp::from_unix(i64::try_from(unix_now).unwrap_or(i64::MAX));
     if record.pending_expired(settings.pending_ttl(), now) {
         return Ok(Verdict::Reject(RejectReason::Expired));
     }

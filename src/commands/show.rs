@@ -20,6 +20,8 @@ struct ShowOutput<'a> {
     #[serde(flatten)]
     row: super::list::Row<'a>,
     locked_at: Option<Timestamp>,
+    /// Locks in a row since the last success or `unlock` (each timed one lasts twice as long).
+    lockouts: u32,
     max_failures: u32,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
@@ -47,6 +49,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
         ctx.print_json(&ShowOutput {
             row: super::list::Row::new(&rec, short, ttl, now),
             locked_at: rec.locked_at,
+            lockouts: rec.lockouts,
             max_failures,
             recent_events: &events,
         })?;
@@ -62,6 +65,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
         &rec,
         short,
         expiry,
+        now,
         max_failures,
         &events,
         args.events,
@@ -77,6 +81,7 @@ fn render(
     rec: &UserRecord,
     short: bool,
     expiry: Option<(Timestamp, bool)>,
+    now: Timestamp,
     max_failures: u32,
     events: &[AuditEntry],
     asked: u32,
@@ -102,13 +107,15 @@ fn render(
         },
         Status::Disabled => ui::bad("disabled").to_string(),
     };
-    let lockout = match rec.locked_at {
-        Some(at) => format!(
+    let locked = rec.is_locked_at(now);
+    let lockout = match (rec.locked_at, rec.locked_until) {
+        (Some(at), _) if locked => format!(
             "{} since {at}, after {} failed codes",
             ui::bad("locked"),
             rec.failures
         ),
-        None => format!(
+        (Some(_), Some(until)) => format!("not locked; the last lock lifted at {until}"),
+        _ => format!(
             "not locked; {} failed codes in a row (locks at {max_failures})",
             rec.failures
         ),
@@ -123,7 +130,28 @@ fn render(
         ("Status", status),
         ("Lockout", lockout),
     ];
-    if rec.is_locked() {
+    if locked {
+        lines.push((
+            "",
+            match rec.locked_until {
+                Some(until) => format!(
+                    "lifts at {until} ({})",
+                    ui::roughly(until.unix().saturating_sub(now.unix()))
+                ),
+                None => "until an operator unlocks it".to_owned(),
+            },
+        ));
+    }
+    if rec.lockouts > 1 || (rec.lockouts == 1 && !locked) {
+        lines.push((
+            "",
+            format!(
+                "{} in a row without a success: a next one lasts longer",
+                ui::count(rec.lockouts, "lockout", "lockouts")
+            ),
+        ));
+    }
+    if locked {
         lines.push((
             "",
             format!(

@@ -39,6 +39,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
             "accepted": result.accepted(),
             "reason": result.rejected.map_or("ok", |r| r.as_str()),
             "status": result.status,
+            "locked_until": result.locked_until,
         }))?;
     } else {
         print_human(&user, &result)?;
@@ -61,8 +62,9 @@ pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
         Some(reason) => {
             let why = match reason {
                 RejectReason::Invalid if r.locked_now => format!(
-                    "wrong code; {user} is now locked after {} (mfactl unlock {user})",
-                    ui::count(r.failures, "failure", "failures")
+                    "wrong code; {user} is now locked after {}{} (mfactl unlock {user})",
+                    ui::count(r.failures, "failure", "failures"),
+                    lifts(r)
                 ),
                 RejectReason::Invalid => {
                     let failures =
@@ -73,9 +75,10 @@ pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
                     "this code was already used; wait for the next one".into()
                 }
                 RejectReason::Disabled => format!("MFA is disabled for {user}"),
-                RejectReason::Locked => {
-                    format!("{user} is locked after too many failures (mfactl unlock {user})")
-                }
+                RejectReason::Locked => format!(
+                    "{user} is locked after too many failures{} (mfactl unlock {user})",
+                    lifts(r)
+                ),
                 RejectReason::Expired => format!(
                     "the pending enrollment of {user} has expired (pending-ttl); enroll again: mfactl enroll {}",
                     ui::shell_quote(user.as_str())
@@ -85,6 +88,17 @@ pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// When a timed lock lifts, for the end of a sentence: `, until 2026-…Z (about 15 minutes)`;
+/// nothing for a lock that lasts until `unlock`.
+fn lifts(r: &VerifyResult) -> String {
+    r.locked_until.map_or_else(String::new, |until| {
+        format!(
+            ", until {until} ({})",
+            ui::roughly(until.unix().saturating_sub(r.at.unix()))
+        )
+    })
 }
 
 /// Reads the code: a hidden prompt on a terminal, else one bounded line from stdin.

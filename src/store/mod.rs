@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
+use crate::lockout::LockState;
 use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
@@ -86,6 +87,12 @@ pub struct VerifyResult {
     pub failures: u32,
     /// Whether this rejection locked the user.
     pub locked_now: bool,
+    /// When the user's lock lifts by itself, if this verification found the user locked or
+    /// locked them and the lock is timed (`lockout` setting); `None` otherwise (not locked, or
+    /// locked until `unlock`). Judged at the verification's clock reading.
+    pub locked_until: Option<Timestamp>,
+    /// The clock reading the verification was judged at (the command's one reading).
+    pub at: Timestamp,
 }
 
 impl VerifyResult {
@@ -224,16 +231,16 @@ pub(crate) trait Rows {
     /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
     /// the transaction.
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
-    /// Users matching `filter`, by name, without ciphertexts.
-    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching `filter` (locks judged at `now`), by name, without ciphertexts.
+    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>>;
     /// Users matching every condition of `query`, by name, without ciphertexts.
     fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>>;
     /// Deletes the user's row (and, by cascade, their recovery codes).
     fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
     fn user_names(&mut self) -> Result<Vec<String>>;
-    /// Users matching `filter` that have a ciphertext, with it, by name.
-    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching `filter` (locks judged at `now`) that have a ciphertext, with it, by name.
+    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>>;
     /// The settings table as stored.
     fn settings(&mut self) -> Result<Vec<(String, String)>>;
     /// Inserts or replaces one setting.
@@ -246,22 +253,19 @@ pub(crate) trait Rows {
     /// the row's id and creation time, resets everything tied to the old secret, and deletes the
     /// old secret's recovery codes.
     fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()>;
-    /// Records an accepted code at `step`, guarded in the statement itself: only an unlocked,
-    /// not disabled row whose last step is older. Returns whether the row changed.
+    /// Records an accepted code at `step`, guarded in the statement itself: only a not
+    /// disabled row whose last step is older, and not locked at `now` (no lock, or a timed one
+    /// whose `locked_until` is at or before `now`). Clears the failures, the lock and the count
+    /// of lockouts. Returns whether the row changed.
     fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool>;
-    /// Sets the failure count, and the lock time when `lock_now`.
-    fn record_failure(
-        &mut self,
-        id: &str,
-        failures: u32,
-        now: Timestamp,
-        lock_now: bool,
-    ) -> Result<()>;
+    /// Writes the user's lockout state as given (failures, lock time, lock end, lockouts).
+    fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()>;
     /// The stored values of the user's unused recovery codes.
     fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>>;
     /// Marks an unused recovery code used. Returns whether one was.
     fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool>;
-    /// Resets the failure count and records the use after an accepted recovery code.
+    /// Clears the failures, the lock and the count of lockouts, and records the use, after an
+    /// accepted recovery code.
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()>;
     /// Replaces the user's recovery codes.
     fn replace_recovery_codes(
@@ -272,7 +276,7 @@ pub(crate) trait Rows {
     ) -> Result<()>;
     /// Disables the row: status disabled, secret and recovery codes erased, lock cleared.
     fn disable(&mut self, id: &str, now: Timestamp) -> Result<()>;
-    /// Clears the lock and the failure count.
+    /// Clears the lock, the failure count and the count of lockouts.
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()>;
     /// Replaces the user's ciphertext if it is still `old`. Returns whether it was.
     fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool>;
@@ -818,14 +822,20 @@ impl Store {
     }
 
     /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
+    /// [`UserFilter::Locked`] is judged now.
     pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.users(filter))
+        let now = Timestamp::now();
+        self.read(|rows| rows.users(filter, now))
     }
 
     /// Users matching every condition of `query`, sorted by name, without secrets; the
-    /// selection is the store's query.
+    /// selection is the store's query. Locks are judged at `query.at` (now if `None`).
     pub fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.users_matching(query))
+        let query = UserQuery {
+            at: Some(query.at.unwrap_or_else(Timestamp::now)),
+            ..*query
+        };
+        self.read(|rows| rows.users_matching(&query))
     }
 
     /// The janitor's plan at `now` (nothing changes).
@@ -867,7 +877,12 @@ impl Store {
     /// Users matching `filter` who have a secret (pending and enabled), with their encrypted
     /// secrets, sorted by name.
     pub fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.secrets(filter))
+        self.secrets_at(filter, Timestamp::now())
+    }
+
+    /// [`Store::secrets`], with [`UserFilter::Locked`] judged at `now`.
+    pub fn secrets_at(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.read(|rows| rows.secrets(filter, now))
     }
 
     /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
@@ -1064,7 +1079,7 @@ impl Store {
             let settings = load_settings(rows)?;
             let rejected = if rec.status == Status::Disabled {
                 Some(RejectReason::Disabled)
-            } else if rec.is_locked() {
+            } else if rec.is_locked_at(op.now) {
                 Some(RejectReason::Locked)
             } else if let Some(stored) = rows
                 .unused_recovery_codes(&rec.id)?
@@ -1095,6 +1110,8 @@ impl Store {
                         confirmed: false,
                         failures: 0,
                         locked_now: false,
+                        locked_until: None,
+                        at: op.now,
                     })
                 }
                 Some(reason) => record_rejection(rows, op, &rec, &settings, reason),
@@ -1156,11 +1173,12 @@ impl Store {
         Ok(changed)
     }
 
-    /// Clears a lockout and the failure count. Returns false when the user was not locked.
+    /// Clears a lockout, the failure count and the count of lockouts (so the next timed lock
+    /// is a first one again). Returns false when there was nothing to clear.
     pub fn unlock(&mut self, op: &Op, user: &UserName) -> Result<bool> {
         self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
-            if !rec.is_locked() && rec.failures == 0 {
+            if LockState::of(&rec) == LockState::CLEAR {
                 return Ok(false);
             }
             rows.unlock(&rec.id, op.now)?;
@@ -1169,7 +1187,11 @@ impl Store {
                 op,
                 AuditEvent::Unlock,
                 Some(&rec.user),
-                json!({ "was_locked": rec.is_locked(), "failures": rec.failures }),
+                json!({
+                    "was_locked": rec.is_locked_at(op.now),
+                    "failures": rec.failures,
+                    "lockouts": rec.lockouts,
+                }),
             )?;
             Ok(true)
         })
@@ -1275,7 +1297,7 @@ impl Store {
         reencrypt: &mut dyn FnMut(&StoredSecret) -> Result<Vec<u8>>,
     ) -> Result<usize> {
         let count = self.write(Lock::Store, |rows| {
-            let secrets = rows.secrets(UserFilter::All)?;
+            let secrets = rows.secrets(UserFilter::All, op.now)?;
             if !secrets.is_empty() {
                 rows.note_erasure()?;
             }
@@ -1409,6 +1431,8 @@ fn apply_verdict(
                 confirmed,
                 failures: 0,
                 locked_now: false,
+                locked_until: None,
+                at: op.now,
             })
         }
         Verdict::Reject(reason) => record_rejection(rows, op, rec, settings, reason),
@@ -1422,13 +1446,19 @@ fn record_rejection(
     settings: &Settings,
     reason: RejectReason,
 ) -> Result<VerifyResult> {
-    let mut failures = rec.failures;
+    let mut state = LockState::of(rec);
     let mut locked_now = false;
     if reason.counts_as_failure() {
-        failures = failures.saturating_add(1);
-        locked_now = !rec.is_locked() && failures >= settings.max_failures();
-        rows.record_failure(&rec.id, failures, op.now, locked_now)?;
+        let failure = state.after_failure(
+            settings.max_failures(),
+            settings.lockout(),
+            settings.lockout_max(),
+            op.now,
+        );
+        (state, locked_now) = (failure.state, failure.locked_now);
+        rows.set_lock_state(&rec.id, &state, op.now)?;
     }
+    let failures = state.failures;
     audit(
         rows,
         op,
@@ -1442,14 +1472,24 @@ fn record_rejection(
             op,
             AuditEvent::Lock,
             Some(&rec.user),
-            json!({ "failures": failures, "max_failures": settings.max_failures() }),
+            json!({
+                "failures": failures,
+                "max_failures": settings.max_failures(),
+                "locked_until": state.locked_until,
+                "lockouts": state.lockouts,
+            }),
         )?;
     }
+    let locked_until = state
+        .locked_until
+        .filter(|_| state.is_locked_at(op.now) && (locked_now || reason == RejectReason::Locked));
     Ok(VerifyResult {
         rejected: Some(reason),
         status: rec.status,
         confirmed: false,
         failures,
         locked_now,
+        locked_until,
+        at: op.now,
     })
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
+use crate::lockout::LockState;
 use crate::model::{Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord};
 
 /// `PG_MIGRATIONS[n]` takes the `mfactl` schema from version `n` to `n + 1`; append-only, in
@@ -82,6 +83,12 @@ ALTER TABLE audit_log ADD COLUMN hash TEXT;
     r#"
 ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
 UPDATE mfa_secret SET enrolled_at = updated_at;
+"#,
+    // 4: lockouts that lift by themselves, as in SQLite. A lock from before stays manual.
+    r#"
+ALTER TABLE mfa_secret ADD COLUMN locked_until TEXT;
+ALTER TABLE mfa_secret ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+UPDATE mfa_secret SET lockouts = 1 WHERE locked_at IS NOT NULL;
 "#,
 ];
 
@@ -373,7 +380,17 @@ const USER_COLUMNS: &str = "m.id, m.username, m.status, m.algorithm, m.digits, m
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
      m.secret, m.enrolled_at, \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
-     AND octet_length(r.code_hash) = 32)";
+     AND octet_length(r.code_hash) = 32), m.locked_until, m.lockouts";
+
+/// The condition "locked at the time bound to `param`": a lock until `unlock`, or a timed one
+/// whose end is still to come (timestamps compare as text in time order; COLLATE "C" so that
+/// the database's collation cannot change that).
+fn locked_at_sql(param: &str) -> String {
+    format!(
+        "(m.locked_at IS NOT NULL AND (m.locked_until IS NULL \
+         OR m.locked_until COLLATE \"C\" > {param}::text))"
+    )
+}
 
 fn bad_row(e: Error) -> Error {
     Error::Store {
@@ -455,6 +472,8 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
             None => ts(row, 8)?,
         },
         recovery_codes_legacy: row.try_get(18)?,
+        locked_until: opt_ts(row, 19)?,
+        lockouts: small(row.try_get(20)?)?,
     })
 }
 
@@ -466,6 +485,7 @@ impl PgRows<'_, '_> {
     fn query_users(
         &mut self,
         filter: UserFilter,
+        now: Timestamp,
         secrets_only: bool,
         with_secret: bool,
     ) -> Result<Vec<UserRecord>> {
@@ -491,9 +511,10 @@ impl PgRows<'_, '_> {
             UserFilter::Locked => self.tx.query(
                 &format!(
                     "SELECT {USER_COLUMNS} FROM mfa_secret m WHERE {having} \
-                     AND m.locked_at IS NOT NULL {order}"
+                     AND {} {order}",
+                    locked_at_sql("$1")
                 ),
-                &[],
+                &[&now.to_string()],
             )?,
         };
         rows.iter().map(|r| user_from_row(r, with_secret)).collect()
@@ -518,8 +539,8 @@ impl Rows for PgRows<'_, '_> {
         row.map(|r| user_from_row(&r, true)).transpose()
     }
 
-    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, false, false)
+    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, false, false)
     }
 
     fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
@@ -531,13 +552,14 @@ impl Rows for PgRows<'_, '_> {
         let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM mfa_secret m \
-             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR m.locked_at IS NOT NULL) \
+             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR {locked}) \
              AND ($3::text IS NULL OR (m.created_at < $3 \
                   AND (m.last_used_at IS NULL OR m.last_used_at < $3))) \
              AND ($4::text IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, m.updated_at) < $4)) \
              AND ($5::text IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, m.updated_at) < $5)) \
-             ORDER BY m.username COLLATE \"C\""
+             ORDER BY m.username COLLATE \"C\"",
+            locked = locked_at_sql("$6")
         );
         self.tx
             .query(
@@ -548,6 +570,7 @@ impl Rows for PgRows<'_, '_> {
                     &text(q.unused_before),
                     &text(q.pending_before),
                     &text(q.disabled_before),
+                    &q.at.unwrap_or_else(Timestamp::now).to_string(),
                 ],
             )?
             .iter()
@@ -561,8 +584,8 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
-    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, true, true)
+    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, true, true)
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
@@ -636,7 +659,7 @@ impl Rows for PgRows<'_, '_> {
              updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
              enrolled_at = excluded.enrolled_at, \
              disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
-             failed_attempts = 0, locked_at = NULL",
+             failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0",
             &[
                 &uuid::Uuid::new_v4().to_string(),
                 &e.user.as_str(),
@@ -656,30 +679,27 @@ impl Rows for PgRows<'_, '_> {
     fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
         let changed = self.tx.execute(
             "UPDATE mfa_secret SET last_used_step = $2, last_used_at = $3, \
-             failed_attempts = 0, updated_at = $3, status = 'enabled', \
-             enabled_at = COALESCE(enabled_at, $3) \
-             WHERE id = $1 AND status IN ('pending', 'enabled') AND locked_at IS NULL \
+             failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0, \
+             updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3) \
+             WHERE id = $1 AND status IN ('pending', 'enabled') \
+             AND (locked_at IS NULL OR locked_until COLLATE \"C\" <= $3::text) \
              AND (last_used_step IS NULL OR last_used_step < $2)",
             &[&id, &step_param(step), &now.to_string()],
         )?;
         Ok(changed == 1)
     }
 
-    fn record_failure(
-        &mut self,
-        id: &str,
-        failures: u32,
-        now: Timestamp,
-        lock_now: bool,
-    ) -> Result<()> {
+    fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET failed_attempts = $2, updated_at = $3, \
-             locked_at = CASE WHEN $4 THEN $3 ELSE locked_at END WHERE id = $1",
+            "UPDATE mfa_secret SET failed_attempts = $2, locked_at = $3, locked_until = $4, \
+             lockouts = $5, updated_at = $6 WHERE id = $1",
             &[
                 &id,
-                &i32::try_from(failures).unwrap_or(i32::MAX),
+                &i32::try_from(state.failures).unwrap_or(i32::MAX),
+                &opt_ts_text(state.locked_at),
+                &opt_ts_text(state.locked_until),
+                &i32::try_from(state.lockouts).unwrap_or(i32::MAX),
                 &now.to_string(),
-                &lock_now,
             ],
         )?;
         Ok(())
@@ -708,8 +728,8 @@ impl Rows for PgRows<'_, '_> {
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET failed_attempts = 0, last_used_at = $2, updated_at = $2 \
-             WHERE id = $1",
+            "UPDATE mfa_secret SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+             lockouts = 0, last_used_at = $2, updated_at = $2 WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -738,7 +758,8 @@ impl Rows for PgRows<'_, '_> {
             .execute("DELETE FROM recovery_code WHERE secret_id = $1", &[&id])?;
         self.tx.execute(
             "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = $2, \
-             updated_at = $2, failed_attempts = 0, locked_at = NULL WHERE id = $1",
+             updated_at = $2, failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+             lockouts = 0 WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -746,8 +767,8 @@ impl Rows for PgRows<'_, '_> {
 
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET locked_at = NULL, failed_attempts = 0, updated_at = $2 \
-             WHERE id = $1",
+            "UPDATE mfa_secret SET locked_at = NULL, locked_until = NULL, lockouts = 0, \
+             failed_attempts = 0, updated_at = $2 WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -860,7 +881,8 @@ impl Rows for PgRows<'_, '_> {
         )?;
         self.tx.execute(
             "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = $2, \
-             updated_at = $2, failed_attempts = 0, locked_at = NULL WHERE id = ANY($1)",
+             updated_at = $2, failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+             lockouts = 0 WHERE id = ANY($1)",
             &[&ids, &now.to_string()],
         )?;
         Ok(())
@@ -932,7 +954,7 @@ impl Rows for PgRows<'_, '_> {
     }
 
     fn dump(&mut self) -> Result<StoreDump> {
-        let users = self.query_users(UserFilter::All, false, true)?;
+        let users = self.query_users(UserFilter::All, Timestamp::now(), false, true)?;
         let recipients = self
             .tx
             .query(
@@ -984,9 +1006,9 @@ impl Rows for PgRows<'_, '_> {
         let insert_user = self.tx.prepare(
             "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
              issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-             last_used_step, failed_attempts, locked_at, enrolled_at) \
+             last_used_step, failed_attempts, locked_at, enrolled_at, locked_until, lockouts) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17)",
+             $17, $18, $19)",
         )?;
         for u in &dump.users {
             self.tx.execute(
@@ -1009,6 +1031,8 @@ impl Rows for PgRows<'_, '_> {
                     &i32::try_from(u.failures).unwrap_or(i32::MAX),
                     &opt_ts_text(u.locked_at),
                     &u.enrolled_at.to_string(),
+                    &opt_ts_text(u.locked_until),
+                    &i32::try_from(u.lockouts).unwrap_or(i32::MAX),
                 ],
             )?;
         }

@@ -73,4 +73,11 @@ ALTER TABLE audit_log ADD COLUMN hash TEXT;                -- 64 hex digits
 ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
 UPDATE mfa_secret SET enrolled_at = updated_at;
 "#,
+    // 4: lockouts that lift by themselves (crate::lockout): when the lock lifts (NULL: until
+    // unlock) and how many locks in a row there were. A lock from before stays manual.
+    r#"
+ALTER TABLE mfa_secret ADD COLUMN locked_until TEXT;
+ALTER TABLE mfa_secret ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+UPDATE mfa_secret SET lockouts = 1 WHERE locked_at IS NOT NULL;
+"#,
 ];

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
+use crate::lockout::LockState;
 use crate::model::{
     Algorithm, Status, Timestamp, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
 };
@@ -412,7 +413,13 @@ const USER_COLUMNS: &str = "m.id, m.user, m.status, m.algorithm, m.digits, m.per
      m.failed_attempts, m.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32), m.enrolled_at";
+     AND length(r.code_hash) = 32), m.enrolled_at, m.locked_until, m.lockouts";
+
+/// The condition "locked at the time bound to `param`": a lock until `unlock`, or a timed one
+/// whose end is still to come (timestamps compare as text in time order).
+fn locked_at_sql(param: &str) -> String {
+    format!("(m.locked_at IS NOT NULL AND (m.locked_until IS NULL OR m.locked_until > {param}))")
+}
 
 fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
     let algorithm: Algorithm = row.get(3)?;
@@ -429,7 +436,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             )
         })?,
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(18)? } else { None },
+        secret: if with_secret { row.get(20)? } else { None },
         // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
         enrolled_at: match row.get(17)? {
             Some(t) => t,
@@ -443,6 +450,8 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
         last_used_step: row.get::<_, Option<i64>>(12)?.map(|s| s.max(0) as u64),
         failures: row.get(13)?,
         locked_at: row.get(14)?,
+        locked_until: row.get(18)?,
+        lockouts: row.get(19)?,
         recovery_codes_left: row.get(15)?,
         recovery_codes_legacy: row.get(16)?,
     })
@@ -460,11 +469,18 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-fn filter_clause(filter: UserFilter) -> (&'static str, Option<Status>) {
+/// The condition of `filter` (with `?1` bound to what the second value holds).
+fn filter_clause(
+    filter: UserFilter,
+    now: Timestamp,
+) -> (String, Option<Box<dyn rusqlite::ToSql>>) {
     match filter {
-        UserFilter::All => ("", None),
-        UserFilter::Status(s) => ("AND m.status = ?1", Some(s)),
-        UserFilter::Locked => ("AND m.locked_at IS NOT NULL", None),
+        UserFilter::All => (String::new(), None),
+        UserFilter::Status(s) => ("AND m.status = ?1".into(), Some(Box::new(s))),
+        UserFilter::Locked => (
+            format!("AND {}", locked_at_sql("?1")),
+            Some(Box::new(now)),
+        ),
     }
 }
 
@@ -472,10 +488,11 @@ impl SqliteRows<'_> {
     fn query_users(
         &mut self,
         filter: UserFilter,
+        now: Timestamp,
         secrets_only: bool,
         with_secret: bool,
     ) -> Result<Vec<UserRecord>> {
-        let (clause, status) = filter_clause(filter);
+        let (clause, value) = filter_clause(filter, now);
         let having = if secrets_only {
             "m.secret IS NOT NULL"
         } else {
@@ -487,8 +504,8 @@ impl SqliteRows<'_> {
         );
         let mut stmt = self.tx.prepare(&sql)?;
         let map = |r: &rusqlite::Row<'_>| user_from_row(r, with_secret);
-        let rows = match status {
-            Some(s) => stmt.query_map(params![s], map)?,
+        let rows = match value {
+            Some(v) => stmt.query_map([v], map)?,
             None => stmt.query_map([], map)?,
         };
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -514,8 +531,8 @@ impl Rows for SqliteRows<'_> {
         Ok(rec)
     }
 
-    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, false, false)
+    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, false, false)
     }
 
     fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
@@ -526,13 +543,14 @@ impl Rows for SqliteRows<'_> {
         };
         let sql = format!(
             "SELECT {USER_COLUMNS}, NULL FROM mfa_secret m \
-             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR m.locked_at IS NOT NULL) \
+             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR {locked}) \
              AND (?3 IS NULL OR (m.created_at < ?3 \
                   AND (m.last_used_at IS NULL OR m.last_used_at < ?3))) \
              AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, m.updated_at) < ?4)) \
              AND (?5 IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, m.updated_at) < ?5)) \
-             ORDER BY m.user"
+             ORDER BY m.user",
+            locked = locked_at_sql("?6")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map(
@@ -541,7 +559,8 @@ impl Rows for SqliteRows<'_> {
                 locked,
                 q.unused_before,
                 q.pending_before,
-                q.disabled_before
+                q.disabled_before,
+                q.at.unwrap_or_else(Timestamp::now),
             ],
             |r| user_from_row(r, false),
         )?;
@@ -555,8 +574,8 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, true, true)
+    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, true, true)
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
@@ -620,7 +639,7 @@ impl Rows for SqliteRows<'_> {
                  updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
                  enrolled_at = excluded.enrolled_at, \
                  disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
-                 failed_attempts = 0, locked_at = NULL",
+                 failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0",
             )?
             .execute(params![
                 uuid::Uuid::new_v4().to_string(),
@@ -642,28 +661,30 @@ impl Rows for SqliteRows<'_> {
             .tx
             .prepare_cached(
                 "UPDATE mfa_secret SET last_used_step = ?2, last_used_at = ?3, \
-                 failed_attempts = 0, updated_at = ?3, status = 'enabled', \
-                 enabled_at = COALESCE(enabled_at, ?3) \
-                 WHERE id = ?1 AND status IN ('pending', 'enabled') AND locked_at IS NULL \
+                 failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0, \
+                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3) \
+                 WHERE id = ?1 AND status IN ('pending', 'enabled') \
+                 AND (locked_at IS NULL OR locked_until <= ?3) \
                  AND (last_used_step IS NULL OR last_used_step < ?2)",
             )?
             .execute(params![id, i64::try_from(step).unwrap_or(i64::MAX), now])?;
         Ok(changed == 1)
     }
 
-    fn record_failure(
-        &mut self,
-        id: &str,
-        failures: u32,
-        now: Timestamp,
-        lock_now: bool,
-    ) -> Result<()> {
+    fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()> {
         self.tx
             .prepare_cached(
-                "UPDATE mfa_secret SET failed_attempts = ?2, updated_at = ?3, \
-                 locked_at = CASE WHEN ?4 THEN ?3 ELSE locked_at END WHERE id = ?1",
+                "UPDATE mfa_secret SET failed_attempts = ?2, locked_at = ?3, locked_until = ?4, \
+                 lockouts = ?5, updated_at = ?6 WHERE id = ?1",
             )?
-            .execute(params![id, failures, now, lock_now])?;
+            .execute(params![
+                id,
+                state.failures,
+                state.locked_at,
+                state.locked_until,
+                state.lockouts,
+                now
+            ])?;
         Ok(())
     }
 
@@ -687,8 +708,8 @@ impl Rows for SqliteRows<'_> {
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET failed_attempts = 0, last_used_at = ?2, updated_at = ?2 \
-             WHERE id = ?1",
+            "UPDATE mfa_secret SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+             lockouts = 0, last_used_at = ?2, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
         Ok(())
@@ -721,7 +742,8 @@ impl Rows for SqliteRows<'_> {
         self.tx
             .prepare_cached(
                 "UPDATE mfa_secret SET status = 'disabled', secret = NULL, disabled_at = ?2, \
-                 updated_at = ?2, failed_attempts = 0, locked_at = NULL WHERE id = ?1",
+                 updated_at = ?2, failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+                 lockouts = 0 WHERE id = ?1",
             )?
             .execute(params![id, now])?;
         Ok(())
@@ -729,8 +751,8 @@ impl Rows for SqliteRows<'_> {
 
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_secret SET locked_at = NULL, failed_attempts = 0, updated_at = ?2 \
-             WHERE id = ?1",
+            "UPDATE mfa_secret SET locked_at = NULL, locked_until = NULL, lockouts = 0, \
+             failed_attempts = 0, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
         Ok(())
@@ -835,7 +857,7 @@ impl Rows for SqliteRows<'_> {
 
     fn dump(&mut self) -> Result<StoreDump> {
         // Every user with their ciphertext (disabled ones have none).
-        let users = self.query_users(UserFilter::All, false, true)?;
+        let users = self.query_users(UserFilter::All, Timestamp::now(), false, true)?;
         let recipients = {
             let mut stmt = self.tx.prepare(
                 "SELECT recipient, added_at FROM recipient ORDER BY added_at, recipient",
@@ -880,9 +902,10 @@ impl Rows for SqliteRows<'_> {
             let mut stmt = self.tx.prepare(
                 "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
                  issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-                 last_used_step, failed_attempts, locked_at, enrolled_at) \
+                 last_used_step, failed_attempts, locked_at, enrolled_at, locked_until, \
+                 lockouts) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17)",
+                 ?17, ?18, ?19)",
             )?;
             for u in &dump.users {
                 stmt.execute(params![
@@ -904,6 +927,8 @@ impl Rows for SqliteRows<'_> {
                     u.failures,
                     u.locked_at,
                     u.enrolled_at,
+                    u.locked_until,
+                    u.lockouts,
                 ])?;
             }
         }
