@@ -124,7 +124,9 @@ mod tests {
     #[test]
     fn each_lock_in_a_row_doubles_up_to_the_cap() {
         let (base, max) = (Span::from_secs(15 * MIN), Span::from_secs(24 * 3_600));
-        let got: Vec<u64> = (1..=9).map(|n| duration(base, max, n).secs() / MIN).collect();
+        let got: Vec<u64> = (1..=9)
+            .map(|n| duration(base, max, n).secs() / MIN)
+            .collect();
         assert_eq!(got, [15, 30, 60, 120, 240, 480, 960, 1_440, 1_440]);
         assert_eq!(duration(base, max, 0), base);
     }
@@ -192,7 +194,8 @@ mod tests {
 
     #[test]
     fn manual_locks_have_no_end_and_still_count_lockouts() {
-        let f = LockState::CLEAR.after_failure(1, None, Span::from_secs(60), Timestamp::from_unix(5));
+        let f =
+            LockState::CLEAR.after_failure(1, None, Span::from_secs(60), Timestamp::from_unix(5));
         assert!(f.locked_now);
         assert_eq!(f.state.locked_until, None);
         assert_eq!(f.state.lockouts, 1);

@@ -383,7 +383,10 @@ mod tests {
         s.set(SettingKey::LockoutMax, "2h").unwrap();
         assert_eq!(s.lockout_max(), Span::from_secs(7_200));
         assert_eq!(s.json_value(SettingKey::LockoutMax), "2h");
-        assert_eq!("lockout_max".parse::<SettingKey>().unwrap(), SettingKey::LockoutMax);
+        assert_eq!(
+            "lockout_max".parse::<SettingKey>().unwrap(),
+            SettingKey::LockoutMax
+        );
         s.set(SettingKey::Lockout, "manual").unwrap();
         assert_eq!(s.lockout(), None);
         let json = serde_json::to_value(&s).unwrap();

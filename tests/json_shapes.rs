@@ -66,7 +66,8 @@ fn run(env: &TestEnv, args: &[&str], input: &str, code: i32) -> Value {
 
 fn user_row() -> Value {
     json!({
-        "user": "string", "status": "string", "locked": "bool", "failures": "number",
+        "user": "string", "status": "string", "locked": "bool", "locked_until": "string|null",
+        "failures": "number",
         "issuer": "string", "algorithm": "string", "digits": "number", "period": "number",
         "created_at": "string", "updated_at": "string", "enabled_at": "string|null",
         "disabled_at": "string|null", "last_used_at": "string|null",
@@ -114,7 +115,7 @@ fn every_command_prints_its_documented_shape() {
     );
 
     let verify_shape = json!({ "user": "string", "accepted": "bool", "reason": "string",
-                               "status": "string" });
+                               "status": "string", "locked_until": "string|null" });
     let code = totp_now(&secret, "SHA1", 6, 30);
     let doc = run(&env, &["verify", "alice"], &format!("{code}\n"), 0);
     check("verify (accepted)", &doc, &verify_shape);
@@ -145,7 +146,7 @@ fn every_command_prints_its_documented_shape() {
     assert_eq!(doc.as_array().unwrap().len(), 1);
 
     let mut show_shape = user_row();
-    let extra = json!({ "locked_at": "string|null", "max_failures": "number",
+    let extra = json!({ "locked_at": "string|null", "lockouts": "number", "max_failures": "number",
                         "recent_events": [log_entry()] });
     for (k, v) in extra.as_object().unwrap() {
         show_shape[k] = v.clone();
@@ -159,7 +160,7 @@ fn every_command_prints_its_documented_shape() {
         &doc,
         &json!({ "issuer": "string", "skew": "number", "max_failures": "number",
                  "algorithm": "string", "digits": "number", "period": "number",
-                 "pending_ttl": "string" }),
+                 "pending_ttl": "string", "lockout": "string", "lockout_max": "string" }),
     );
     let doc = run(&env, &["config", "get", "skew"], "", 0);
     check(

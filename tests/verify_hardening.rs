@@ -215,14 +215,19 @@ fn verify_concurrently(
         .collect()
 }
 
-#[test]
-fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
+/// N concurrent wrong codes for a user with `lockout` set to `lockout`: each counted once, one
+/// lock. Returns the user's stored (locked_until, lockouts).
+fn concurrent_wrong_codes(lockout: &str) -> (Option<String>, i64) {
     const N: usize = 16;
     let env = TestEnv::initialised();
     let secret = env.enroll_enabled("alice");
     // The default, set explicitly: the setting is read from the store as it will be in use.
     env.cmd()
         .args(["config", "set", "max-failures", "5"])
+        .assert()
+        .success();
+    env.cmd()
+        .args(["config", "set", "lockout", lockout])
         .assert()
         .success();
     let results = verify_concurrently(&env, "alice", &wrong_code(&secret), N);
@@ -239,6 +244,25 @@ fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
     assert_eq!((failures, locked), (5, true));
     assert_eq!(audit_count(&env, "alice", "lock"), 1);
     assert_eq!(audit_count(&env, "alice", "verify-rejected"), N as i64);
+    let stored = &env.query("SELECT locked_until, lockouts FROM mfa_secret")[0];
+    let until = stored[0].clone();
+    // Every rejection after the lock names the one lock's end.
+    for (_, doc) in results.iter().filter(|(_, d)| d["reason"] == "locked") {
+        assert_eq!(doc["locked_until"].as_str(), until.as_deref(), "{doc}");
+    }
+    (until, stored[1].as_deref().unwrap().parse().unwrap())
+}
+
+#[test]
+fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
+    assert_eq!(concurrent_wrong_codes("manual"), (None, 1));
+}
+
+#[test]
+fn concurrent_wrong_codes_lock_exactly_once_with_a_timed_lockout() {
+    let (until, lockouts) = concurrent_wrong_codes("15m");
+    assert!(until.is_some(), "a timed lock without an end");
+    assert_eq!(lockouts, 1, "one lock counted more than once");
 }
 
 #[test]

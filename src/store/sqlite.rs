@@ -470,17 +470,11 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 /// The condition of `filter` (with `?1` bound to what the second value holds).
-fn filter_clause(
-    filter: UserFilter,
-    now: Timestamp,
-) -> (String, Option<Box<dyn rusqlite::ToSql>>) {
+fn filter_clause(filter: UserFilter, now: Timestamp) -> (String, Option<Box<dyn rusqlite::ToSql>>) {
     match filter {
         UserFilter::All => (String::new(), None),
         UserFilter::Status(s) => ("AND m.status = ?1".into(), Some(Box::new(s))),
-        UserFilter::Locked => (
-            format!("AND {}", locked_at_sql("?1")),
-            Some(Box::new(now)),
-        ),
+        UserFilter::Locked => (format!("AND {}", locked_at_sql("?1")), Some(Box::new(now))),
     }
 }
 
