@@ -263,7 +263,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl lockout lockout-max"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +353,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl lockout lockout-max"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

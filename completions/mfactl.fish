@@ -159,7 +159,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l color -d 'When 
 always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s h -l help -d 'Print help'
+complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r

@@ -217,6 +217,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Pending enrollments expire after 2 days",
                 "mfactl config set pending-ttl 2d",
             ),
+            (
+                "Locks lift after 15 minutes, then 30, 1h, ... up to 24h",
+                "mfactl config set lockout 15m",
+            ),
         ],
     ),
     (
@@ -530,7 +534,8 @@ pub enum Command {
     /// Scripts should pass the code on stdin (`printf '%s\n' "$CODE" | mfactl verify alice`),
     /// where it never shows in `ps` or shell history. A code is accepted for the current time
     /// step or one either side (see `mfactl config`), once: a reused code is rejected as
-    /// replayed. Too many wrong codes lock the user until `mfactl unlock`.
+    /// replayed. Too many wrong codes lock the user until `mfactl unlock`, or, with the lockout
+    /// setting a duration, until the lock lifts by itself (verify says when).
     Verify(VerifyArgs),
 
     /// Disable MFA for a user and erase their secret
@@ -548,6 +553,8 @@ pub enum Command {
     Show(ShowArgs),
 
     /// Clear a user's lockout and failure count
+    ///
+    /// Also resets the backoff of timed lockouts: the next lock is a first one again.
     Unlock(UserArg),
 
     /// Show or change the store's settings
@@ -896,7 +903,8 @@ pub struct ShowArgs {
 pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
-        /// issuer, skew, max-failures, algorithm, digits, period or pending-ttl
+        /// issuer, skew, max-failures, algorithm, digits, period, pending-ttl, lockout or
+        /// lockout-max
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
     },
@@ -905,10 +913,12 @@ pub enum ConfigCommand {
     /// issuer: name shown in apps; skew: accepted steps either side of now (0-10, default 1);
     /// max-failures: failed codes before a lockout (1-100, default 5); algorithm, digits,
     /// period: defaults for new enrollments; pending-ttl: how long a pending enrollment can
-    /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d).
+    /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d); lockout: how long a
+    /// lockout lasts, manual (until unlock, the default) or a duration, doubled for each further
+    /// lock before a success; lockout-max: the longest a timed lockout lasts (default 24h).
     Set {
-        /// The setting's name: issuer, skew, max-failures, algorithm, digits, period or
-        /// pending-ttl
+        /// The setting's name: issuer, skew, max-failures, algorithm, digits, period,
+        /// pending-ttl, lockout or lockout-max
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: String,
         /// Its new value
