@@ -61,18 +61,24 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     } else {
         80
     };
-    let text = render(
-        &rec,
-        short,
-        expiry,
+    let judged = Judged {
         now,
+        expiry,
         max_failures,
-        &events,
-        args.events,
-        width,
-    );
+    };
+    let text = render(&rec, short, &judged, &events, args.events, width);
     crate::out::write(text.as_bytes())?;
     Ok(ExitCode::Success)
+}
+
+/// What the command judged the user by, at its one clock reading.
+struct Judged {
+    /// The clock reading (locks, pending expiry).
+    now: Timestamp,
+    /// When a pending enrollment expires, and whether it has.
+    expiry: Option<(Timestamp, bool)>,
+    /// The `max-failures` setting.
+    max_failures: u32,
 }
 
 /// The human view: one `Label: value` line per fact (each cut to `width` with an ellipsis),
@@ -80,13 +86,16 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
 fn render(
     rec: &UserRecord,
     short: bool,
-    expiry: Option<(Timestamp, bool)>,
-    now: Timestamp,
-    max_failures: u32,
+    judged: &Judged,
     events: &[AuditEntry],
     asked: u32,
     width: usize,
 ) -> String {
+    let &Judged {
+        now,
+        expiry,
+        max_failures,
+    } = judged;
     let opt =
         |t: Option<Timestamp>, none: &str| t.map_or_else(|| none.to_owned(), |t| t.to_string());
     let status = match rec.status {
