@@ -333,6 +333,7 @@ impl Mfa {
     ///     // log in
     /// } else {
     ///     // v.rejected says why: a wrong or reused code, a locked or disabled user
+    ///     // (v.locked_until: when a timed lock lifts by itself)
     /// }
     /// // Not a code at all: an error, and nothing is recorded.
     /// assert_eq!(mfa.verify("alice", "12345").unwrap_err().kind(), "invalid_input");
@@ -409,8 +410,8 @@ impl Mfa {
 
     // ----- disable, show, list -----
 
-    /// Clears `user`'s lockout and failure count (as `mfactl unlock`). Returns whether
-    /// anything changed.
+    /// Clears `user`'s lockout, failure count and the backoff of timed lockouts (as `mfactl
+    /// unlock`). Returns whether anything changed.
     pub fn unlock(&mut self, user: impl AsUser) -> Result<bool> {
         let user = user.to_user()?;
         self.store.unlock(&self.op(), &user)
