@@ -25,11 +25,13 @@ pub enum SettingKey {
     Period,
     /// How long a pending enrollment can still be confirmed (`0`: forever).
     PendingTtl,
+    /// How far (in time steps, 0–60) a token's recorded clock drift may move the window.
+    MaxDrift,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 7] = [
+    pub const ALL: [SettingKey; 8] = [
         SettingKey::Issuer,
         SettingKey::Skew,
         SettingKey::MaxFailures,
@@ -37,6 +39,7 @@ impl SettingKey {
         SettingKey::Digits,
         SettingKey::Period,
         SettingKey::PendingTtl,
+        SettingKey::MaxDrift,
     ];
 
     /// The key's name in JSON output and audit details: snake_case, as every JSON key.
@@ -44,6 +47,7 @@ impl SettingKey {
         match self {
             SettingKey::MaxFailures => "max_failures",
             SettingKey::PendingTtl => "pending_ttl",
+            SettingKey::MaxDrift => "max_drift",
             other => other.as_str(),
         }
     }
@@ -58,6 +62,7 @@ impl SettingKey {
             SettingKey::Digits => "digits",
             SettingKey::Period => "period",
             SettingKey::PendingTtl => "pending-ttl",
+            SettingKey::MaxDrift => "max-drift",
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct Settings {
     /// (`"7d"`, `"0"`), as it is typed.
     #[serde(serialize_with = "serialize_span")]
     pending_ttl: Span,
+    /// How far a token's recorded drift may move its window, in steps.
+    max_drift: u32,
 }
 
 fn serialize_span<S: serde::Serializer>(span: &Span, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -122,6 +129,7 @@ impl Default for Settings {
             max_failures: 5,
             defaults: TotpParams::default(),
             pending_ttl: Self::DEFAULT_PENDING_TTL,
+            max_drift: Self::DEFAULT_MAX_DRIFT,
         }
     }
 }
@@ -133,6 +141,10 @@ impl Settings {
     pub const MAX_FAILURES: std::ops::RangeInclusive<u32> = 1..=100;
     /// Default of `pending-ttl`: a week.
     pub const DEFAULT_PENDING_TTL: Span = Span::from_secs(7 * 86_400);
+    /// Accepted values of `max-drift` (steps): up to half an hour at 30 s.
+    pub const MAX_DRIFT: std::ops::RangeInclusive<u32> = 0..=60;
+    /// Default of `max-drift`: 10 steps (5 minutes at 30 s), as django-otp's tolerance.
+    pub const DEFAULT_MAX_DRIFT: u32 = 10;
 
     /// Issuer shown in authenticator apps.
     pub fn issuer(&self) -> &str {
@@ -155,6 +167,12 @@ impl Settings {
         (!self.pending_ttl.is_zero()).then_some(self.pending_ttl)
     }
 
+    /// How far (in time steps) a token's recorded clock drift may move its verification window
+    /// from now, within [`Settings::MAX_DRIFT`]; `0` turns drift tracking off.
+    pub fn max_drift(&self) -> u32 {
+        self.max_drift
+    }
+
     /// The value of `key`, as text.
     pub fn get(&self, key: SettingKey) -> String {
         match key {
@@ -165,6 +183,7 @@ impl Settings {
             SettingKey::Digits => self.defaults.digits().to_string(),
             SettingKey::Period => self.defaults.period().to_string(),
             SettingKey::PendingTtl => self.pending_ttl.to_string(),
+            SettingKey::MaxDrift => self.max_drift.to_string(),
         }
     }
 
@@ -179,6 +198,7 @@ impl Settings {
             SettingKey::Digits => self.defaults.digits().into(),
             SettingKey::Period => self.defaults.period().into(),
             SettingKey::PendingTtl => self.pending_ttl.to_string().into(),
+            SettingKey::MaxDrift => self.max_drift.into(),
         }
     }
 
@@ -208,6 +228,9 @@ impl Settings {
                 self.defaults = TotpParams::new(d.algorithm(), d.digits(), period)?;
             }
             SettingKey::PendingTtl => self.pending_ttl = Span::parse("pending-ttl", value)?,
+            SettingKey::MaxDrift => {
+                self.max_drift = parse_in_range("max-drift", value, Self::MAX_DRIFT)?
+            }
         }
         Ok(())
     }
@@ -258,7 +281,13 @@ mod tests {
         assert!(s.set(SettingKey::Period, "5").is_err());
         assert!(s.set(SettingKey::Issuer, "a:b").is_err());
         assert!(s.set(SettingKey::Algorithm, "md5").is_err());
+        assert!(s.set(SettingKey::MaxDrift, "61").is_err());
+        assert!(s.set(SettingKey::MaxDrift, "-1").is_err());
         assert_eq!(s, Settings::default());
+        assert_eq!(s.max_drift(), 10);
+        s.set(SettingKey::MaxDrift, "60").unwrap();
+        assert_eq!(s.json_value(SettingKey::MaxDrift), 60);
+        s.set(SettingKey::MaxDrift, "10").unwrap();
         s.set(SettingKey::Skew, "0").unwrap();
         s.set(SettingKey::Algorithm, "sha512").unwrap();
         assert_eq!(s.skew(), 0);

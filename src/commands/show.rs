@@ -21,6 +21,8 @@ struct ShowOutput<'a> {
     row: super::list::Row<'a>,
     locked_at: Option<Timestamp>,
     max_failures: u32,
+    /// The token's clock drift, in time steps (signed; see `mfactl resync`).
+    drift: i64,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
 }
@@ -48,6 +50,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             row: super::list::Row::new(&rec, short, ttl, now),
             locked_at: rec.locked_at,
             max_failures,
+            drift: rec.drift,
             recent_events: &events,
         })?;
         return Ok(ExitCode::Success);
@@ -144,6 +147,18 @@ fn render(
             ),
         ),
     ]);
+    if rec.drift != 0 {
+        let secs = rec.drift.saturating_mul(i64::from(rec.params.period()));
+        let direction = if secs < 0 { "behind" } else { "ahead" };
+        lines.push((
+            "Clock drift",
+            format!(
+                "{:+} steps (the device runs about {} seconds {direction})",
+                rec.drift,
+                secs.unsigned_abs()
+            ),
+        ));
+    }
     if short {
         lines.push((
             "Secret",

@@ -73,4 +73,9 @@ ALTER TABLE audit_log ADD COLUMN hash TEXT;                -- 64 hex digits
 ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
 UPDATE mfa_secret SET enrolled_at = updated_at;
 "#,
+    // 4: each secret's clock drift in time steps (signed; crate::totp::window centres the
+    // verification window on it). Existing rows start at 0, the window they had.
+    r#"
+ALTER TABLE mfa_secret ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
