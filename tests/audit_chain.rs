@@ -280,11 +280,13 @@ fn a_malformed_anchor_is_a_usage_error() {
 fn the_migration_chains_existing_rows_once() {
     let env = busy_store();
     let before = rows(&env);
-    // The store as schema version 1 left it: no hash column (nor the later enrolled_at).
+    // The store as schema version 1 left it: no hash column (nor the later enrolled_at and
+    // drift).
     env.direct().execute_sql(
         "ALTER TABLE audit_log DROP COLUMN hash; ALTER TABLE mfa_secret DROP COLUMN enrolled_at; \
-         PRAGMA user_version = 1;",
+         ALTER TABLE mfa_secret DROP COLUMN drift; PRAGMA user_version = 1;",
         "ALTER TABLE audit_log DROP COLUMN hash; ALTER TABLE mfa_secret DROP COLUMN enrolled_at; \
+         ALTER TABLE mfa_secret DROP COLUMN drift; \
          UPDATE mfactl_meta SET value = '1' WHERE key = 'schema_version';",
     );
     let (code, out) = verify(&env, &[]);
