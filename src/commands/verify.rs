@@ -100,6 +100,13 @@ pub fn clock_hint(user: &UserName, offset_seconds: Option<i64>, when: &str) -> S
     let Some(secs) = offset_seconds else {
         return String::new();
     };
+    if secs == 0 {
+        // The code of now, outside a window a recorded drift moved: the clock was fixed.
+        return format!(
+            "; it is the code for now, but the device's clock was off before; {when}resync it with two codes: mfactl resync {}",
+            ui::shell_quote(user.as_str())
+        );
+    }
     let direction = if secs < 0 { "behind" } else { "ahead" };
     format!(
         "; it is the code for another time: the device's clock looks off by about {} seconds ({direction}); {when}resync it with two codes: mfactl resync {}",
