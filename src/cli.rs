@@ -166,10 +166,6 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "In a script: both codes on stdin, on one line or two",
                 "printf '%s %s\\n' \"$CODE1\" \"$CODE2\" | mfactl resync alice",
             ),
-            (
-                "Allow drifts up to 20 steps (10 minutes at 30 s) first",
-                "mfactl config set max-drift 20",
-            ),
         ],
     ),
     (
@@ -233,6 +229,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "Pending enrollments expire after 2 days",
                 "mfactl config set pending-ttl 2d",
+            ),
+            (
+                "Follow (and resync) device clocks up to 10 minutes off (at 30 s)",
+                "mfactl config set max-drift 20",
             ),
         ],
     ),
@@ -550,7 +550,7 @@ pub enum Command {
     /// replayed. Too many wrong codes lock the user until `mfactl unlock`.
     Verify(VerifyArgs),
 
-    /// Resynchronise a user's drifting token from two consecutive codes
+    /// Resync a drifting token's clock from two consecutive codes
     ///
     /// For a device whose clock has drifted outside the window verify accepts (verify says
     /// so when a wrong code is the device's code for another time). Searches an hour either

@@ -48,6 +48,17 @@ pub fn decide(
     if verdict != Verdict::Reject(RejectReason::Invalid) {
         return Ok(verdict);
     }
+    // A code of the undrifted window (±skew of now) that is at or before the last accepted
+    // step is a replay, as it was before the window could move: the window moved with a newer
+    // code, which superseded this one (a stale code proves knowledge of a real one; not counted).
+    let undrifted = totp::window(now_step, 0, settings.skew(), 0);
+    let stale = totp::matching_steps_in(&secret, &record.params, &code, undrifted)?;
+    if stale
+        .iter()
+        .any(|s| record.last_used_step.is_some_and(|last| *s <= last))
+    {
+        return Ok(Verdict::Reject(RejectReason::Replayed));
+    }
     Ok(
         match totp::clock_offset(
             &secret,
