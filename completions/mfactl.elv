@@ -32,6 +32,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand enroll 'Enroll a user: a new secret, its QR code and otpauth URI'
             cand show-qr 'Print a user''s pairing QR code and otpauth URI again'
             cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+            cand resync 'Resync a drifting token''s clock from two consecutive codes'
             cand disable 'Disable MFA for a user and erase their secret'
             cand list 'List users and their MFA state (never secrets)'
             cand show 'Show one user: status, lockout, parameters, recent events'
@@ -114,6 +115,18 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --recovery 'The code is a one-time recovery code, not a TOTP code'
+            cand -q 'Print nothing; the exit status is the answer'
+            cand --quiet 'Print nothing; the exit status is the answer'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mfactl;resync'= {
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand -q 'Print nothing; the exit status is the answer'
             cand --quiet 'Print nothing; the exit status is the answer'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
@@ -358,6 +371,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand enroll 'Enroll a user: a new secret, its QR code and otpauth URI'
             cand show-qr 'Print a user''s pairing QR code and otpauth URI again'
             cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+            cand resync 'Resync a drifting token''s clock from two consecutive codes'
             cand disable 'Disable MFA for a user and erase their secret'
             cand list 'List users and their MFA state (never secrets)'
             cand show 'Show one user: status, lockout, parameters, recent events'
@@ -381,6 +395,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;help;show-qr'= {
         }
         &'mfactl;help;verify'= {
+        }
+        &'mfactl;help;resync'= {
         }
         &'mfactl;help;disable'= {
         }

@@ -156,6 +156,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "resync",
+        &[
+            (
+                "Prompt for two consecutive codes (hidden) on a terminal",
+                "mfactl resync alice",
+            ),
+            (
+                "In a script: both codes on stdin, on one line or two",
+                "printf '%s %s\\n' \"$CODE1\" \"$CODE2\" | mfactl resync alice",
+            ),
+        ],
+    ),
+    (
         "disable",
         &[
             (
@@ -220,6 +233,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "Locks lift after 15 minutes, then 30, 1h, ... up to 24h",
                 "mfactl config set lockout 15m",
+            ),
+            (
+                "Follow (and resync) device clocks up to 10 minutes off (at 30 s)",
+                "mfactl config set max-drift 20",
             ),
         ],
     ),
@@ -538,6 +555,20 @@ pub enum Command {
     /// setting a duration, until the lock lifts by itself (verify says when).
     Verify(VerifyArgs),
 
+    /// Resync a drifting token's clock from two consecutive codes
+    ///
+    /// For a device whose clock has drifted outside the window verify accepts (verify says
+    /// so when a wrong code is the device's code for another time). Searches an hour either
+    /// side of now for two consecutive time steps whose codes are CODE1 then CODE2, and
+    /// records that offset as the token's drift: verify then centres its window there. The
+    /// drift may not exceed the max-drift setting (see `mfactl config`); beyond it the resync
+    /// is refused, and not counted as a failure: fix the device's clock, or raise max-drift.
+    /// Two codes found nowhere count as a wrong code (they may lock the user). A resync is not
+    /// a login: it does not confirm a pending user, reset the failure count, or count as use;
+    /// the codes cannot be used again. Locked and disabled users are refused. Exit 0 when the
+    /// drift was set, 1 if refused, 2 on error.
+    Resync(ResyncArgs),
+
     /// Disable MFA for a user and erase their secret
     Disable(DisableArgs),
 
@@ -809,6 +840,24 @@ pub struct VerifyArgs {
     /// The code is a one-time recovery code, not a TOTP code
     #[arg(long)]
     pub recovery: bool,
+
+    /// Print nothing; the exit status is the answer
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResyncArgs {
+    /// The user's name
+    pub user: String,
+
+    /// A code from the user's device; omit both codes or pass '-' to read them from stdin
+    /// (one line holding both, or one per line)
+    #[arg(requires = "code2")]
+    pub code1: Option<String>,
+
+    /// The device's next code, after CODE1
+    pub code2: Option<String>,
 
     /// Print nothing; the exit status is the answer
     #[arg(short, long)]

@@ -94,5 +94,5 @@ pub use error::{Error, Result};
 pub use import::ImportFormat;
 pub use mfa::{
     EnrollOptions, Enrollment, Export, ExportFormat, ImportOptions, ImportReport, Mfa,
-    PreparedEnrollment, RekeyOptions, RekeyReport, SealedExport, UserInfo, Verification,
+    PreparedEnrollment, RekeyOptions, RekeyReport, Resync, SealedExport, UserInfo, Verification,
 };

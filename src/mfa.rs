@@ -28,6 +28,7 @@ use crate::store::{self, EnrollOutcome, Location, Store, StoreInit};
 use crate::totp::{self, ParsedUri, TotpSecret};
 use crate::vault::{self, Identities, Recipient};
 
+pub use crate::store::ResyncResult as Resync;
 pub use crate::store::VerifyResult as Verification;
 
 /// The actor audit rows name when [`Mfa::with_actor`] was not called.
@@ -347,6 +348,24 @@ impl Mfa {
         let now = u64::try_from(op.now.unix()).unwrap_or(0);
         self.store.verify(&op, &user, &mut |rec, settings| {
             crate::verification::decide(rec, settings, code, now, ids)
+        })
+    }
+
+    /// Resynchronises `user`'s token from two consecutive codes of their device (`mfactl
+    /// resync`): searches an hour either side of now for the steps `s`, `s + 1` whose codes are
+    /// `first` then `second`, and sets the token's drift to that offset (the replay mark moves
+    /// to `s + 1`, never backwards). Not a login: nothing else changes. Refused as
+    /// [`RejectReason::DriftTooLarge`](crate::totp::RejectReason::DriftTooLarge), and not
+    /// counted, beyond the `max-drift` setting; two codes found nowhere count as a failure, as a
+    /// wrong code does. Malformed input is [`Error::InvalidInput`] and nothing is recorded.
+    pub fn resync(&mut self, user: impl AsUser, first: &str, second: &str) -> Result<Resync> {
+        let user = user.to_user()?;
+        let ids = ids_of(&self.identities)?;
+        // One clock reading for the search and the audit row.
+        let op = Op::new(self.actor.clone());
+        let now = u64::try_from(op.now.unix()).unwrap_or(0);
+        self.store.resync(&op, &user, &mut |rec, settings| {
+            crate::verification::decide_resync(rec, settings, first, second, now, ids)
         })
     }
 

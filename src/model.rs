@@ -600,6 +600,11 @@ pub struct UserRecord {
     pub last_used_at: Option<Timestamp>,
     /// Time step of the last accepted code (replay protection).
     pub last_used_step: Option<u64>,
+    /// The token's clock drift, in time steps (signed): the offset from now of its last
+    /// accepted code (or of a `resync`), bounded by the `max-drift` setting; verification
+    /// centres its ±skew window on it. Token level: after several tokens per user, it moves to
+    /// the token with `last_used_step`.
+    pub drift: i64,
     /// Consecutive failed verifications.
     pub failures: u32,
     /// Set when the user was locked out by too many failures (user level). A timed lock that

@@ -30,11 +30,13 @@ pub enum SettingKey {
     Lockout,
     /// The longest a timed lockout lasts, however often it doubled.
     LockoutMax,
+    /// How far (in time steps, 0–60) a token's recorded clock drift may move the window.
+    MaxDrift,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 9] = [
+    pub const ALL: [SettingKey; 10] = [
         SettingKey::Issuer,
         SettingKey::Skew,
         SettingKey::MaxFailures,
@@ -44,6 +46,7 @@ impl SettingKey {
         SettingKey::PendingTtl,
         SettingKey::Lockout,
         SettingKey::LockoutMax,
+        SettingKey::MaxDrift,
     ];
 
     /// The key's name in JSON output and audit details: snake_case, as every JSON key.
@@ -52,6 +55,7 @@ impl SettingKey {
             SettingKey::MaxFailures => "max_failures",
             SettingKey::PendingTtl => "pending_ttl",
             SettingKey::LockoutMax => "lockout_max",
+            SettingKey::MaxDrift => "max_drift",
             other => other.as_str(),
         }
     }
@@ -68,6 +72,7 @@ impl SettingKey {
             SettingKey::PendingTtl => "pending-ttl",
             SettingKey::Lockout => "lockout",
             SettingKey::LockoutMax => "lockout-max",
+            SettingKey::MaxDrift => "max-drift",
         }
     }
 }
@@ -125,6 +130,8 @@ pub struct Settings {
     /// The cap of a timed lockout. Serialized as text (`"1d"`).
     #[serde(serialize_with = "serialize_span")]
     lockout_max: Span,
+    /// How far a token's recorded drift may move its window, in steps.
+    max_drift: u32,
 }
 
 fn serialize_lockout<S: serde::Serializer>(
@@ -153,6 +160,7 @@ impl Default for Settings {
             pending_ttl: Self::DEFAULT_PENDING_TTL,
             lockout: None,
             lockout_max: Self::DEFAULT_LOCKOUT_MAX,
+            max_drift: Self::DEFAULT_MAX_DRIFT,
         }
     }
 }
@@ -168,6 +176,10 @@ impl Settings {
     pub const DEFAULT_LOCKOUT_MAX: Span = Span::from_secs(86_400);
     /// The value of `lockout` that keeps a user locked until `unlock` (the default).
     pub const MANUAL: &'static str = "manual";
+    /// Accepted values of `max-drift` (steps): up to half an hour at 30 s.
+    pub const MAX_DRIFT: std::ops::RangeInclusive<u32> = 0..=60;
+    /// Default of `max-drift`: 10 steps (5 minutes at 30 s), as django-otp's tolerance.
+    pub const DEFAULT_MAX_DRIFT: u32 = 10;
 
     /// Issuer shown in authenticator apps.
     pub fn issuer(&self) -> &str {
@@ -202,6 +214,12 @@ impl Settings {
         self.lockout_max
     }
 
+    /// How far (in time steps) a token's recorded clock drift may move its verification window
+    /// from now, within [`Settings::MAX_DRIFT`]; `0` turns drift tracking off.
+    pub fn max_drift(&self) -> u32 {
+        self.max_drift
+    }
+
     /// The value of `key`, as text.
     pub fn get(&self, key: SettingKey) -> String {
         match key {
@@ -214,6 +232,7 @@ impl Settings {
             SettingKey::PendingTtl => self.pending_ttl.to_string(),
             SettingKey::Lockout => lockout_text(self.lockout),
             SettingKey::LockoutMax => self.lockout_max.to_string(),
+            SettingKey::MaxDrift => self.max_drift.to_string(),
         }
     }
 
@@ -230,6 +249,7 @@ impl Settings {
             SettingKey::PendingTtl => self.pending_ttl.to_string().into(),
             SettingKey::Lockout => lockout_text(self.lockout).into(),
             SettingKey::LockoutMax => self.lockout_max.to_string().into(),
+            SettingKey::MaxDrift => self.max_drift.into(),
         }
     }
 
@@ -268,6 +288,9 @@ impl Settings {
             }
             SettingKey::LockoutMax => {
                 self.lockout_max = nonzero_span("lockout-max", value, "")?;
+            }
+            SettingKey::MaxDrift => {
+                self.max_drift = parse_in_range("max-drift", value, Self::MAX_DRIFT)?
             }
         }
         Ok(())
@@ -335,7 +358,13 @@ mod tests {
         assert!(s.set(SettingKey::Period, "5").is_err());
         assert!(s.set(SettingKey::Issuer, "a:b").is_err());
         assert!(s.set(SettingKey::Algorithm, "md5").is_err());
+        assert!(s.set(SettingKey::MaxDrift, "61").is_err());
+        assert!(s.set(SettingKey::MaxDrift, "-1").is_err());
         assert_eq!(s, Settings::default());
+        assert_eq!(s.max_drift(), 10);
+        s.set(SettingKey::MaxDrift, "60").unwrap();
+        assert_eq!(s.json_value(SettingKey::MaxDrift), 60);
+        s.set(SettingKey::MaxDrift, "10").unwrap();
         s.set(SettingKey::Skew, "0").unwrap();
         s.set(SettingKey::Algorithm, "sha512").unwrap();
         assert_eq!(s.skew(), 0);

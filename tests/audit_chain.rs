@@ -281,10 +281,11 @@ fn the_migration_chains_existing_rows_once() {
     let env = busy_store();
     let before = rows(&env);
     // The store as schema version 1 left it: no hash column (nor the later enrolled_at,
-    // locked_until and lockouts).
+    // locked_until, lockouts and drift).
     let later = "ALTER TABLE mfa_secret DROP COLUMN enrolled_at; \
                  ALTER TABLE mfa_secret DROP COLUMN locked_until; \
-                 ALTER TABLE mfa_secret DROP COLUMN lockouts;";
+                 ALTER TABLE mfa_secret DROP COLUMN lockouts; \
+                 ALTER TABLE mfa_secret DROP COLUMN drift;";
     env.direct().execute_sql(
         &format!("ALTER TABLE audit_log DROP COLUMN hash; {later} PRAGMA user_version = 1;"),
         &format!(

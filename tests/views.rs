@@ -404,6 +404,7 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
             "created_at",
             "digits",
             "disabled_at",
+            "drift",
             "enabled_at",
             "expired",
             "failures",

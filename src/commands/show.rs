@@ -23,6 +23,8 @@ struct ShowOutput<'a> {
     /// Locks in a row since the last success or `unlock` (each timed one lasts twice as long).
     lockouts: u32,
     max_failures: u32,
+    /// The token's clock drift, in time steps (signed; see `mfactl resync`).
+    drift: i64,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
 }
@@ -51,6 +53,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
             locked_at: rec.locked_at,
             lockouts: rec.lockouts,
             max_failures,
+            drift: rec.drift,
             recent_events: &events,
         })?;
         return Ok(ExitCode::Success);
@@ -181,6 +184,18 @@ fn render(
             ),
         ),
     ]);
+    if rec.drift != 0 {
+        let secs = rec.drift.saturating_mul(i64::from(rec.params.period()));
+        let direction = if secs < 0 { "behind" } else { "ahead" };
+        lines.push((
+            "Clock drift",
+            format!(
+                "{:+} steps (the device runs about {} seconds {direction})",
+                rec.drift,
+                secs.unsigned_abs()
+            ),
+        ));
+    }
     if short {
         lines.push((
             "Secret",

@@ -93,10 +93,45 @@ pub struct VerifyResult {
     pub locked_until: Option<Timestamp>,
     /// The clock reading the verification was judged at (the command's one reading).
     pub at: Timestamp,
+    /// The clock hint of a wrong code: it is the token's code for a step this many seconds
+    /// from now (positive: the device's clock is ahead), outside the verification window but
+    /// within the resync search; `mfactl resync` fixes it. `None` for any other outcome.
+    pub clock_offset_seconds: Option<i64>,
 }
 
 impl VerifyResult {
     /// Whether the code was accepted.
+    pub fn accepted(&self) -> bool {
+        self.rejected.is_none()
+    }
+}
+
+/// The result of a `resync` as applied to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResyncResult {
+    /// Why it was refused; `None` when the drift was set.
+    pub rejected: Option<RejectReason>,
+    /// The user's status (a resync never changes it).
+    pub status: Status,
+    /// The token's drift before, in steps.
+    pub previous_drift: i64,
+    /// The token's drift afterwards, in steps (unchanged when refused).
+    pub drift: i64,
+    /// Where the two codes were found: the second one's offset from now, in steps (also when
+    /// it was refused as beyond `max-drift`); `None` when they were not found.
+    pub offset: Option<i64>,
+    /// The token's period, in seconds, to turn steps into seconds.
+    pub period: u32,
+    /// The `max-drift` setting it was judged by.
+    pub max_drift: u32,
+    /// Consecutive failures afterwards.
+    pub failures: u32,
+    /// Whether this rejection locked the user.
+    pub locked_now: bool,
+}
+
+impl ResyncResult {
+    /// Whether the drift was set.
     pub fn accepted(&self) -> bool {
         self.rejected.is_none()
     }
@@ -253,11 +288,15 @@ pub(crate) trait Rows {
     /// the row's id and creation time, resets everything tied to the old secret, and deletes the
     /// old secret's recovery codes.
     fn put_secret(&mut self, op: &Op, e: &Enrollment, existing_id: Option<&str>) -> Result<()>;
-    /// Records an accepted code at `step`, guarded in the statement itself: only a not
-    /// disabled row whose last step is older, and not locked at `now` (no lock, or a timed one
-    /// whose `locked_until` is at or before `now`). Clears the failures, the lock and the count
-    /// of lockouts. Returns whether the row changed.
-    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool>;
+    /// Records an accepted code at `step` and the token's new `drift`, guarded in the
+    /// statement itself: only a not disabled row whose last step is older, and not locked at
+    /// `now` (no lock, or a timed one whose `locked_until` is at or before `now`). Clears the
+    /// failures, the lock and the count of lockouts. Returns whether the row changed.
+    fn accept_step(&mut self, id: &str, step: u64, drift: i64, now: Timestamp) -> Result<bool>;
+    /// Records a resync: the replay mark moves to `step` and the drift becomes `drift`, under
+    /// the same guard as [`Rows::accept_step`] (never backwards, never for a locked or
+    /// disabled row); nothing else changes (not a login). Returns whether the row changed.
+    fn resync_step(&mut self, id: &str, step: u64, drift: i64, now: Timestamp) -> Result<bool>;
     /// Writes the user's lockout state as given (failures, lock time, lock end, lockouts).
     fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()>;
     /// The stored values of the user's unused recovery codes.
@@ -1066,6 +1105,30 @@ impl Store {
         })
     }
 
+    /// Resynchronises the user's token under the user's row lock: loads the user, asks
+    /// `decide` where two consecutive codes are (it decrypts and searches), and records it.
+    ///
+    /// Found within `max-drift` steps of now: the token's drift becomes the second code's
+    /// offset, and the replay mark moves to its step (never backwards: a second code at or
+    /// before the mark is refused as replayed, and neither code can be used again). It is not a
+    /// login: the status, the failure count and the last-used time stay as they are. Found
+    /// beyond `max-drift`: refused, not counted (two consecutive codes are no guess). Not found:
+    /// a wrong code, counted as a failure (it may lock the user). Every outcome writes one
+    /// `resync` audit row (never the codes).
+    pub fn resync(
+        &mut self,
+        op: &Op,
+        user: &UserName,
+        decide: &mut dyn FnMut(&UserRecord, &Settings) -> Result<crate::totp::ResyncVerdict>,
+    ) -> Result<ResyncResult> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            let settings = load_settings(rows)?;
+            let verdict = decide(&rec, &settings)?;
+            apply_resync(rows, op, &rec, &settings, verdict)
+        })
+    }
+
     /// Consumes the user's unused recovery code that `code` matches, atomically, or counts a
     /// failure.
     pub fn use_recovery_code(
@@ -1112,6 +1175,7 @@ impl Store {
                         locked_now: false,
                         locked_until: None,
                         at: op.now,
+                        clock_offset_seconds: None,
                     })
                 }
                 Some(reason) => record_rejection(rows, op, &rec, &settings, reason),
@@ -1409,18 +1473,26 @@ fn apply_verdict(
             record_rejection(rows, op, rec, settings, RejectReason::Expired)
         }
         Verdict::Accept { step } => {
+            // The token's drift becomes this code's offset from now (op.now, the command's one
+            // clock reading), bounded by max-drift, whatever the caller decided.
+            let drift = crate::totp::drift_after(step, now_step(op, rec), settings.max_drift());
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.
-            if !rows.accept_step(&rec.id, step, op.now)? {
+            if !rows.accept_step(&rec.id, step, drift, op.now)? {
                 return record_rejection(rows, op, rec, settings, RejectReason::Replayed);
             }
             let confirmed = rec.status == Status::Pending;
+            let details = if drift == rec.drift {
+                json!({})
+            } else {
+                json!({ "drift": drift, "previous_drift": rec.drift })
+            };
             audit(
                 rows,
                 op,
                 AuditEvent::VerifyAccepted,
                 Some(&rec.user),
-                json!({}),
+                details,
             )?;
             if confirmed {
                 audit(rows, op, AuditEvent::Confirm, Some(&rec.user), json!({}))?;
@@ -1433,10 +1505,115 @@ fn apply_verdict(
                 locked_now: false,
                 locked_until: None,
                 at: op.now,
+                clock_offset_seconds: None,
             })
         }
         Verdict::Reject(reason) => record_rejection(rows, op, rec, settings, reason),
+        Verdict::ClockOff { offset } => {
+            let seconds = offset.saturating_mul(i64::from(rec.params.period()));
+            let mut details = json!({ "clock_offset_seconds": seconds });
+            let mut result = record_rejection_as(
+                rows,
+                op,
+                rec,
+                settings,
+                RejectReason::Invalid,
+                AuditEvent::VerifyRejected,
+                &mut details,
+            )?;
+            result.clock_offset_seconds = Some(seconds);
+            Ok(result)
+        }
     }
+}
+
+fn apply_resync(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    settings: &Settings,
+    verdict: crate::totp::ResyncVerdict,
+) -> Result<ResyncResult> {
+    use crate::totp::ResyncVerdict;
+    let max_drift = settings.max_drift();
+    let period = rec.params.period();
+    let seconds = |steps: i64| steps.saturating_mul(i64::from(period));
+    let refuse = |rows: &mut dyn Rows, reason: RejectReason, offset: Option<i64>| {
+        let mut details = json!({ "accepted": false, "drift": rec.drift });
+        if let Some(offset) = offset {
+            details["offset_seconds"] = seconds(offset).into();
+            details["max_drift"] = max_drift.into();
+        }
+        let r = record_rejection_as(
+            rows,
+            op,
+            rec,
+            settings,
+            reason,
+            AuditEvent::Resync,
+            &mut details,
+        )?;
+        Ok(ResyncResult {
+            rejected: Some(reason),
+            status: rec.status,
+            previous_drift: rec.drift,
+            drift: rec.drift,
+            offset,
+            period,
+            max_drift,
+            failures: r.failures,
+            locked_now: r.locked_now,
+        })
+    };
+    let step = match verdict {
+        ResyncVerdict::Reject(reason) => return refuse(rows, reason, None),
+        ResyncVerdict::Found { step } => step,
+    };
+    if rec.status == Status::Disabled {
+        return refuse(rows, RejectReason::Disabled, None);
+    }
+    if rec.is_locked_at(op.now) {
+        return refuse(rows, RejectReason::Locked, None);
+    }
+    if rec.pending_expired(settings.pending_ttl(), op.now) {
+        return refuse(rows, RejectReason::Expired, None);
+    }
+    let offset = crate::totp::step_offset(step, now_step(op, rec));
+    if offset.unsigned_abs() > u64::from(max_drift) {
+        return refuse(rows, RejectReason::DriftTooLarge, Some(offset));
+    }
+    // The guard repeats the replay and lock rules in the statement.
+    if !rows.resync_step(&rec.id, step, offset, op.now)? {
+        return refuse(rows, RejectReason::Replayed, Some(offset));
+    }
+    audit(
+        rows,
+        op,
+        AuditEvent::Resync,
+        Some(&rec.user),
+        json!({
+            "accepted": true,
+            "drift": offset,
+            "previous_drift": rec.drift,
+            "offset_seconds": seconds(offset),
+        }),
+    )?;
+    Ok(ResyncResult {
+        rejected: None,
+        status: rec.status,
+        previous_drift: rec.drift,
+        drift: offset,
+        offset: Some(offset),
+        period,
+        max_drift,
+        failures: rec.failures,
+        locked_now: false,
+    })
+}
+
+/// The time step of the command's clock reading for the user's token.
+fn now_step(op: &Op, rec: &UserRecord) -> u64 {
+    crate::totp::step_at(u64::try_from(op.now.unix()).unwrap_or(0), &rec.params)
 }
 
 fn record_rejection(
@@ -1445,6 +1622,30 @@ fn record_rejection(
     rec: &UserRecord,
     settings: &Settings,
     reason: RejectReason,
+) -> Result<VerifyResult> {
+    record_rejection_as(
+        rows,
+        op,
+        rec,
+        settings,
+        reason,
+        AuditEvent::VerifyRejected,
+        &mut json!({}),
+    )
+}
+
+/// Records a rejection under `event` (`verify-rejected`, or `resync`): counts the failure
+/// when the reason does, locks when that reaches max-failures (for as long as the `lockout`
+/// settings say), and writes the audit row with `details` plus the reason and the failure
+/// count.
+fn record_rejection_as(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    settings: &Settings,
+    reason: RejectReason,
+    event: AuditEvent,
+    details: &mut serde_json::Value,
 ) -> Result<VerifyResult> {
     let mut state = LockState::of(rec);
     let mut locked_now = false;
@@ -1459,13 +1660,9 @@ fn record_rejection(
         rows.set_lock_state(&rec.id, &state, op.now)?;
     }
     let failures = state.failures;
-    audit(
-        rows,
-        op,
-        AuditEvent::VerifyRejected,
-        Some(&rec.user),
-        json!({ "reason": reason, "failures": failures }),
-    )?;
+    details["reason"] = json!(reason);
+    details["failures"] = json!(failures);
+    audit(rows, op, event, Some(&rec.user), details.take())?;
     if locked_now {
         audit(
             rows,
@@ -1491,5 +1688,6 @@ fn record_rejection(
         locked_now,
         locked_until,
         at: op.now,
+        clock_offset_seconds: None,
     })
 }

@@ -84,11 +84,12 @@ ALTER TABLE audit_log ADD COLUMN hash TEXT;
 ALTER TABLE mfa_secret ADD COLUMN enrolled_at TEXT;
 UPDATE mfa_secret SET enrolled_at = updated_at;
 "#,
-    // 4: lockouts that lift by themselves, as in SQLite. A lock from before stays manual.
+    // 4: lockouts that lift by themselves, and each secret's clock drift, as in SQLite.
     r#"
 ALTER TABLE mfa_secret ADD COLUMN locked_until TEXT;
 ALTER TABLE mfa_secret ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
 UPDATE mfa_secret SET lockouts = 1 WHERE locked_at IS NOT NULL;
+ALTER TABLE mfa_secret ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
 "#,
 ];
 
@@ -380,7 +381,7 @@ const USER_COLUMNS: &str = "m.id, m.username, m.status, m.algorithm, m.digits, m
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
      m.secret, m.enrolled_at, \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
-     AND octet_length(r.code_hash) = 32), m.locked_until, m.lockouts";
+     AND octet_length(r.code_hash) = 32), m.locked_until, m.lockouts, m.drift";
 
 /// The condition "locked at the time bound to `param`": a lock until `unlock`, or a timed one
 /// whose end is still to come (timestamps compare as text in time order; COLLATE "C" so that
@@ -474,11 +475,17 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
         recovery_codes_legacy: row.try_get(18)?,
         locked_until: opt_ts(row, 19)?,
         lockouts: small(row.try_get(20)?)?,
+        drift: i64::from(row.try_get::<_, i32>(21)?),
     })
 }
 
 fn step_param(step: u64) -> i64 {
     i64::try_from(step).unwrap_or(i64::MAX)
+}
+
+/// A drift (bounded by `max-drift`, at most 60 steps) as the `INTEGER` column takes it.
+fn drift_param(drift: i64) -> i32 {
+    i32::try_from(drift).unwrap_or(if drift < 0 { i32::MIN } else { i32::MAX })
 }
 
 impl PgRows<'_, '_> {
@@ -658,7 +665,7 @@ impl Rows for PgRows<'_, '_> {
              digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
              updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
              enrolled_at = excluded.enrolled_at, \
-             disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
+             disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, drift = 0, \
              failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0",
             &[
                 &uuid::Uuid::new_v4().to_string(),
@@ -676,15 +683,37 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
-    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
+    fn accept_step(&mut self, id: &str, step: u64, drift: i64, now: Timestamp) -> Result<bool> {
         let changed = self.tx.execute(
             "UPDATE mfa_secret SET last_used_step = $2, last_used_at = $3, \
              failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0, \
-             updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3) \
+             updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3), \
+             drift = $4 \
              WHERE id = $1 AND status IN ('pending', 'enabled') \
              AND (locked_at IS NULL OR locked_until COLLATE \"C\" <= $3::text) \
              AND (last_used_step IS NULL OR last_used_step < $2)",
-            &[&id, &step_param(step), &now.to_string()],
+            &[
+                &id,
+                &step_param(step),
+                &now.to_string(),
+                &drift_param(drift),
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn resync_step(&mut self, id: &str, step: u64, drift: i64, now: Timestamp) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE mfa_secret SET last_used_step = $2, drift = $3, updated_at = $4 \
+             WHERE id = $1 AND status IN ('pending', 'enabled') \
+             AND (locked_at IS NULL OR locked_until COLLATE \"C\" <= $4::text) \
+             AND (last_used_step IS NULL OR last_used_step < $2)",
+            &[
+                &id,
+                &step_param(step),
+                &drift_param(drift),
+                &now.to_string(),
+            ],
         )?;
         Ok(changed == 1)
     }
@@ -1006,9 +1035,10 @@ impl Rows for PgRows<'_, '_> {
         let insert_user = self.tx.prepare(
             "INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, \
              issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-             last_used_step, failed_attempts, locked_at, enrolled_at, locked_until, lockouts) \
+             last_used_step, failed_attempts, locked_at, enrolled_at, locked_until, lockouts, \
+             drift) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19)",
+             $17, $18, $19, $20)",
         )?;
         for u in &dump.users {
             self.tx.execute(
@@ -1033,6 +1063,7 @@ impl Rows for PgRows<'_, '_> {
                     &u.enrolled_at.to_string(),
                     &opt_ts_text(u.locked_until),
                     &i32::try_from(u.lockouts).unwrap_or(i32::MAX),
+                    &drift_param(u.drift),
                 ],
             )?;
         }

@@ -79,5 +79,6 @@ UPDATE mfa_secret SET enrolled_at = updated_at;
 ALTER TABLE mfa_secret ADD COLUMN locked_until TEXT;
 ALTER TABLE mfa_secret ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
 UPDATE mfa_secret SET lockouts = 1 WHERE locked_at IS NOT NULL;
+ALTER TABLE mfa_secret ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
 "#,
 ];

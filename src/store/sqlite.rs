@@ -413,7 +413,7 @@ const USER_COLUMNS: &str = "m.id, m.user, m.status, m.algorithm, m.digits, m.per
      m.failed_attempts, m.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL), \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.secret_id = m.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32), m.enrolled_at, m.locked_until, m.lockouts";
+     AND length(r.code_hash) = 32), m.enrolled_at, m.locked_until, m.lockouts, m.drift";
 
 /// The condition "locked at the time bound to `param`": a lock until `unlock`, or a timed one
 /// whose end is still to come (timestamps compare as text in time order).
@@ -436,7 +436,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             )
         })?,
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(20)? } else { None },
+        secret: if with_secret { row.get(21)? } else { None },
         // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
         enrolled_at: match row.get(17)? {
             Some(t) => t,
@@ -448,6 +448,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
         disabled_at: row.get(10)?,
         last_used_at: row.get(11)?,
         last_used_step: row.get::<_, Option<i64>>(12)?.map(|s| s.max(0) as u64),
+        drift: row.get(20)?,
         failures: row.get(13)?,
         locked_at: row.get(14)?,
         locked_until: row.get(18)?,
@@ -632,7 +633,7 @@ impl Rows for SqliteRows<'_> {
                  digits = excluded.digits, period = excluded.period, issuer = excluded.issuer, \
                  updated_at = excluded.updated_at, enabled_at = excluded.enabled_at, \
                  enrolled_at = excluded.enrolled_at, \
-                 disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, \
+                 disabled_at = NULL, last_used_at = NULL, last_used_step = NULL, drift = 0, \
                  failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0",
             )?
             .execute(params![
@@ -650,18 +651,42 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn accept_step(&mut self, id: &str, step: u64, now: Timestamp) -> Result<bool> {
+    fn accept_step(&mut self, id: &str, step: u64, drift: i64, now: Timestamp) -> Result<bool> {
         let changed = self
             .tx
             .prepare_cached(
                 "UPDATE mfa_secret SET last_used_step = ?2, last_used_at = ?3, \
                  failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0, \
-                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3) \
+                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3), \
+                 drift = ?4 \
                  WHERE id = ?1 AND status IN ('pending', 'enabled') \
                  AND (locked_at IS NULL OR locked_until <= ?3) \
                  AND (last_used_step IS NULL OR last_used_step < ?2)",
             )?
-            .execute(params![id, i64::try_from(step).unwrap_or(i64::MAX), now])?;
+            .execute(params![
+                id,
+                i64::try_from(step).unwrap_or(i64::MAX),
+                now,
+                drift
+            ])?;
+        Ok(changed == 1)
+    }
+
+    fn resync_step(&mut self, id: &str, step: u64, drift: i64, now: Timestamp) -> Result<bool> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE mfa_secret SET last_used_step = ?2, drift = ?3, updated_at = ?4 \
+                 WHERE id = ?1 AND status IN ('pending', 'enabled') \
+                 AND (locked_at IS NULL OR locked_until <= ?4) \
+                 AND (last_used_step IS NULL OR last_used_step < ?2)",
+            )?
+            .execute(params![
+                id,
+                i64::try_from(step).unwrap_or(i64::MAX),
+                drift,
+                now
+            ])?;
         Ok(changed == 1)
     }
 
@@ -897,9 +922,9 @@ impl Rows for SqliteRows<'_> {
                 "INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, \
                  issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
                  last_used_step, failed_attempts, locked_at, enrolled_at, locked_until, \
-                 lockouts) \
+                 lockouts, drift) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17, ?18, ?19)",
+                 ?17, ?18, ?19, ?20)",
             )?;
             for u in &dump.users {
                 stmt.execute(params![
@@ -923,6 +948,7 @@ impl Rows for SqliteRows<'_> {
                     u.enrolled_at,
                     u.locked_until,
                     u.lockouts,
+                    u.drift,
                 ])?;
             }
         }
