@@ -338,8 +338,9 @@ fn the_migration_starts_every_token_at_drift_zero() {
     let env = TestEnv::initialised();
     let secret = env.enroll_enabled("erin");
     env.direct().execute_sql(
-        "ALTER TABLE mfa_secret DROP COLUMN drift; PRAGMA user_version = 3;",
-        "ALTER TABLE mfa_secret DROP COLUMN drift; \
+        "ALTER TABLE mfa_secret DROP COLUMN drift; ALTER TABLE mfa_secret DROP COLUMN locked_until; ALTER TABLE mfa_secret DROP COLUMN lockouts; PRAGMA user_version = 3;",
+        "ALTER TABLE mfa_secret DROP COLUMN drift; ALTER TABLE mfa_secret DROP COLUMN locked_until; \
+         ALTER TABLE mfa_secret DROP COLUMN lockouts; \
          UPDATE mfactl_meta SET value = '3' WHERE key = 'schema_version';",
     );
     let doc: Value = serde_json::from_slice(

@@ -398,6 +398,7 @@ fn the_migration_keeps_existing_locks_manual() {
     env.execute("UPDATE mfa_secret SET locked_at = '2026-01-01T00:00:00Z', failed_attempts = 5 WHERE %USER% = 'ann'");
     env.execute("ALTER TABLE mfa_secret DROP COLUMN locked_until");
     env.execute("ALTER TABLE mfa_secret DROP COLUMN lockouts");
+    env.execute("ALTER TABLE mfa_secret DROP COLUMN drift");
     env.execute_sql(
         "PRAGMA user_version = 3",
         "UPDATE mfactl_meta SET value = '3' WHERE key = 'schema_version'",
