@@ -446,3 +446,31 @@ fn resync_reads_its_codes_like_verify() {
         .code(2);
     assert_eq!(env.snapshot(), snapshot);
 }
+
+/// The facade: `Mfa::resync` with two codes of a device 3 and 4 steps ahead sets the drift, and
+/// the device's next code verifies through `Mfa::verify`; malformed input records nothing.
+#[test]
+fn the_facade_resyncs() {
+    let env = TestEnv::new();
+    let location = mfactl::store::Location::parse(std::ffi::OsStr::new(&env.store)).unwrap();
+    let ids = mfactl::vault::generate_identity_file(&env.dir.path().join("id.txt")).unwrap();
+    let mut mfa = mfactl::Mfa::create(&location, ids).unwrap();
+    let secret = mfa
+        .enroll("hal", &Default::default())
+        .unwrap()
+        .secret
+        .to_base32();
+    let rows = audit_rows(&env).len();
+    let e = mfa.resync("hal", "12345", "123456").unwrap_err();
+    assert_eq!(e.kind(), "invalid_input");
+    assert_eq!(audit_rows(&env).len(), rows, "nothing recorded");
+    let now = step_now();
+    let r = mfa
+        .resync("hal", &at(&secret, now, 3), &at(&secret, now, 4))
+        .unwrap();
+    assert!(r.accepted(), "{r:?}");
+    assert!(r.drift == 4 || r.drift == 3, "{r:?}");
+    assert_eq!(r.previous_drift, 0);
+    let v = mfa.verify("hal", &at(&secret, now, 5)).unwrap();
+    assert!(v.accepted() && v.confirmed, "{v:?}");
+}
