@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll a user: a new secret, its QR code and otpauth URI')
             [CompletionResult]::new('show-qr', 'show-qr', [CompletionResultType]::ParameterValue, 'Print a user''s pairing QR code and otpauth URI again')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error')
+            [CompletionResult]::new('resync', 'resync', [CompletionResultType]::ParameterValue, 'Resync a drifting token''s clock from two consecutive codes')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Disable MFA for a user and erase their secret')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List users and their MFA state (never secrets)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one user: status, lockout, parameters, recent events')
@@ -130,6 +131,20 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mfactl;resync' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The token to resync, for a user with several live ones [default: the only live one]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status is the answer')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status is the answer')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mfactl;disable' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, for the audit log (e.g. a ticket number)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Disable only the token with this label (a lost phone of a user who has others) and erase its secret; the user''s last live token disables the user')
@@ -183,8 +198,8 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'mfactl;config' {
@@ -389,6 +404,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Enroll a user: a new secret, its QR code and otpauth URI')
             [CompletionResult]::new('show-qr', 'show-qr', [CompletionResultType]::ParameterValue, 'Print a user''s pairing QR code and otpauth URI again')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error')
+            [CompletionResult]::new('resync', 'resync', [CompletionResultType]::ParameterValue, 'Resync a drifting token''s clock from two consecutive codes')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Disable MFA for a user and erase their secret')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List users and their MFA state (never secrets)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one user: status, lockout, parameters, recent events')
@@ -416,6 +432,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             break
         }
         'mfactl;help;verify' {
+            break
+        }
+        'mfactl;help;resync' {
             break
         }
         'mfactl;help;disable' {

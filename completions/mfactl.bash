@@ -61,6 +61,9 @@ _mfactl() {
             mfactl,rekey)
                 cmd="mfactl__subcmd__rekey"
                 ;;
+            mfactl,resync)
+                cmd="mfactl__subcmd__resync"
+                ;;
             mfactl,show)
                 cmd="mfactl__subcmd__show"
                 ;;
@@ -136,6 +139,9 @@ _mfactl() {
             mfactl__subcmd__help,rekey)
                 cmd="mfactl__subcmd__help__subcmd__rekey"
                 ;;
+            mfactl__subcmd__help,resync)
+                cmd="mfactl__subcmd__help__subcmd__resync"
+                ;;
             mfactl__subcmd__help,show)
                 cmd="mfactl__subcmd__help__subcmd__show"
                 ;;
@@ -161,7 +167,7 @@ _mfactl() {
 
     case "${cmd}" in
         mfactl)
-            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help"
+            opts="-i -h -V --db --identity --json --actor --color --help --version init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,7 +269,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__get)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl max-tokens"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl max-tokens lockout lockout-max max-drift"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +359,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__config__subcmd__set)
-            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl max-tokens"
+            opts="-i -h --db --identity --json --actor --color --help issuer skew max-failures algorithm digits period pending-ttl max-tokens lockout lockout-max max-drift"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,7 +617,7 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help)
-            opts="init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help"
+            opts="init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -849,6 +855,20 @@ _mfactl() {
             return 0
             ;;
         mfactl__subcmd__help__subcmd__rekey)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfactl__subcmd__help__subcmd__resync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1118,7 +1138,7 @@ _mfactl() {
                     return 0
                     ;;
                 --event)
-                    COMPREPLY=($(compgen -W "init enroll re-enroll confirm verify-accepted verify-rejected lock unlock disable show-qr recovery-codes export import rekey config-set copy-store remove" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init enroll re-enroll confirm verify-accepted verify-rejected lock unlock disable show-qr recovery-codes export import rekey config-set copy-store remove resync" -- "${cur}"))
                     return 0
                     ;;
                 --limit)
@@ -1260,6 +1280,44 @@ _mfactl() {
                     return 0
                     ;;
                 --check-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfactl__subcmd__resync)
+            opts="-q -i -h --token --quiet --db --identity --json --actor --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1468,7 +1526,7 @@ _mfactl_users() {
     ((i > COMP_CWORD)) && return 1
     [[ $cur == -* ]] && return 1
     case "$sub:$npos" in
-        show-qr:0|verify:0|disable:0|show:0|unlock:0|log:0|recovery-codes:0) ;;
+        show-qr:0|verify:0|resync:0|disable:0|show:0|unlock:0|log:0|recovery-codes:0) ;;
         *) return 1 ;;
     esac
     # Only names here: no file names when none matches.

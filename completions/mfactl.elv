@@ -32,6 +32,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand enroll 'Enroll a user: a new secret, its QR code and otpauth URI'
             cand show-qr 'Print a user''s pairing QR code and otpauth URI again'
             cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+            cand resync 'Resync a drifting token''s clock from two consecutive codes'
             cand disable 'Disable MFA for a user and erase their secret'
             cand list 'List users and their MFA state (never secrets)'
             cand show 'Show one user: status, lockout, parameters, recent events'
@@ -122,6 +123,19 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mfactl;resync'= {
+            cand --token 'The token to resync, for a user with several live ones [default: the only live one]'
+            cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
+            cand -i 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
+            cand --actor 'Who is acting, for the audit log [default: the OS user]'
+            cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
+            cand -q 'Print nothing; the exit status is the answer'
+            cand --quiet 'Print nothing; the exit status is the answer'
+            cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mfactl;disable'= {
             cand --reason 'Why, for the audit log (e.g. a ticket number)'
             cand --token 'Disable only the token with this label (a lost phone of a user who has others) and erase its secret; the user''s last live token disables the user'
@@ -172,8 +186,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
             cand --json 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mfactl;config'= {
             cand --db 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]'
@@ -361,6 +375,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand enroll 'Enroll a user: a new secret, its QR code and otpauth URI'
             cand show-qr 'Print a user''s pairing QR code and otpauth URI again'
             cand verify 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+            cand resync 'Resync a drifting token''s clock from two consecutive codes'
             cand disable 'Disable MFA for a user and erase their secret'
             cand list 'List users and their MFA state (never secrets)'
             cand show 'Show one user: status, lockout, parameters, recent events'
@@ -384,6 +399,8 @@ set edit:completion:arg-completer[mfactl] = {|@words|
         &'mfactl;help;show-qr'= {
         }
         &'mfactl;help;verify'= {
+        }
+        &'mfactl;help;resync'= {
         }
         &'mfactl;help;disable'= {
         }

@@ -37,6 +37,7 @@ complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "init" -d 'Create a ne
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "enroll" -d 'Enroll a user: a new secret, its QR code and otpauth URI'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "show-qr" -d 'Print a user\'s pairing QR code and otpauth URI again'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "verify" -d 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "resync" -d 'Resync a drifting token\'s clock from two consecutive codes'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "disable" -d 'Disable MFA for a user and erase their secret'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "list" -d 'List users and their MFA state (never secrets)'
 complete -c mfactl -n "__fish_mfactl_needs_command" -f -a "show" -d 'Show one user: status, lockout, parameters, recent events'
@@ -117,6 +118,16 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l recovery -d 'Th
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -s q -l quiet -d 'Print nothing; the exit status is the answer'
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -l token -d 'The token to resync, for a user with several live ones [default: the only live one]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -s q -l quiet -d 'Print nothing; the exit status is the answer'
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
+complete -c mfactl -n "__fish_mfactl_using_subcommand resync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l reason -d 'Why, for the audit log (e.g. a ticket number)' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l token -d 'Disable only the token with this label (a lost phone of a user who has others) and erase its secret; the user\'s last live token disables the user' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand disable" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
@@ -162,7 +173,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l color -d 'When 
 always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
-complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s h -l help -d 'Print help'
+complete -c mfactl -n "__fish_mfactl_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l db -d 'The store: a file, or a postgres:// URL for a shared PostgreSQL database [default: $XDG_DATA_HOME/mfactl/mfactl.db]' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -s i -l identity -d 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand config; and not __fish_seen_subcommand_from get set help" -l actor -d 'Who is acting, for the audit log [default: the OS user]' -r
@@ -223,7 +234,8 @@ import\t''
 rekey\t''
 config-set\t''
 copy-store\t''
-remove\t''"
+remove\t''
+resync\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l limit -d 'At most N events' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l anchor -d 'With --verify: the head printed earlier (ID:HASH); that row must still be there with that hash, which detects a truncated or rewritten log' -r
 complete -c mfactl -n "__fish_mfactl_using_subcommand log" -l interval -d 'With --follow: how often to look for new events (default 1s)' -r
@@ -326,25 +338,26 @@ always\t''
 never\t''"
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'
 complete -c mfactl -n "__fish_mfactl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "init" -d 'Create a new store'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "enroll" -d 'Enroll a user: a new secret, its QR code and otpauth URI'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "show-qr" -d 'Print a user\'s pairing QR code and otpauth URI again'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "verify" -d 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "disable" -d 'Disable MFA for a user and erase their secret'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "list" -d 'List users and their MFA state (never secrets)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "show" -d 'Show one user: status, lockout, parameters, recent events'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "config" -d 'Show or change the store\'s settings'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "janitor" -d 'Clean up unused, expired pending and old disabled users'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "log" -d 'Show the audit log, newest first; verify or follow it'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "recovery-codes" -d 'Issue one-time recovery codes (replacing any earlier set)'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "export" -d 'Export secrets as URIs, CSV or JSON, plain or age-encrypted'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "import" -d 'Import users from otpauth URIs, CSV, JSON or Authelia YAML'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "copy-store" -d 'Copy the whole store into a new, empty file or database'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "init" -d 'Create a new store'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "enroll" -d 'Enroll a user: a new secret, its QR code and otpauth URI'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "show-qr" -d 'Print a user\'s pairing QR code and otpauth URI again'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "verify" -d 'Check a code; exit 0 if accepted, 1 if rejected, 2 on error'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "resync" -d 'Resync a drifting token\'s clock from two consecutive codes'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "disable" -d 'Disable MFA for a user and erase their secret'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "list" -d 'List users and their MFA state (never secrets)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "show" -d 'Show one user: status, lockout, parameters, recent events'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "unlock" -d 'Clear a user\'s lockout and failure count'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "config" -d 'Show or change the store\'s settings'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "janitor" -d 'Clean up unused, expired pending and old disabled users'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "log" -d 'Show the audit log, newest first; verify or follow it'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "recovery-codes" -d 'Issue one-time recovery codes (replacing any earlier set)'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "rekey" -d 'Re-encrypt every secret to a new set of recipients'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "recipients" -d 'List the public keys the store encrypts secrets to'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "export" -d 'Export secrets as URIs, CSV or JSON, plain or age-encrypted'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "import" -d 'Import users from otpauth URIs, CSV, JSON or Authelia YAML'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "copy-store" -d 'Copy the whole store into a new, empty file or database'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mfactl -n "__fish_mfactl_using_subcommand help; and not __fish_seen_subcommand_from init enroll show-qr verify resync disable list show unlock config janitor log recovery-codes rekey recipients export import copy-store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print one setting, or all of them'
 complete -c mfactl -n "__fish_mfactl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Change a setting'
 
@@ -372,8 +385,8 @@ function __fish_mfactl_users
     end
     # The token is an option's value (`--db <TAB>`).
     test $i -gt (math (count $words) + 1); and return
-    if test $npos -eq 0; and contains -- "$sub" show-qr verify disable show unlock log recovery-codes
+    if test $npos -eq 0; and contains -- "$sub" show-qr verify resync disable show unlock log recovery-codes
         $words[1] $db __complete-users -- (commandline -ct) 2>/dev/null </dev/null
     end
 end
-complete -c mfactl -f -n "__fish_mfactl_using_subcommand show-qr verify disable show unlock log recovery-codes" -a "(__fish_mfactl_users)"
+complete -c mfactl -f -n "__fish_mfactl_using_subcommand show-qr verify resync disable show unlock log recovery-codes" -a "(__fish_mfactl_users)"

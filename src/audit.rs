@@ -104,6 +104,7 @@ events! {
     ConfigSet => "config-set": "A store setting changed.",
     CopyStore => "copy-store": "The store was created as a copy of another (details name the source).",
     Remove => "remove": "The janitor deleted a disabled user's row (their audit history stays).",
+    Resync => "resync": "Two consecutive codes set a token's clock drift (details: the old and new drift), or a resync was refused (details: the reason).",
 }
 
 impl fmt::Display for AuditEvent {

@@ -160,6 +160,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "resync",
+        &[
+            (
+                "Prompt for two consecutive codes (hidden) on a terminal",
+                "mfactl resync alice",
+            ),
+            (
+                "In a script: both codes on stdin, on one line or two",
+                "printf '%s %s\\n' \"$CODE1\" \"$CODE2\" | mfactl resync alice",
+            ),
+        ],
+    ),
+    (
         "disable",
         &[
             (
@@ -224,6 +237,14 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "Pending enrollments expire after 2 days",
                 "mfactl config set pending-ttl 2d",
+            ),
+            (
+                "Locks lift after 15 minutes, then 30, 1h, ... up to 24h",
+                "mfactl config set lockout 15m",
+            ),
+            (
+                "Follow (and resync) device clocks up to 10 minutes off (at 30 s)",
+                "mfactl config set max-drift 20",
             ),
         ],
     ),
@@ -538,8 +559,23 @@ pub enum Command {
     /// Scripts should pass the code on stdin (`printf '%s\n' "$CODE" | mfactl verify alice`),
     /// where it never shows in `ps` or shell history. A code is accepted for the current time
     /// step or one either side (see `mfactl config`), once: a reused code is rejected as
-    /// replayed. Too many wrong codes lock the user until `mfactl unlock`.
+    /// replayed. Too many wrong codes lock the user until `mfactl unlock`, or, with the lockout
+    /// setting a duration, until the lock lifts by itself (verify says when).
     Verify(VerifyArgs),
+
+    /// Resync a drifting token's clock from two consecutive codes
+    ///
+    /// For a device whose clock has drifted outside the window verify accepts (verify says
+    /// so when a wrong code is the device's code for another time). Searches an hour either
+    /// side of now for two consecutive time steps whose codes are CODE1 then CODE2, and
+    /// records that offset as the token's drift: verify then centres its window there. The
+    /// drift may not exceed the max-drift setting (see `mfactl config`); beyond it the resync
+    /// is refused, and not counted as a failure: fix the device's clock, or raise max-drift.
+    /// Two codes found nowhere count as a wrong code (they may lock the user). A resync is not
+    /// a login: it does not confirm a pending user, reset the failure count, or count as use;
+    /// the codes cannot be used again. Locked and disabled users are refused. Exit 0 when the
+    /// drift was set, 1 if refused, 2 on error.
+    Resync(ResyncArgs),
 
     /// Disable MFA for a user and erase their secret
     Disable(DisableArgs),
@@ -556,6 +592,8 @@ pub enum Command {
     Show(ShowArgs),
 
     /// Clear a user's lockout and failure count
+    ///
+    /// Also resets the backoff of timed lockouts: the next lock is a first one again.
     Unlock(UserArg),
 
     /// Show or change the store's settings
@@ -828,6 +866,28 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ResyncArgs {
+    /// The user's name
+    pub user: String,
+
+    /// A code from the user's device; omit both codes or pass '-' to read them from stdin
+    /// (one line holding both, or one per line)
+    #[arg(requires = "code2")]
+    pub code1: Option<String>,
+
+    /// The device's next code, after CODE1
+    pub code2: Option<String>,
+
+    /// The token to resync, for a user with several live ones [default: the only live one]
+    #[arg(long, value_name = "LABEL")]
+    pub token: Option<String>,
+
+    /// Print nothing; the exit status is the answer
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct DisableArgs {
     /// The user's name
     pub user: String,
@@ -920,7 +980,8 @@ pub struct ShowArgs {
 pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
-        /// issuer, skew, max-failures, algorithm, digits, period, pending-ttl or max-tokens
+        /// issuer, skew, max-failures, algorithm, digits, period, pending-ttl, max-tokens,
+        /// lockout, lockout-max or max-drift
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
     },
@@ -930,10 +991,14 @@ pub enum ConfigCommand {
     /// max-failures: failed codes before a lockout (1-100, default 5); algorithm, digits,
     /// period: defaults for new enrollments; pending-ttl: how long a pending enrollment can
     /// still be confirmed (90s, 30m, 24h, 7d, 2w; 0: forever; default 7d); max-tokens: tokens
-    /// a user may have that are not disabled (1-100, default 5).
+    /// a user may have that are not disabled (1-100, default 5); lockout: how long a lockout
+    /// lasts, manual (until unlock, the default) or a duration, doubled for each further lock
+    /// before a success; lockout-max: the longest a timed lockout lasts (default 24h);
+    /// max-drift: how many time steps a token's recorded clock drift may move its window
+    /// (0-60, default 10).
     Set {
         /// The setting's name: issuer, skew, max-failures, algorithm, digits, period,
-        /// pending-ttl or max-tokens
+        /// pending-ttl, max-tokens, lockout, lockout-max or max-drift
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: String,
         /// Its new value

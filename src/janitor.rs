@@ -91,8 +91,16 @@ impl Plan {
     }
 }
 
-fn users(rows: &mut dyn crate::store::Rows, query: UserQuery) -> Result<Vec<UserRecord>> {
-    rows.users_matching(&query)
+/// The users matching `query`, any lock judged at `now` (the plan's one clock reading).
+fn users(
+    rows: &mut dyn crate::store::Rows,
+    query: UserQuery,
+    now: crate::model::Timestamp,
+) -> Result<Vec<UserRecord>> {
+    rows.users_matching(&UserQuery {
+        at: Some(now),
+        ..query
+    })
 }
 
 /// Computes the plan in the transaction `rows` belongs to.
@@ -112,6 +120,7 @@ pub(crate) fn plan(
                 unused_before: Some(cutoff),
                 ..UserQuery::default()
             },
+            now,
         )? {
             let (since, reason) = match r.last_used_at {
                 Some(t) => (t, format!("not used since {t} (more than {span})")),
@@ -138,6 +147,7 @@ pub(crate) fn plan(
                         pending_before: Some(ttl.before(now)),
                         ..UserQuery::default()
                     },
+                    now,
                 )? {
                     let reason = format!(
                         "pending since {} (longer than pending-ttl {ttl})",
@@ -157,6 +167,7 @@ pub(crate) fn plan(
                 disabled_before: Some(span.before(now)),
                 ..UserQuery::default()
             },
+            now,
         )? {
             let since = r.disabled_at.unwrap_or(r.updated_at);
             let reason = format!("disabled since {since} (more than {span})");

@@ -57,6 +57,7 @@
 //! - [`recovery`]: one-time recovery codes;
 //! - [`import`], [`export`]: the file formats of import and export;
 //! - [`janitor`]: rules that clean a store of unused, stale and disabled users;
+//! - [`lockout`]: when failures lock a user, and when a timed lock lifts;
 //! - [`audit`], [`settings`], [`model`]: the domain types around them.
 //!
 //! # Features
@@ -74,6 +75,7 @@ pub mod export;
 pub mod files;
 pub mod import;
 pub mod janitor;
+pub mod lockout;
 pub mod mfa;
 pub mod model;
 pub mod names;
@@ -92,5 +94,5 @@ pub use error::{Error, Result};
 pub use import::ImportFormat;
 pub use mfa::{
     EnrollOptions, Enrollment, Export, ExportFormat, ImportOptions, ImportReport, Mfa,
-    PreparedEnrollment, RekeyOptions, RekeyReport, SealedExport, UserInfo, Verification,
+    PreparedEnrollment, RekeyOptions, RekeyReport, Resync, SealedExport, UserInfo, Verification,
 };

@@ -20,7 +20,8 @@ use crate::audit::{AuditEvent, Op};
 use crate::error::{Error, Result};
 use crate::import::{self, ImportFormat};
 use crate::model::{
-    Algorithm, Status, TokenLabel, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+    Algorithm, Status, Timestamp, TokenLabel, TotpParams, UserFilter, UserName, UserQuery,
+    UserRecord,
 };
 use crate::names::{quoted, Lookalike};
 use crate::recovery::{RecoveryCode, TypedCode};
@@ -28,6 +29,7 @@ use crate::store::{self, EnrollOutcome, Location, Store, StoreInit};
 use crate::totp::{self, ParsedUri, TotpSecret};
 use crate::vault::{self, Identities, Recipient};
 
+pub use crate::store::ResyncResult as Resync;
 pub use crate::store::VerifyResult as Verification;
 
 /// The actor audit rows name when [`Mfa::with_actor`] was not called.
@@ -341,6 +343,7 @@ impl Mfa {
     ///     // log in
     /// } else {
     ///     // v.rejected says why: a wrong or reused code, a locked or disabled user
+    ///     // (v.locked_until: when a timed lock lifts by itself)
     /// }
     /// // Not a code at all: an error, and nothing is recorded.
     /// assert_eq!(mfa.verify("alice", "12345").unwrap_err().kind(), "invalid_input");
@@ -354,6 +357,36 @@ impl Mfa {
         let now = u64::try_from(op.now.unix()).unwrap_or(0);
         self.store.verify(&op, &user, &mut |rec, settings| {
             crate::verification::decide(rec, settings, code, now, ids)
+        })
+    }
+
+    /// Resynchronises `user`'s token from two consecutive codes of their device (`mfactl
+    /// resync`): searches an hour either side of now for the steps `s`, `s + 1` whose codes are
+    /// `first` then `second`, and sets the token's drift to that offset (the replay mark moves
+    /// to `s + 1`, never backwards). Not a login: nothing else changes. Refused as
+    /// [`RejectReason::DriftTooLarge`](crate::totp::RejectReason::DriftTooLarge), and not
+    /// counted, beyond the `max-drift` setting; two codes found nowhere count as a failure, as a
+    /// wrong code does. Malformed input is [`Error::InvalidInput`] and nothing is recorded.
+    pub fn resync(&mut self, user: impl AsUser, first: &str, second: &str) -> Result<Resync> {
+        self.resync_token(user, None, first, second)
+    }
+
+    /// [`Mfa::resync`] for the token `label` of `user` (`resync --token`); without a label, the
+    /// user's only live token (a user with several must choose one).
+    pub fn resync_token(
+        &mut self,
+        user: impl AsUser,
+        label: Option<&TokenLabel>,
+        first: &str,
+        second: &str,
+    ) -> Result<Resync> {
+        let user = user.to_user()?;
+        let ids = ids_of(&self.identities)?;
+        // One clock reading for the search and the audit row.
+        let op = Op::new(self.actor.clone());
+        let now = u64::try_from(op.now.unix()).unwrap_or(0);
+        self.store.resync(&op, &user, label, &mut |rec, settings| {
+            crate::verification::decide_resync(rec, settings, first, second, now, ids)
         })
     }
 
@@ -402,7 +435,7 @@ impl Mfa {
         // now, and audited so.
         self.store
             .audited_read(&op, &user, AuditEvent::ShowQr, |rec| {
-                let (rec, token) = token_view(rec, label)?;
+                let (rec, token) = store::token_view(rec, label)?;
                 let rec = &rec;
                 let ciphertext = revealable(&user, rec, force)?;
                 let secret = ids
@@ -440,14 +473,14 @@ impl Mfa {
         force: bool,
     ) -> Result<()> {
         let user = user.to_user()?;
-        let (rec, _) = token_view(&self.store.require_user(&user)?, label)?;
+        let (rec, _) = store::token_view(&self.store.require_user(&user)?, label)?;
         revealable(&user, &rec, force).map(drop)
     }
 
     // ----- disable, show, list -----
 
-    /// Clears `user`'s lockout and failure count (as `mfactl unlock`). Returns whether
-    /// anything changed.
+    /// Clears `user`'s lockout, failure count and the backoff of timed lockouts (as `mfactl
+    /// unlock`). Returns whether anything changed.
     pub fn unlock(&mut self, user: impl AsUser) -> Result<bool> {
         let user = user.to_user()?;
         self.store.unlock(&self.op(), &user)
@@ -506,10 +539,12 @@ impl Mfa {
     /// # Ok(()) }
     /// ```
     pub fn list(&mut self, query: impl Into<UserQuery>) -> Result<Vec<UserInfo>> {
-        let query = query.into();
+        let mut query = query.into();
+        // One clock reading judges every lock (`list --locked`), in both reads.
+        let at = *query.at.get_or_insert_with(Timestamp::now);
         let users = self.store.users_matching(&query)?;
         // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-        let sealed = self.store.secrets(query.filter)?;
+        let sealed = self.store.secrets_at(query.filter, at)?;
         let short: std::collections::HashSet<&str> = sealed
             .iter()
             .filter(|r| is_short_secret(r.secret.as_deref()))
@@ -1576,50 +1611,6 @@ pub struct RekeyReport {
     pub recipients: Vec<Recipient>,
     /// The identity file generated, if asked for.
     pub new_identity: Option<PathBuf>,
-}
-
-/// `rec` as its token `label` ([`UserRecord::for_token`]) with that label; without a label,
-/// its only live token (none live: `rec` as it is, which is disabled; several: an error
-/// listing them).
-fn token_view(
-    rec: &UserRecord,
-    label: Option<&TokenLabel>,
-) -> Result<(UserRecord, Option<TokenLabel>)> {
-    let token = match label {
-        Some(label) => Some(
-            rec.tokens
-                .iter()
-                .find(|t| &t.label == label)
-                .ok_or_else(|| store::no_such_token(rec, label))?,
-        ),
-        None => {
-            let live: Vec<_> = rec
-                .tokens
-                .iter()
-                .filter(|t| t.status != Status::Disabled)
-                .collect();
-            match live.as_slice() {
-                [] => None,
-                [one] => Some(*one),
-                several => {
-                    let labels: Vec<&str> = several.iter().map(|t| t.label.as_str()).collect();
-                    return Err(Error::invalid(
-                        "token",
-                        format!(
-                            "user {} has {} live tokens ({}): choose one with --token LABEL",
-                            quoted(rec.user.as_str()),
-                            several.len(),
-                            labels.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-    };
-    Ok(match token {
-        Some(t) => (rec.for_token(t), Some(t.label.clone())),
-        None => (rec.clone(), None),
-    })
 }
 
 fn ids_of(identities: &Option<Identities>) -> Result<&Identities> {

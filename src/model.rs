@@ -700,10 +700,22 @@ pub struct UserRecord {
     pub last_used_at: Option<Timestamp>,
     /// Time step of the last accepted code (replay protection).
     pub last_used_step: Option<u64>,
+    /// The token's clock drift, in time steps (signed): the offset from now of its last
+    /// accepted code (or of a `resync`), bounded by the `max-drift` setting; verification
+    /// centres its ±skew window on it. The primary token's, as the fields above
+    /// ([`TokenRecord::drift`]).
+    pub drift: i64,
     /// Consecutive failed verifications.
     pub failures: u32,
-    /// Set when the user was locked out by too many failures.
+    /// Set when the user was locked out by too many failures (user level). A timed lock that
+    /// lifted stays recorded until the next failure, success or `unlock`.
     pub locked_at: Option<Timestamp>,
+    /// When that lock lifts by itself (`lockout` setting); `None` with a lock: until `unlock`
+    /// (user level).
+    pub locked_until: Option<Timestamp>,
+    /// Locks in a row since the last success or `unlock`: each timed one lasts twice as long
+    /// as the one before (user level).
+    pub lockouts: u32,
     /// Unused recovery codes.
     pub recovery_codes_left: u32,
     /// Whether any unused recovery code is of the legacy kind (60 bits, unsalted SHA-256),
@@ -744,6 +756,9 @@ pub struct TokenRecord {
     pub last_used_at: Option<Timestamp>,
     /// Time step of the token's last accepted code (replay protection, per token).
     pub last_used_step: Option<u64>,
+    /// The token's clock drift, in time steps (signed): where its verification window is
+    /// centred ([`crate::totp::window`]).
+    pub drift: i64,
 }
 
 impl TokenRecord {
@@ -757,7 +772,7 @@ impl TokenRecord {
 
 impl UserRecord {
     /// This record with `token`'s fields in the per-token ones (`token_id`, `status`, `params`
-    /// to `last_used_step`): what the single-token rules (`verification::decide`, the
+    /// to `last_used_step`, `drift`): what the single-token rules (`verification::decide`, the
     /// pending-ttl rule) judge, once per token.
     pub fn for_token(&self, token: &TokenRecord) -> UserRecord {
         UserRecord {
@@ -771,13 +786,21 @@ impl UserRecord {
             disabled_at: token.disabled_at,
             last_used_at: token.last_used_at,
             last_used_step: token.last_used_step,
+            drift: token.drift,
             ..self.clone()
         }
     }
 
-    /// Whether verification is blocked until an operator runs `unlock`.
-    pub fn is_locked(&self) -> bool {
-        self.locked_at.is_some()
+    /// Whether verification is blocked at `now`: a lock until `unlock`, or one whose
+    /// `locked_until` is still to come ([`crate::lockout::LockState::is_locked_at`]).
+    pub fn is_locked_at(&self, now: Timestamp) -> bool {
+        crate::lockout::LockState::of(self).is_locked_at(now)
+    }
+
+    /// When the lock in force at `now` lifts by itself: `None` when not locked then, or locked
+    /// until `unlock`.
+    pub fn locked_until_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.locked_until.filter(|_| self.is_locked_at(now))
     }
 
     /// Whether the user is still pending at `now` although `ttl` (the `pending-ttl` setting;
@@ -803,7 +826,7 @@ pub enum UserFilter {
     All,
     /// Users in one status.
     Status(Status),
-    /// Users locked out by failed verifications.
+    /// Users locked out by failed verifications (a timed lock that lifted is not).
     Locked,
 }
 
@@ -813,8 +836,11 @@ pub enum UserFilter {
 pub struct UserQuery {
     /// Status or lockout.
     pub filter: UserFilter,
-    /// Only users locked out.
+    /// Only users locked out (at `at`).
     pub locked: bool,
+    /// The time a lock is judged at: a lock whose `locked_until` is at or before it has lifted
+    /// and is not "locked". `None`: the clock when the query runs.
+    pub at: Option<Timestamp>,
     /// Only users not used since this time: created before it, and never used or last used
     /// before it (a user enrolled after it has not been unused that long).
     pub unused_before: Option<Timestamp>,
@@ -838,6 +864,7 @@ impl Default for UserQuery {
         UserQuery {
             filter: UserFilter::All,
             locked: false,
+            at: None,
             unused_before: None,
             pending_before: None,
             disabled_before: None,

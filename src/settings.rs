@@ -27,11 +27,18 @@ pub enum SettingKey {
     PendingTtl,
     /// Most tokens a user may have that are not disabled (1–100).
     MaxTokens,
+    /// How long a lockout lasts: `manual` (until `unlock`) or a duration, doubled for each
+    /// further lock before a success.
+    Lockout,
+    /// The longest a timed lockout lasts, however often it doubled.
+    LockoutMax,
+    /// How far (in time steps, 0–60) a token's recorded clock drift may move the window.
+    MaxDrift,
 }
 
 impl SettingKey {
     /// Every key, in display order.
-    pub const ALL: [SettingKey; 8] = [
+    pub const ALL: [SettingKey; 11] = [
         SettingKey::Issuer,
         SettingKey::Skew,
         SettingKey::MaxFailures,
@@ -40,6 +47,9 @@ impl SettingKey {
         SettingKey::Period,
         SettingKey::PendingTtl,
         SettingKey::MaxTokens,
+        SettingKey::Lockout,
+        SettingKey::LockoutMax,
+        SettingKey::MaxDrift,
     ];
 
     /// The key's name in JSON output and audit details: snake_case, as every JSON key.
@@ -48,6 +58,8 @@ impl SettingKey {
             SettingKey::MaxFailures => "max_failures",
             SettingKey::PendingTtl => "pending_ttl",
             SettingKey::MaxTokens => "max_tokens",
+            SettingKey::LockoutMax => "lockout_max",
+            SettingKey::MaxDrift => "max_drift",
             other => other.as_str(),
         }
     }
@@ -63,6 +75,9 @@ impl SettingKey {
             SettingKey::Period => "period",
             SettingKey::PendingTtl => "pending-ttl",
             SettingKey::MaxTokens => "max-tokens",
+            SettingKey::Lockout => "lockout",
+            SettingKey::LockoutMax => "lockout-max",
+            SettingKey::MaxDrift => "max-drift",
         }
     }
 }
@@ -113,7 +128,29 @@ pub struct Settings {
     /// (`"7d"`, `"0"`), as it is typed.
     #[serde(serialize_with = "serialize_span")]
     pending_ttl: Span,
+    /// Most tokens a user may have that are not disabled.
     max_tokens: u32,
+    /// How long a lockout lasts; `None`: until `unlock` (`manual`). Serialized as text
+    /// (`"manual"`, `"15m"`).
+    #[serde(serialize_with = "serialize_lockout")]
+    lockout: Option<Span>,
+    /// The cap of a timed lockout. Serialized as text (`"1d"`).
+    #[serde(serialize_with = "serialize_span")]
+    lockout_max: Span,
+    /// How far a token's recorded drift may move its window, in steps.
+    max_drift: u32,
+}
+
+fn serialize_lockout<S: serde::Serializer>(
+    lockout: &Option<Span>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(&lockout_text(*lockout))
+}
+
+/// `manual`, or the duration as typed (`15m`).
+fn lockout_text(lockout: Option<Span>) -> String {
+    lockout.map_or_else(|| Settings::MANUAL.to_owned(), |span| span.to_string())
 }
 
 fn serialize_span<S: serde::Serializer>(span: &Span, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -129,6 +166,9 @@ impl Default for Settings {
             defaults: TotpParams::default(),
             pending_ttl: Self::DEFAULT_PENDING_TTL,
             max_tokens: 5,
+            lockout: None,
+            lockout_max: Self::DEFAULT_LOCKOUT_MAX,
+            max_drift: Self::DEFAULT_MAX_DRIFT,
         }
     }
 }
@@ -142,6 +182,14 @@ impl Settings {
     pub const MAX_TOKENS: std::ops::RangeInclusive<u32> = 1..=100;
     /// Default of `pending-ttl`: a week.
     pub const DEFAULT_PENDING_TTL: Span = Span::from_secs(7 * 86_400);
+    /// Default of `lockout-max`: a day.
+    pub const DEFAULT_LOCKOUT_MAX: Span = Span::from_secs(86_400);
+    /// The value of `lockout` that keeps a user locked until `unlock` (the default).
+    pub const MANUAL: &'static str = "manual";
+    /// Accepted values of `max-drift` (steps): up to half an hour at 30 s.
+    pub const MAX_DRIFT: std::ops::RangeInclusive<u32> = 0..=60;
+    /// Default of `max-drift`: 10 steps (5 minutes at 30 s), as django-otp's tolerance.
+    pub const DEFAULT_MAX_DRIFT: u32 = 10;
 
     /// Issuer shown in authenticator apps.
     pub fn issuer(&self) -> &str {
@@ -164,6 +212,24 @@ impl Settings {
         (!self.pending_ttl.is_zero()).then_some(self.pending_ttl)
     }
 
+    /// How long a first lockout lasts; `None`: until an operator runs `unlock` (`manual`, the
+    /// default). Each further lock before a success lasts twice as long as the one before, up
+    /// to [`Settings::lockout_max`] ([`crate::lockout::duration`]).
+    pub fn lockout(&self) -> Option<Span> {
+        self.lockout
+    }
+
+    /// The longest a timed lockout lasts (never zero).
+    pub fn lockout_max(&self) -> Span {
+        self.lockout_max
+    }
+
+    /// How far (in time steps) a token's recorded clock drift may move its verification window
+    /// from now, within [`Settings::MAX_DRIFT`]; `0` turns drift tracking off.
+    pub fn max_drift(&self) -> u32 {
+        self.max_drift
+    }
+
     /// Most tokens a user may have that are not disabled, within [`Settings::MAX_TOKENS`].
     pub fn max_tokens(&self) -> u32 {
         self.max_tokens
@@ -180,6 +246,9 @@ impl Settings {
             SettingKey::Period => self.defaults.period().to_string(),
             SettingKey::PendingTtl => self.pending_ttl.to_string(),
             SettingKey::MaxTokens => self.max_tokens.to_string(),
+            SettingKey::Lockout => lockout_text(self.lockout),
+            SettingKey::LockoutMax => self.lockout_max.to_string(),
+            SettingKey::MaxDrift => self.max_drift.to_string(),
         }
     }
 
@@ -195,6 +264,9 @@ impl Settings {
             SettingKey::Period => self.defaults.period().into(),
             SettingKey::PendingTtl => self.pending_ttl.to_string().into(),
             SettingKey::MaxTokens => self.max_tokens.into(),
+            SettingKey::Lockout => lockout_text(self.lockout).into(),
+            SettingKey::LockoutMax => self.lockout_max.to_string().into(),
+            SettingKey::MaxDrift => self.max_drift.into(),
         }
     }
 
@@ -227,6 +299,19 @@ impl Settings {
             SettingKey::MaxTokens => {
                 self.max_tokens = parse_in_range("max-tokens", value, Self::MAX_TOKENS)?
             }
+            SettingKey::Lockout => {
+                self.lockout = if value.trim() == Self::MANUAL {
+                    None
+                } else {
+                    Some(nonzero_span("lockout", value, "or manual")?)
+                }
+            }
+            SettingKey::LockoutMax => {
+                self.lockout_max = nonzero_span("lockout-max", value, "")?;
+            }
+            SettingKey::MaxDrift => {
+                self.max_drift = parse_in_range("max-drift", value, Self::MAX_DRIFT)?
+            }
         }
         Ok(())
     }
@@ -234,6 +319,22 @@ impl Settings {
     /// The default parameters for a new enrollment.
     pub fn default_params(&self) -> TotpParams {
         self.defaults
+    }
+}
+
+/// A duration that is not zero (`what` names the setting; `or` adds the other value it takes).
+fn nonzero_span(what: &'static str, value: &str, or: &str) -> Result<Span> {
+    let span = Span::parse(what, value);
+    match span {
+        Ok(span) if !span.is_zero() => Ok(span),
+        _ => Err(Error::invalid(
+            what,
+            format!(
+                "{:?} (expected a duration like 90s, 30m, 24h, 7d or 2w{}{or})",
+                value.trim(),
+                if or.is_empty() { "" } else { ", " }
+            ),
+        )),
     }
 }
 
@@ -277,7 +378,13 @@ mod tests {
         assert!(s.set(SettingKey::Period, "5").is_err());
         assert!(s.set(SettingKey::Issuer, "a:b").is_err());
         assert!(s.set(SettingKey::Algorithm, "md5").is_err());
+        assert!(s.set(SettingKey::MaxDrift, "61").is_err());
+        assert!(s.set(SettingKey::MaxDrift, "-1").is_err());
         assert_eq!(s, Settings::default());
+        assert_eq!(s.max_drift(), 10);
+        s.set(SettingKey::MaxDrift, "60").unwrap();
+        assert_eq!(s.json_value(SettingKey::MaxDrift), 60);
+        s.set(SettingKey::MaxDrift, "10").unwrap();
         s.set(SettingKey::Skew, "0").unwrap();
         s.set(SettingKey::Algorithm, "sha512").unwrap();
         assert_eq!(s.skew(), 0);
@@ -300,6 +407,40 @@ mod tests {
         s.set(SettingKey::PendingTtl, "0").unwrap();
         assert_eq!(s.pending_ttl(), None);
         assert_eq!(s.get(SettingKey::PendingTtl), "0");
+    }
+
+    #[test]
+    fn lockout_is_manual_or_a_nonzero_duration_and_lockout_max_a_nonzero_duration() {
+        let mut s = Settings::default();
+        assert_eq!(s.lockout(), None);
+        assert_eq!(s.get(SettingKey::Lockout), "manual");
+        assert_eq!(s.lockout_max(), Span::from_secs(86_400));
+        assert_eq!(s.get(SettingKey::LockoutMax), "1d");
+        for bad in ["", "0", "15", "-1m", "Manual", "never", "1.5h"] {
+            let e = s.set(SettingKey::Lockout, bad).unwrap_err().to_string();
+            assert!(e.contains("lockout"), "{bad:?}: {e}");
+            assert!(e.contains("manual"), "{bad:?}: {e}");
+        }
+        for bad in ["", "0", "manual", "24"] {
+            let e = s.set(SettingKey::LockoutMax, bad).unwrap_err().to_string();
+            assert!(e.contains("lockout-max"), "{bad:?}: {e}");
+        }
+        assert_eq!(s, Settings::default());
+        s.set(SettingKey::Lockout, "15m").unwrap();
+        assert_eq!(s.lockout(), Some(Span::from_secs(900)));
+        assert_eq!(s.json_value(SettingKey::Lockout), "15m");
+        s.set(SettingKey::LockoutMax, "2h").unwrap();
+        assert_eq!(s.lockout_max(), Span::from_secs(7_200));
+        assert_eq!(s.json_value(SettingKey::LockoutMax), "2h");
+        assert_eq!(
+            "lockout_max".parse::<SettingKey>().unwrap(),
+            SettingKey::LockoutMax
+        );
+        s.set(SettingKey::Lockout, "manual").unwrap();
+        assert_eq!(s.lockout(), None);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["lockout"], "manual");
+        assert_eq!(json["lockout_max"], "2h");
     }
 
     #[test]

@@ -248,6 +248,123 @@ pub fn matching_steps(
     Ok(out)
 }
 
+/// How far `resync` and the clock hint search for a device's codes: an hour either side of now.
+pub const RESYNC_SEARCH_SECS: u64 = 3_600;
+
+/// The drift a verification centres its window on: the stored one, clamped to ±`max_drift`
+/// steps (a stored value outside that range, e.g. after `max-drift` was lowered, counts as the
+/// bound).
+pub fn bounded_drift(drift: i64, max_drift: u32) -> i64 {
+    let max = i64::from(max_drift);
+    drift.clamp(-max, max)
+}
+
+/// The steps a code is checked against: ±`skew` around `now_step + drift` (the drift bounded by
+/// [`bounded_drift`]), cut at step 0. It never reaches beyond ±(`max_drift` + `skew`) of now.
+pub fn window(
+    now_step: u64,
+    drift: i64,
+    skew: u8,
+    max_drift: u32,
+) -> std::ops::RangeInclusive<u64> {
+    let centre = i128::from(now_step) + i128::from(bounded_drift(drift, max_drift));
+    let skew = i128::from(skew);
+    let clamp = |v: i128| u64::try_from(v.max(0)).unwrap_or(u64::MAX);
+    clamp(centre - skew)..=clamp(centre + skew)
+}
+
+/// The signed offset of `step` from `now_step`, in steps.
+pub fn step_offset(step: u64, now_step: u64) -> i64 {
+    let d = i128::from(step) - i128::from(now_step);
+    i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The drift recorded with an accepted code at `step`: its offset from now, clamped to
+/// ±`max_drift`.
+pub fn drift_after(step: u64, now_step: u64, max_drift: u32) -> i64 {
+    bounded_drift(step_offset(step, now_step), max_drift)
+}
+
+/// The steps `resync` and the clock hint search: ±[`RESYNC_SEARCH_SECS`] around now, in the
+/// token's steps (120 each side at 30 s), cut at step 0.
+pub fn search_steps(now_step: u64, params: &TotpParams) -> std::ops::RangeInclusive<u64> {
+    let reach = RESYNC_SEARCH_SECS / u64::from(params.period());
+    now_step.saturating_sub(reach)..=now_step.saturating_add(reach)
+}
+
+/// Every step in `steps` whose code equals `code`, newest first (totp-rs's constant-time
+/// comparison).
+pub fn matching_steps_in(
+    secret: &TotpSecret,
+    params: &TotpParams,
+    code: &Code,
+    steps: std::ops::RangeInclusive<u64>,
+) -> Result<Vec<u64>> {
+    let totp = secret.totp(params)?;
+    let period = u64::from(params.period());
+    Ok(steps
+        .rev()
+        .filter(|&step| {
+            totp.check(code.as_str(), step.saturating_mul(period))
+                .is_some()
+        })
+        .collect())
+}
+
+/// The clock hint: for a code that matched no step of `window` (nor a replayed one), the
+/// offset from now, in steps, of the step nearest to now in the resync search range that it
+/// does match, outside the window and after `last_used_step` (an old code already used says
+/// nothing about the clock). `None`: it matches nowhere there, a plain wrong code.
+pub fn clock_offset(
+    secret: &TotpSecret,
+    params: &TotpParams,
+    code: &Code,
+    now_step: u64,
+    window: &std::ops::RangeInclusive<u64>,
+    last_used_step: Option<u64>,
+) -> Result<Option<i64>> {
+    let found = matching_steps_in(secret, params, code, search_steps(now_step, params))?;
+    Ok(found
+        .into_iter()
+        .filter(|s| !window.contains(s) && last_used_step.is_none_or(|last| *s > last))
+        .map(|s| step_offset(s, now_step))
+        .min_by_key(|o| (o.unsigned_abs(), *o < 0)))
+}
+
+/// `resync`'s search: the step `s + 1` of the consecutive steps `s`, `s + 1` nearest to now in
+/// the resync search range whose codes are `first` then `second`. `None`: the two codes are
+/// not consecutive codes of this token within an hour of now.
+pub fn find_consecutive(
+    secret: &TotpSecret,
+    params: &TotpParams,
+    first: &Code,
+    second: &Code,
+    now_step: u64,
+) -> Result<Option<u64>> {
+    let steps = search_steps(now_step, params);
+    let lo = *steps.start();
+    let seconds = matching_steps_in(secret, params, second, steps)?;
+    let mut found = None;
+    for s2 in seconds {
+        if s2 <= lo {
+            continue;
+        }
+        if !matching_steps_in(secret, params, first, (s2 - 1)..=(s2 - 1))?.is_empty() {
+            let better = match found {
+                None => true,
+                Some(f) => {
+                    step_offset(s2, now_step).unsigned_abs()
+                        < step_offset(f, now_step).unsigned_abs()
+                }
+            };
+            if better {
+                found = Some(s2);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Why a verification was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -263,6 +380,10 @@ pub enum RejectReason {
     /// The user is still pending and `pending-ttl` has passed since the enrollment: the
     /// pairing can no longer be confirmed; enroll the user again.
     Expired,
+    /// `resync` only: the two codes are consecutive codes of the token, but at an offset from
+    /// now beyond the `max-drift` setting; fix the device's clock or raise `max-drift`.
+    #[serde(rename = "drift_too_large")]
+    DriftTooLarge,
 }
 
 impl RejectReason {
@@ -274,13 +395,15 @@ impl RejectReason {
             RejectReason::Disabled => "disabled",
             RejectReason::Locked => "locked",
             RejectReason::Expired => "expired",
+            RejectReason::DriftTooLarge => "drift_too_large",
         }
     }
 
     /// Whether this rejection counts toward the brute-force lockout. Only wrong guesses do:
     /// a replayed code proves knowledge of a real code, and locked/disabled users are already
     /// refused outright. A code for an expired pending enrollment counts too: nobody should be
-    /// able to try codes against it without limit.
+    /// able to try codes against it without limit. A resync whose two codes are real but too
+    /// far off ([`RejectReason::DriftTooLarge`]) does not: two consecutive codes are no guess.
     pub fn counts_as_failure(self) -> bool {
         matches!(self, RejectReason::Invalid | RejectReason::Expired)
     }
@@ -298,6 +421,25 @@ pub enum Verdict {
     /// Accept, and record `step` as the last one used.
     Accept {
         /// The matching time step.
+        step: u64,
+    },
+    /// Refuse.
+    Reject(RejectReason),
+    /// Refuse as a wrong code ([`RejectReason::Invalid`], counted as a failure), with the clock
+    /// hint: the code is this token's code for the step `offset` steps from now, outside the
+    /// window but within the resync search (the device's clock looks off).
+    ClockOff {
+        /// The matching step's offset from now, in steps.
+        offset: i64,
+    },
+}
+
+/// What `resync`'s check found for two codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResyncVerdict {
+    /// The codes are the token's for the consecutive steps `step - 1` and `step`.
+    Found {
+        /// The second code's step: the new replay mark, its offset the new drift.
         step: u64,
     },
     /// Refuse.
@@ -883,6 +1025,116 @@ mod tests {
             | u32::from(mac[off + 2]) << 8
             | u32::from(mac[off + 3]);
         format!("{:06}", bin % 1_000_000)
+    }
+
+    /// The code of `step` by the independent HOTP below (SHA-1, 6 digits, 30 s).
+    fn oracle(step: u64) -> Code {
+        Code::parse(&hotp_sha1(SEED20, step), 6).unwrap()
+    }
+
+    #[test]
+    fn the_window_is_centred_on_the_bounded_drift() {
+        let secret = TotpSecret::from_bytes(SEED20.to_vec());
+        let p = TotpParams::default();
+        let now = 1_700_000_000u64 / 30;
+        for max_drift in [0u32, 3, 10] {
+            for drift in -13i64..=13 {
+                for skew in [0u8, 1, 2] {
+                    let w = window(now, drift, skew, max_drift);
+                    let centre = now as i64 + drift.clamp(-(max_drift as i64), max_drift as i64);
+                    assert_eq!(
+                        (*w.start() as i64, *w.end() as i64),
+                        (centre - i64::from(skew), centre + i64::from(skew)),
+                        "drift {drift}, max {max_drift}, skew {skew}"
+                    );
+                    // Never beyond ±(max-drift + skew) of now.
+                    let reach = i64::from(max_drift) + i64::from(skew);
+                    assert!(step_offset(*w.start(), now) >= -reach);
+                    assert!(step_offset(*w.end(), now) <= reach);
+                    // The oracle's code of every step in it matches there; one step outside
+                    // either side does not.
+                    for k in -(i64::from(skew) + 1)..=(i64::from(skew) + 1) {
+                        let step = (centre + k) as u64;
+                        let found =
+                            matching_steps_in(&secret, &p, &oracle(step), w.clone()).unwrap();
+                        assert_eq!(found.contains(&step), k.abs() <= i64::from(skew), "k {k}");
+                    }
+                }
+            }
+        }
+        // Cut at step 0, not wrapped.
+        assert_eq!(window(1, -10, 1, 10), 0..=0);
+    }
+
+    #[test]
+    fn the_recorded_drift_is_the_offset_clamped_to_max_drift() {
+        assert_eq!(drift_after(105, 100, 10), 5);
+        assert_eq!(drift_after(95, 100, 10), -5);
+        assert_eq!(drift_after(125, 100, 10), 10);
+        assert_eq!(drift_after(70, 100, 10), -10);
+        assert_eq!(drift_after(103, 100, 0), 0);
+        assert_eq!(step_offset(0, u64::MAX), i64::MIN);
+        assert_eq!(bounded_drift(i64::MIN, 60), -60);
+    }
+
+    #[test]
+    fn resync_finds_two_consecutive_codes_within_an_hour_and_no_further() {
+        let secret = TotpSecret::from_bytes(SEED20.to_vec());
+        let p = TotpParams::default();
+        let now = 1_700_000_000u64 / 30;
+        assert_eq!(search_steps(now, &p), now - 120..=now + 120);
+        for offset in [-119i64, -40, -11, -1, 0, 1, 2, 11, 60, 120] {
+            let s2 = (now as i64 + offset) as u64;
+            let found = find_consecutive(&secret, &p, &oracle(s2 - 1), &oracle(s2), now).unwrap();
+            assert_eq!(found, Some(s2), "offset {offset}");
+            // In the wrong order they are not consecutive codes.
+            let swapped = find_consecutive(&secret, &p, &oracle(s2), &oracle(s2 - 1), now).unwrap();
+            assert_ne!(swapped, Some(s2), "offset {offset}, swapped");
+        }
+        // Beyond an hour (121 steps, or a first code at -121): not found.
+        for s2 in [now + 121, now - 120, now - 200] {
+            assert_eq!(
+                find_consecutive(&secret, &p, &oracle(s2 - 1), &oracle(s2), now).unwrap(),
+                None,
+                "step {s2}"
+            );
+        }
+        // Two codes that are not neighbours are not found.
+        assert_eq!(
+            find_consecutive(&secret, &p, &oracle(now - 1), &oracle(now + 1), now).unwrap(),
+            None
+        );
+        // A 60-second period searches 60 steps each side.
+        let p60 = TotpParams::new(Algorithm::Sha1, 6, 60).unwrap();
+        assert_eq!(search_steps(100, &p60), 40..=160);
+    }
+
+    #[test]
+    fn the_clock_hint_names_the_offset_outside_the_window_only() {
+        let secret = TotpSecret::from_bytes(SEED20.to_vec());
+        let p = TotpParams::default();
+        let now = 1_700_000_000u64 / 30;
+        let w = window(now, 0, 1, 10);
+        for offset in [-120i64, -30, -2, 2, 5, 11, 120] {
+            let step = (now as i64 + offset) as u64;
+            let hint = clock_offset(&secret, &p, &oracle(step), now, &w, None).unwrap();
+            assert_eq!(hint, Some(offset), "offset {offset}");
+        }
+        // Inside the window: not a clock problem (the verdict there is accept or replayed).
+        for offset in [-1i64, 0, 1] {
+            let step = (now as i64 + offset) as u64;
+            let hint = clock_offset(&secret, &p, &oracle(step), now, &w, None).unwrap();
+            assert_ne!(hint, Some(offset), "offset {offset}");
+        }
+        // Beyond an hour, or at or before the last accepted step: no hint for that step.
+        let far = clock_offset(&secret, &p, &oracle(now + 121), now, &w, None).unwrap();
+        assert_ne!(far, Some(121));
+        let old = clock_offset(&secret, &p, &oracle(now - 30), now, &w, Some(now - 30)).unwrap();
+        assert_ne!(old, Some(-30));
+        // With the window moved by a drift of +5, a code 5 steps ahead is inside it.
+        let moved = window(now, 5, 1, 10);
+        let inside = clock_offset(&secret, &p, &oracle(now + 5), now, &moved, None).unwrap();
+        assert_ne!(inside, Some(5));
     }
 
     #[test]

@@ -62,6 +62,31 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// How long `secs` is, roughly, for a sentence: `less than a minute`, `about 14 minutes`,
+/// `about 2 hours`, `about 3 days` (to the nearest unit).
+pub fn roughly(secs: i64) -> String {
+    let secs = u64::try_from(secs).unwrap_or(0);
+    let nearest = |unit: u64| (secs + unit / 2) / unit;
+    match secs {
+        0..=59 => "less than a minute".to_owned(),
+        60..=3_569 => format!("about {}", count(nearest(60).max(1), "minute", "minutes")),
+        3_570..=172_799 => format!("about {}", count(nearest(3_600).max(1), "hour", "hours")),
+        _ => format!("about {}", count(nearest(86_400), "day", "days")),
+    }
+}
+
+/// How long `secs` is, for a table cell: `14m`, `2h`, `3d`, rounded up (never shorter than
+/// it is; `1m` at least).
+pub fn short_wait(secs: i64) -> String {
+    let secs = u64::try_from(secs).unwrap_or(0);
+    let up = |unit: u64| secs.div_ceil(unit).max(1);
+    match secs {
+        0..=3_599 => format!("{}m", up(60)),
+        3_600..=172_799 => format!("{}h", up(3_600)),
+        _ => format!("{}d", up(86_400)),
+    }
+}
+
 /// Styles for status words, honouring [`init_colours`].
 pub fn good(text: &str) -> console::StyledObject<&str> {
     console::style(text).green().bold()
@@ -533,4 +558,26 @@ fn current_subcommand<'c>(root: &'c clap::Command, args: &[String]) -> &'c clap:
         }
     }
     cmd
+}
+
+#[cfg(test)]
+mod wait_tests {
+    use super::{roughly, short_wait};
+
+    #[test]
+    fn waits_read_as_a_person_would_say_them() {
+        assert_eq!(roughly(-5), "less than a minute");
+        assert_eq!(roughly(59), "less than a minute");
+        assert_eq!(roughly(60), "about 1 minute");
+        assert_eq!(roughly(14 * 60 + 20), "about 14 minutes");
+        assert_eq!(roughly(3_569), "about 59 minutes");
+        assert_eq!(roughly(3_570), "about 1 hour");
+        assert_eq!(roughly(2 * 3_600 + 100), "about 2 hours");
+        assert_eq!(roughly(3 * 86_400), "about 3 days");
+        assert_eq!(short_wait(1), "1m");
+        assert_eq!(short_wait(14 * 60 + 1), "15m");
+        assert_eq!(short_wait(3_600), "1h");
+        assert_eq!(short_wait(86_400), "24h");
+        assert_eq!(short_wait(2 * 86_400 + 1), "3d");
+    }
 }

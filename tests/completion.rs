@@ -185,11 +185,18 @@ fn bash_completes_event_names_and_setting_keys() {
     let events = bash_complete(&env, &["mfactl", "log", "--event", "verify-"]);
     assert_eq!(events, ["verify-accepted", "verify-rejected"]);
     let all = bash_complete(&env, &["mfactl", "log", "--event", ""]);
-    for e in ["enroll", "disable", "copy-store", "config-set", "re-enroll"] {
+    for e in [
+        "enroll",
+        "disable",
+        "copy-store",
+        "config-set",
+        "re-enroll",
+        "resync",
+    ] {
         assert!(all.iter().any(|a| a == e), "{e} missing from {all:?}");
     }
     let keys = bash_complete(&env, &["mfactl", "config", "set", "m"]);
-    assert_eq!(keys, ["max-failures", "max-tokens"]);
+    assert_eq!(keys, ["max-failures", "max-tokens", "max-drift"]);
     let keys = bash_complete(&env, &["mfactl", "config", "get", ""]);
     for k in [
         "issuer",
@@ -200,6 +207,7 @@ fn bash_completes_event_names_and_setting_keys() {
         "period",
         "pending-ttl",
         "max-tokens",
+        "max-drift",
     ] {
         assert!(keys.iter().any(|a| a == k), "{k} missing from {keys:?}");
     }

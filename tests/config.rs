@@ -38,6 +38,7 @@ fn get_shows_the_documented_defaults() {
         serde_json::json!({
             "issuer": "mfactl", "skew": 1, "max_failures": 5,
             "algorithm": "SHA1", "digits": 6, "period": 30, "pending_ttl": "1w", "max_tokens": 5,
+            "lockout": "manual", "lockout_max": "1d", "max_drift": 10,
         })
     );
     // JSON: snake_case key names, numbers as numbers.
@@ -50,6 +51,10 @@ fn get_shows_the_documented_defaults() {
         ("period", "30", "period", serde_json::json!(30)),
         // A duration, as text in the largest exact unit (7d is 1w).
         ("pending-ttl", "1w", "pending_ttl", serde_json::json!("1w")),
+        // Until unlock, and the cap of a timed lockout.
+        ("lockout", "manual", "lockout", serde_json::json!("manual")),
+        ("lockout-max", "1d", "lockout_max", serde_json::json!("1d")),
+        ("max-drift", "10", "max_drift", serde_json::json!(10)),
     ] {
         assert_eq!(get(&env, key), value, "{key}");
         for asked in [key, json_key] {
@@ -76,6 +81,7 @@ fn get_shows_the_documented_defaults() {
         "digits",
         "period",
         "pending-ttl",
+        "max-drift",
     ] {
         assert!(
             table.lines().any(|l| l.trim_start().starts_with(key)),

@@ -91,6 +91,40 @@ fn a_replayed_code_is_refused_and_a_wrong_one_counts_as_a_failure() {
 }
 
 #[test]
+fn a_timed_lockout_is_in_the_verification_result_and_the_record() {
+    let (_env, mut mfa) = new_store();
+    let e = mfa.enroll("bob", &EnrollOptions::new().qr(false)).unwrap();
+    let b32 = e.secret.to_base32();
+    let op = mfactl::audit::Op::new("web-app");
+    for (key, value) in [("max-failures", "2"), ("lockout", "10m")] {
+        mfa.store()
+            .set_setting(&op, key.parse().unwrap(), value)
+            .unwrap();
+    }
+    let first = mfa.verify("bob", &wrong_code(&b32)).unwrap();
+    assert_eq!((first.locked_now, first.locked_until), (false, None));
+    let locking = mfa.verify("bob", &wrong_code(&b32)).unwrap();
+    assert!(locking.locked_now);
+    // Ten minutes from the verification's own clock reading.
+    let until = mfactl::model::Timestamp::from_unix(locking.at.unix() + 600);
+    assert_eq!(locking.locked_until, Some(until));
+    let locked = mfa.verify("bob", &totp_now(&b32, "SHA1", 6, 30)).unwrap();
+    assert_eq!(locked.rejected, Some(RejectReason::Locked));
+    assert_eq!(locked.locked_until, Some(until));
+    let rec = mfa.show("bob").unwrap().record;
+    assert_eq!((rec.locked_until, rec.lockouts), (Some(until), 1));
+    assert!(rec.is_locked_at(locking.at));
+    assert!(!rec.is_locked_at(until));
+    // unlock clears it all.
+    assert!(mfa.unlock("bob").unwrap());
+    let rec = mfa.show("bob").unwrap().record;
+    assert_eq!(
+        (rec.locked_at, rec.locked_until, rec.lockouts),
+        (None, None, 0)
+    );
+}
+
+#[test]
 fn enrolling_again_needs_force_and_options_are_applied() {
     let (env, mut mfa) = new_store();
     let opts = EnrollOptions::new()

@@ -66,7 +66,8 @@ fn run(env: &TestEnv, args: &[&str], input: &str, code: i32) -> Value {
 
 fn user_row() -> Value {
     json!({
-        "user": "string", "status": "string", "locked": "bool", "failures": "number",
+        "user": "string", "status": "string", "locked": "bool", "locked_until": "string|null",
+        "failures": "number",
         "issuer": "string", "algorithm": "string", "digits": "number", "period": "number",
         "created_at": "string", "updated_at": "string", "enabled_at": "string|null",
         "disabled_at": "string|null", "last_used_at": "string|null",
@@ -119,7 +120,9 @@ fn every_command_prints_its_documented_shape() {
     );
 
     let verify_shape = json!({ "user": "string", "accepted": "bool", "reason": "string",
-                               "status": "string", "token": "string|null" });
+                               "status": "string", "token": "string|null",
+                               "locked_until": "string|null",
+                               "clock_offset_seconds": "number|null" });
     let code = totp_now(&secret, "SHA1", 6, 30);
     let doc = run(&env, &["verify", "alice"], &format!("{code}\n"), 0);
     check("verify (accepted)", &doc, &verify_shape);
@@ -130,6 +133,22 @@ fn every_command_prints_its_documented_shape() {
         1,
     );
     check("verify (rejected)", &doc, &verify_shape);
+
+    // Two consecutive codes from 3 steps ahead: the drift is set (the two codes are the
+    // device's, found by the independent oracle).
+    let resync_shape = json!({ "user": "string", "accepted": "bool", "reason": "string",
+                               "status": "string", "drift": "number",
+                               "previous_drift": "number", "drift_seconds": "number",
+                               "offset_seconds": "number|null", "max_drift": "number" });
+    let now = step_now();
+    let (c1, c2) = (
+        code_at_step(&secret, now + 2),
+        code_at_step(&secret, now + 3),
+    );
+    let doc = run(&env, &["resync", "alice"], &format!("{c1} {c2}\n"), 0);
+    check("resync (accepted)", &doc, &resync_shape);
+    let doc = run(&env, &["resync", "alice"], "000000 000000\n", 1);
+    check("resync (rejected)", &doc, &resync_shape);
 
     let doc = run(&env, &["unlock", "alice"], "", 0);
     check(
@@ -150,8 +169,8 @@ fn every_command_prints_its_documented_shape() {
     assert_eq!(doc.as_array().unwrap().len(), 1);
 
     let mut show_shape = user_row();
-    let extra = json!({ "locked_at": "string|null", "max_failures": "number",
-                        "recent_events": [log_entry()] });
+    let extra = json!({ "locked_at": "string|null", "lockouts": "number", "max_failures": "number",
+                        "drift": "number", "recent_events": [log_entry()] });
     for (k, v) in extra.as_object().unwrap() {
         show_shape[k] = v.clone();
     }
@@ -164,7 +183,8 @@ fn every_command_prints_its_documented_shape() {
         &doc,
         &json!({ "issuer": "string", "skew": "number", "max_failures": "number",
                  "algorithm": "string", "digits": "number", "period": "number",
-                 "pending_ttl": "string", "max_tokens": "number" }),
+                 "pending_ttl": "string", "max_tokens": "number", "lockout": "string",
+                 "lockout_max": "string", "max_drift": "number" }),
     );
     let doc = run(&env, &["config", "get", "skew"], "", 0);
     check(

@@ -646,6 +646,12 @@ fn copy_store_file_to_postgres_to_file_keeps_everything() {
         .args(["--json", "config", "set", "max-failures", "7"])
         .assert()
         .success();
+    // dave is in his third timed lock in a row, lifting long after this test.
+    src.enroll_enabled("dave");
+    src.execute(
+        "UPDATE mfa_user SET failed_attempts = 7, locked_at = '2026-01-01T00:00:00Z', \
+         locked_until = '2999-01-01T00:00:00Z', lockouts = 3 WHERE user = 'dave'",
+    );
     src.cmd()
         .args(["recovery-codes", "alice", "--count", "3"])
         .assert()
@@ -669,7 +675,7 @@ fn copy_store_file_to_postgres_to_file_keeps_everything() {
     assert_eq!(doc["audit_rows"], count("audit_log"));
     assert_eq!(
         (count("mfa_user"), count("recovery_code")),
-        (3, 3),
+        (4, 3),
         "the source is what this test set up"
     );
     assert_eq!(without_copy_row(logical_dump(&pg_store)), dump);
@@ -731,6 +737,9 @@ fn copy_store_file_to_postgres_to_file_keeps_everything() {
         assert_eq!((rc, reason.as_str()), (0, "ok"), "{store}");
         let (rc, reason) = verify("carol", "123456");
         assert_eq!((rc, reason.as_str()), (1, "disabled"), "{store}");
+        // dave's lock came along with its end and backoff.
+        let (rc, reason) = verify("dave", "123456");
+        assert_eq!((rc, reason.as_str()), (1, "locked"), "{store}");
     }
 }
 

@@ -366,6 +366,40 @@ fn verify_prompts_for_the_code_without_echo() {
     assert_eq!(finish(&mut p).0, 0);
 }
 
+#[test]
+fn resync_prompts_for_two_codes_without_echo_and_never_with_json() {
+    let env = TestEnv::initialised();
+    let secret = env.enroll_enabled("ivy");
+    let mut p = spawn(&env, &["resync", "ivy"]);
+    expect(&mut p, "A code for ivy: ");
+    // The device runs 3 and 4 steps ahead.
+    let now = step_now();
+    let (c1, c2) = (
+        code_at_step(&secret, now + 3),
+        code_at_step(&secret, now + 4),
+    );
+    p.send_line(&c1).unwrap();
+    expect(&mut p, "The next code, once the app shows a new one: ");
+    p.send_line(&c2).unwrap();
+    let shown = expect(&mut p, "resynced: the device of ivy runs about");
+    assert!(
+        !shown.contains(&c1) && !shown.contains(&c2),
+        "a code was echoed: {shown}"
+    );
+    assert_eq!(finish(&mut p).0, 0);
+    // --json on a terminal: no prompt; the codes are one line read as from a pipe.
+    let (c1, c2) = (
+        code_at_step(&secret, now + 5),
+        code_at_step(&secret, now + 6),
+    );
+    let mut p = spawn(&env, &["--json", "resync", "ivy"]);
+    p.send_line(&format!("{c1} {c2}")).unwrap();
+    let (code, out) = finish(&mut p);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("A code for"), "{out}");
+    assert!(out.contains("\"accepted\": true"), "{out}");
+}
+
 /// Makes `env`'s identity file passphrase-protected (age scrypt, low work factor), holding a
 /// fresh key the store is then created for.
 fn passphrase_store(env: &TestEnv, passphrase: &str) {

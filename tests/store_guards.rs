@@ -1,6 +1,7 @@
 //! The store's own guards, each layer on its own: the guarded UPDATE that records an accepted
 //! code repeats the replay rule (`last_used_step < step`) and the lock rule
-//! (`locked_at IS NULL`), so a verdict the policy (`totp::judge`, `verification::decide`)
+//! (not locked at the verification's time: no `locked_at`, or a `locked_until` at or before it),
+//! so a verdict the policy (`totp::judge`, `verification::decide`)
 //! would never give is still refused by the statement. These tests call the library's
 //! `Store::verify` with such verdicts, on SQLite and (with `MFACTL_TEST_PG`) PostgreSQL: each
 //! backend's SQL is tested. The policy layer on its own is tested in `src/totp.rs`.
@@ -83,6 +84,56 @@ fn the_update_refuses_a_locked_user_whatever_the_verdict() {
         env.query_i64("SELECT count(*) FROM mfa_user WHERE locked_at IS NULL"),
         0
     );
+}
+
+/// `verdict` forced through the store at the time `now`.
+fn force_at(env: &TestEnv, verdict: Verdict, now: &str) -> mfactl::store::VerifyResult {
+    let ann = UserName::parse("ann").unwrap();
+    let op = Op {
+        actor: "guard-test".into(),
+        now: mfactl::model::Timestamp::parse(now).unwrap(),
+    };
+    open(env)
+        .verify(&op, &ann, &mut |_, _| Ok(verdict))
+        .unwrap()
+}
+
+#[test]
+fn the_update_refuses_a_timed_lock_until_its_last_second_and_accepts_at_its_end() {
+    let env = with_last_step();
+    env.execute(
+        "UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', \
+         locked_until = '2026-01-01T00:15:00Z', lockouts = 1, failed_attempts = 5",
+    );
+    let r = force_at(&env, Verdict::Accept { step: 5000 }, "2026-01-01T00:14:59Z");
+    assert!(
+        r.rejected.is_some(),
+        "a code was accepted during a timed lock"
+    );
+    assert_eq!(row(&env), (Some(1000), 5, "enabled".to_owned()));
+    let r = force_at(&env, Verdict::Accept { step: 5000 }, "2026-01-01T00:15:00Z");
+    assert_eq!(r.rejected, None, "a lifted lock still refused the code");
+    assert_eq!(row(&env), (Some(5000), 0, "enabled".to_owned()));
+    assert_eq!(
+        env.query_i64(
+            "SELECT count(*) FROM mfa_user WHERE locked_at IS NULL AND locked_until IS NULL \
+             AND lockouts = 0"
+        ),
+        1,
+        "the accepted code did not clear the lock and its backoff"
+    );
+}
+
+#[test]
+fn the_update_refuses_a_manual_lock_at_any_time() {
+    let env = with_last_step();
+    env.execute("UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', lockouts = 1");
+    let r = force_at(&env, Verdict::Accept { step: 5000 }, "9999-12-31T23:59:59Z");
+    assert!(
+        r.rejected.is_some(),
+        "a manually locked user's code was accepted"
+    );
+    assert_eq!(row(&env).0, Some(1000));
 }
 
 #[test]

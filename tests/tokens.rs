@@ -118,11 +118,17 @@ fn a_version_3_store_migrates_every_row_into_users_and_default_tokens() {
         "SELECT id, %USER%, created_at, failed_attempts, locked_at FROM mfa_user",
     );
     assert_eq!(new_users, old_users);
-    // The user-level columns the lockout part uses start at their defaults.
-    assert_eq!(
-        env.query_i64("SELECT count(*) FROM mfa_user WHERE locked_until IS NULL AND lockouts = 0"),
-        4
+    // Locks from before stay manual (no end), and a locked user (dave) has had one lockout.
+    let lockouts = rows_sorted(
+        &env,
+        "SELECT %USER%, CASE WHEN locked_until IS NULL THEN 'manual' ELSE locked_until END, \
+         lockouts FROM mfa_user",
     );
+    assert_eq!(
+        lockouts.iter().map(text).collect::<Vec<_>>(),
+        ["alice manual 0", "bob manual 0", "carol manual 0", "dave manual 1"]
+    );
+    assert_eq!(env.query_i64("SELECT count(*) FROM mfa_token WHERE drift <> 0"), 0);
     // One token per user, labelled `default`, with the row's id (which is the user's id).
     let new_tokens = rows_sorted(
         &env,

@@ -215,14 +215,19 @@ fn verify_concurrently(
         .collect()
 }
 
-#[test]
-fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
+/// N concurrent wrong codes for a user with `lockout` set to `lockout`: each counted once, one
+/// lock. Returns the user's stored (locked_until, lockouts).
+fn concurrent_wrong_codes(lockout: &str) -> (Option<String>, i64) {
     const N: usize = 16;
     let env = TestEnv::initialised();
     let secret = env.enroll_enabled("alice");
     // The default, set explicitly: the setting is read from the store as it will be in use.
     env.cmd()
         .args(["config", "set", "max-failures", "5"])
+        .assert()
+        .success();
+    env.cmd()
+        .args(["config", "set", "lockout", lockout])
         .assert()
         .success();
     let results = verify_concurrently(&env, "alice", &wrong_code(&secret), N);
@@ -239,6 +244,79 @@ fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
     assert_eq!((failures, locked), (5, true));
     assert_eq!(audit_count(&env, "alice", "lock"), 1);
     assert_eq!(audit_count(&env, "alice", "verify-rejected"), N as i64);
+    let stored = &env.query("SELECT locked_until, lockouts FROM mfa_user")[0];
+    let until = stored[0].clone();
+    // Every rejection after the lock names the one lock's end.
+    for (_, doc) in results.iter().filter(|(_, d)| d["reason"] == "locked") {
+        assert_eq!(doc["locked_until"].as_str(), until.as_deref(), "{doc}");
+    }
+    (until, stored[1].as_deref().unwrap().parse().unwrap())
+}
+
+#[test]
+fn concurrent_wrong_codes_are_each_counted_and_lock_exactly_once() {
+    assert_eq!(concurrent_wrong_codes("manual"), (None, 1));
+}
+
+#[test]
+fn concurrent_wrong_codes_lock_exactly_once_with_a_timed_lockout() {
+    let (until, lockouts) = concurrent_wrong_codes("15m");
+    assert!(until.is_some(), "a timed lock without an end");
+    assert_eq!(lockouts, 1, "one lock counted more than once");
+}
+
+#[test]
+fn concurrent_wrong_codes_after_a_lock_lifted_count_afresh_and_lock_once_more() {
+    const N: usize = 16;
+    let env = TestEnv::initialised();
+    let secret = env.enroll_enabled("alice");
+    env.cmd()
+        .args(["config", "set", "lockout", "15m"])
+        .assert()
+        .success();
+    // A first lock (5 failures) whose end has passed.
+    env.execute(
+        "UPDATE mfa_user SET failed_attempts = 5, locked_at = '2026-01-01T00:00:00Z', \
+         locked_until = '2026-01-01T00:15:00Z', lockouts = 1",
+    );
+    let results = verify_concurrently(&env, "alice", &wrong_code(&secret), N);
+    let count = |r: &str| results.iter().filter(|(_, d)| d["reason"] == r).count();
+    // Five fresh tries, counted from one (the lifted lock's failures are gone), then one lock.
+    assert_eq!(
+        (count("invalid"), count("locked")),
+        (5, N - 5),
+        "{results:?}"
+    );
+    let mut counted: Vec<u64> = results
+        .iter()
+        .filter(|(_, d)| d["reason"] == "invalid")
+        .map(|(_, d)| d["locked_until"].as_str().map_or(0, |_| 1))
+        .collect();
+    counted.sort_unstable();
+    // Only the fifth wrong code locked, so only it names the lock's end.
+    assert_eq!(counted, [0, 0, 0, 0, 1]);
+    assert_eq!(audit_count(&env, "alice", "lock"), 1);
+    let stored =
+        &env.query("SELECT failed_attempts, lockouts, locked_until, locked_at FROM mfa_user")[0];
+    assert_eq!(stored[0].as_deref(), Some("5"));
+    assert_eq!(stored[1].as_deref(), Some("2"), "the second lock in a row");
+    let time = |i: usize| {
+        mfactl::model::Timestamp::parse(stored[i].as_deref().unwrap())
+            .unwrap()
+            .unix()
+    };
+    assert_eq!(
+        time(2) - time(3),
+        30 * 60,
+        "the second lock lasts twice 15m"
+    );
+    let lock = audit_rows(&env)
+        .into_iter()
+        .rfind(|r| r.event == "lock")
+        .unwrap()
+        .details();
+    assert_eq!(lock["lockouts"], 2);
+    assert_eq!(lock["locked_until"].as_str(), stored[2].as_deref());
 }
 
 #[test]

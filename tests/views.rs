@@ -428,6 +428,7 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
             "created_at",
             "digits",
             "disabled_at",
+            "drift",
             "enabled_at",
             "expired",
             "failures",
@@ -435,6 +436,8 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
             "last_used_at",
             "locked",
             "locked_at",
+            "locked_until",
+            "lockouts",
             "max_failures",
             "pending_expires_at",
             "period",
@@ -453,6 +456,9 @@ fn show_tells_support_staff_what_they_need_and_never_the_secret() {
     assert_eq!(doc["status"], "enabled");
     assert_eq!(doc["locked"], true);
     assert!(is_timestamp(doc["locked_at"].as_str().unwrap()));
+    // Locked until unlock (the default `lockout`): no end, the first lock in a row.
+    assert_eq!(doc["locked_until"], Value::Null);
+    assert_eq!(doc["lockouts"], 1);
     assert_eq!(doc["failures"], 1);
     assert_eq!(doc["max_failures"], 1);
     assert_eq!(doc["recovery_codes_left"], 3);

@@ -20,6 +20,9 @@ pub(super) struct Row<'a> {
     user: &'a str,
     status: Status,
     locked: bool,
+    /// When the user's lock lifts by itself (`lockout` setting); null when not locked, or
+    /// locked until `unlock`.
+    locked_until: Option<Timestamp>,
     failures: u32,
     issuer: &'a str,
     algorithm: mfactl::model::Algorithm,
@@ -77,8 +80,10 @@ impl<'a> Row<'a> {
         Row {
             user: r.user.as_str(),
             status: r.status,
-            locked: r.is_locked(),
-            failures: r.failures,
+            locked: r.is_locked_at(now),
+            locked_until: r.locked_until_at(now),
+            // A lifted lock's failures no longer count: the user has fresh tries.
+            failures: mfactl::lockout::LockState::of(r).failures_at(now),
             issuer: &r.issuer,
             algorithm: r.params.algorithm(),
             digits: r.params.digits(),
@@ -129,6 +134,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let query = UserQuery {
         filter,
         locked: args.locked,
+        at: Some(now),
         unused_before: span("--unused-since", &args.unused_since)?,
         pending_before: span("--pending-older-than", &args.pending_older_than)?,
         disabled_before: None,
@@ -166,7 +172,12 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             "{}",
             mfactl::names::escape_invisible(&format!(
                 "No users{} in {}. Enroll one with: mfactl enroll <USER>",
-                if query == UserQuery::default() {
+                if query
+                    == (UserQuery {
+                        at: Some(now),
+                        ..UserQuery::default()
+                    })
+                {
                     ""
                 } else {
                     " match"
@@ -177,8 +188,8 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
     let expired = |r: &UserRecord| r.pending_expired(ttl, now);
-    let text =
-        table(&users, &short, &expired, args.table.wide()).render(layout, !args.table.no_headers);
+    let text = table(&users, &short, &expired, now, args.table.wide())
+        .render(layout, !args.table.no_headers);
     out::write(text.as_bytes())?;
     if !short.is_empty() {
         let note = "(short): a legacy secret shorter than 128 bits, imported with\n\
@@ -192,6 +203,15 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     if users.iter().any(expired) {
         let note = "(expired): pending longer than pending-ttl, can no longer be confirmed;\n\
                     enroll the user again with: mfactl enroll <USER>";
+        if layout == Layout::Tsv {
+            ui::info(note);
+        } else {
+            outln!("{note}")?;
+        }
+    }
+    if users.iter().any(|r| r.locked_until_at(now).is_some()) {
+        let note = "(locked 15m): locked out; the lock lifts by itself in that long at most,\n\
+                    or at once with: mfactl unlock <USER>";
         if layout == Layout::Tsv {
             ui::info(note);
         } else {
@@ -215,6 +235,7 @@ fn table(
     users: &[UserRecord],
     short: &HashSet<&str>,
     expired: &dyn Fn(&UserRecord) -> bool,
+    now: Timestamp,
     wide: bool,
 ) -> Table {
     let columns: &[Column] = if wide {
@@ -244,12 +265,17 @@ fn table(
         ]
     };
     let mut table = Table::new(columns);
+    let failures = |r: &UserRecord| mfactl::lockout::LockState::of(r).failures_at(now);
     let opt = |t: Option<Timestamp>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
     for r in users {
-        let mut status = if r.is_locked() {
-            format!("{} (locked)", r.status)
-        } else {
-            r.status.to_string()
+        let mut status = match (r.is_locked_at(now), r.locked_until_at(now)) {
+            (true, Some(until)) => format!(
+                "{} (locked {})",
+                r.status,
+                ui::short_wait(until.unix().saturating_sub(now.unix()))
+            ),
+            (true, None) => format!("{} (locked)", r.status),
+            (false, _) => r.status.to_string(),
         };
         if expired(r) {
             status.push_str(" (expired)");
@@ -276,7 +302,7 @@ fn table(
                 r.updated_at.to_string(),
                 opt(r.enabled_at),
                 opt(r.last_used_at),
-                r.failures.to_string(),
+                failures(r).to_string(),
                 recovery,
             ]
         } else {
@@ -285,7 +311,7 @@ fn table(
                 status,
                 live_tokens(r).to_string(),
                 opt(r.last_used_at),
-                r.failures.to_string(),
+                failures(r).to_string(),
                 recovery,
             ]
         };

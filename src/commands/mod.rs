@@ -15,6 +15,7 @@ mod list;
 mod log;
 mod recovery_codes;
 mod rekey;
+mod resync;
 mod show;
 mod show_qr;
 mod unlock;
@@ -52,7 +53,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     // stderr on to whoever typed the name; suggestions there would let anyone probing names
     // enumerate the users close to each guess. (verify's exit status already tells a known name
     // from an unknown one; its output adds no other user's name.)
-    let suggest = !matches!(cli.command, Command::Verify(_));
+    // `resync` takes codes from the same people: no suggestions there either.
+    let suggest = !matches!(cli.command, Command::Verify(_) | Command::Resync(_));
     let ctx = Context::new(cli.global, needs_actor)?;
     let result = dispatch(&ctx, cli.command);
     match result {
@@ -85,6 +87,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
         Command::Enroll(args) => enroll::run(ctx, args),
         Command::ShowQr(args) => show_qr::run(ctx, args),
         Command::Verify(args) => verify::run(ctx, args),
+        Command::Resync(args) => resync::run(ctx, args),
         Command::Disable(args) => disable::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Show(args) => show::run(ctx, args),

@@ -20,7 +20,11 @@ struct ShowOutput<'a> {
     #[serde(flatten)]
     row: super::list::Row<'a>,
     locked_at: Option<Timestamp>,
+    /// Locks in a row since the last success or `unlock` (each timed one lasts twice as long).
+    lockouts: u32,
     max_failures: u32,
+    /// The token's clock drift, in time steps (signed; see `mfactl resync`).
+    drift: i64,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
 }
@@ -47,7 +51,9 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
         ctx.print_json(&ShowOutput {
             row: super::list::Row::new(&rec, short, ttl, now),
             locked_at: rec.locked_at,
+            lockouts: rec.lockouts,
             max_failures,
+            drift: rec.drift,
             recent_events: &events,
         })?;
         return Ok(ExitCode::Success);
@@ -58,17 +64,24 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     } else {
         80
     };
-    let text = render(
-        &rec,
-        short,
+    let judged = Judged {
+        now,
         expiry,
         max_failures,
-        &events,
-        args.events,
-        width,
-    );
+    };
+    let text = render(&rec, short, &judged, &events, args.events, width);
     crate::out::write(text.as_bytes())?;
     Ok(ExitCode::Success)
+}
+
+/// What the command judged the user by, at its one clock reading.
+struct Judged {
+    /// The clock reading (locks, pending expiry).
+    now: Timestamp,
+    /// When a pending enrollment expires, and whether it has.
+    expiry: Option<(Timestamp, bool)>,
+    /// The `max-failures` setting.
+    max_failures: u32,
 }
 
 /// The human view: one `Label: value` line per fact (each cut to `width` with an ellipsis),
@@ -76,12 +89,16 @@ pub fn run(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
 fn render(
     rec: &UserRecord,
     short: bool,
-    expiry: Option<(Timestamp, bool)>,
-    max_failures: u32,
+    judged: &Judged,
     events: &[AuditEntry],
     asked: u32,
     width: usize,
 ) -> String {
+    let &Judged {
+        now,
+        expiry,
+        max_failures,
+    } = judged;
     let opt =
         |t: Option<Timestamp>, none: &str| t.map_or_else(|| none.to_owned(), |t| t.to_string());
     let status = match rec.status {
@@ -102,13 +119,15 @@ fn render(
         },
         Status::Disabled => ui::bad("disabled").to_string(),
     };
-    let lockout = match rec.locked_at {
-        Some(at) => format!(
+    let locked = rec.is_locked_at(now);
+    let lockout = match (rec.locked_at, rec.locked_until) {
+        (Some(at), _) if locked => format!(
             "{} since {at}, after {} failed codes",
             ui::bad("locked"),
             rec.failures
         ),
-        None => format!(
+        (Some(_), Some(until)) => format!("not locked; the last lock lifted at {until}"),
+        _ => format!(
             "not locked; {} failed codes in a row (locks at {max_failures})",
             rec.failures
         ),
@@ -123,7 +142,28 @@ fn render(
         ("Status", status),
         ("Lockout", lockout),
     ];
-    if rec.is_locked() {
+    if locked {
+        lines.push((
+            "",
+            match rec.locked_until {
+                Some(until) => format!(
+                    "lifts at {until} ({})",
+                    ui::roughly(until.unix().saturating_sub(now.unix()))
+                ),
+                None => "until an operator unlocks it".to_owned(),
+            },
+        ));
+    }
+    if rec.lockouts > 1 || (rec.lockouts == 1 && !locked) {
+        lines.push((
+            "",
+            format!(
+                "{} in a row without a success: a next one lasts longer",
+                ui::count(rec.lockouts, "lockout", "lockouts")
+            ),
+        ));
+    }
+    if locked {
         lines.push((
             "",
             format!(
@@ -144,6 +184,18 @@ fn render(
             ),
         ),
     ]);
+    if rec.drift != 0 {
+        let secs = rec.drift.saturating_mul(i64::from(rec.params.period()));
+        let direction = if secs < 0 { "behind" } else { "ahead" };
+        lines.push((
+            "Clock drift",
+            format!(
+                "{:+} steps (the device runs about {} seconds {direction})",
+                rec.drift,
+                secs.unsigned_abs()
+            ),
+        ));
+    }
     if short {
         lines.push((
             "Secret",

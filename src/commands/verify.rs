@@ -40,6 +40,8 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitCode> {
             "reason": result.rejected.map_or("ok", |r| r.as_str()),
             "status": result.status,
             "token": result.token,
+            "locked_until": result.locked_until,
+            "clock_offset_seconds": result.clock_offset_seconds,
         }))?;
     } else {
         print_human(&user, &result)?;
@@ -69,30 +71,70 @@ pub fn print_human(user: &UserName, r: &VerifyResult) -> Result<()> {
         Some(reason) => {
             let why = match reason {
                 RejectReason::Invalid if r.locked_now => format!(
-                    "wrong code; {user} is now locked after {} (mfactl unlock {user})",
-                    ui::count(r.failures, "failure", "failures")
+                    "wrong code; {user} is now locked after {}{} (mfactl unlock {user}){}",
+                    ui::count(r.failures, "failure", "failures"),
+                    lifts(r),
+                    clock_hint(user, r.clock_offset_seconds, "after unlocking, ")
                 ),
                 RejectReason::Invalid => {
                     let failures =
                         crate::ui::count(r.failures, "consecutive failure", "consecutive failures");
-                    format!("wrong code ({failures})")
+                    format!(
+                        "wrong code ({failures}){}",
+                        clock_hint(user, r.clock_offset_seconds, "")
+                    )
                 }
                 RejectReason::Replayed => {
                     "this code was already used; wait for the next one".into()
                 }
                 RejectReason::Disabled => format!("MFA is disabled for {user}"),
-                RejectReason::Locked => {
-                    format!("{user} is locked after too many failures (mfactl unlock {user})")
-                }
+                RejectReason::Locked => format!(
+                    "{user} is locked after too many failures{} (mfactl unlock {user})",
+                    lifts(r)
+                ),
                 RejectReason::Expired => format!(
                     "the pending enrollment of {user} has expired (pending-ttl); enroll again: mfactl enroll {}",
                     ui::shell_quote(user.as_str())
                 ),
+                // Only resync refuses for this reason.
+                RejectReason::DriftTooLarge => "the device's clock is too far off".into(),
             };
             outln!("{}: {why}", ui::bad("rejected"))?;
         }
     }
     Ok(())
+}
+
+/// When a timed lock lifts, for the end of a sentence: `, until 2026-…Z (about 15 minutes)`;
+/// nothing for a lock that lasts until `unlock`.
+fn lifts(r: &VerifyResult) -> String {
+    r.locked_until.map_or_else(String::new, |until| {
+        format!(
+            ", until {until} ({})",
+            ui::roughly(until.unix().saturating_sub(r.at.unix()))
+        )
+    })
+}
+
+/// The clock hint after a wrong code, if it matched the token at another time: how far off the
+/// device's clock looks, and the command that fixes it.
+pub fn clock_hint(user: &UserName, offset_seconds: Option<i64>, when: &str) -> String {
+    let Some(secs) = offset_seconds else {
+        return String::new();
+    };
+    if secs == 0 {
+        // The code of now, outside a window a recorded drift moved: the clock was fixed.
+        return format!(
+            "; it is the code for now, but the device's clock was off before; {when}resync it with two codes: mfactl resync {}",
+            ui::shell_quote(user.as_str())
+        );
+    }
+    let direction = if secs < 0 { "behind" } else { "ahead" };
+    format!(
+        "; it is the code for another time: the device's clock looks off by about {} seconds ({direction}); {when}resync it with two codes: mfactl resync {}",
+        secs.unsigned_abs(),
+        ui::shell_quote(user.as_str())
+    )
 }
 
 /// Reads the code: a hidden prompt on a terminal, else one bounded line from stdin.

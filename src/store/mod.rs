@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
+use crate::lockout::LockState;
 use crate::model::{
     Status, Timestamp, TokenLabel, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
 };
@@ -93,10 +94,51 @@ pub struct VerifyResult {
     /// The user's token the code matched (accepted, or replayed); `None` for a code that
     /// matched none, and for recovery codes (they are the user's).
     pub token: Option<TokenLabel>,
+    /// When the user's lock lifts by itself, if this verification found the user locked or
+    /// locked them and the lock is timed (`lockout` setting); `None` otherwise (not locked, or
+    /// locked until `unlock`). Judged at the verification's clock reading.
+    pub locked_until: Option<Timestamp>,
+    /// The clock reading the verification was judged at (the command's one reading).
+    pub at: Timestamp,
+    /// The clock hint of a wrong code: it is the token's code for a step this many seconds
+    /// from now (positive: the device's clock is ahead), outside the verification window but
+    /// within the resync search; `mfactl resync` fixes it. `None` for any other outcome.
+    pub clock_offset_seconds: Option<i64>,
 }
 
 impl VerifyResult {
     /// Whether the code was accepted.
+    pub fn accepted(&self) -> bool {
+        self.rejected.is_none()
+    }
+}
+
+/// The result of a `resync` as applied to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResyncResult {
+    /// Why it was refused; `None` when the drift was set.
+    pub rejected: Option<RejectReason>,
+    /// The user's status (a resync never changes it).
+    pub status: Status,
+    /// The token's drift before, in steps.
+    pub previous_drift: i64,
+    /// The token's drift afterwards, in steps (unchanged when refused).
+    pub drift: i64,
+    /// Where the two codes were found: the second one's offset from now, in steps (also when
+    /// it was refused as beyond `max-drift`); `None` when they were not found.
+    pub offset: Option<i64>,
+    /// The token's period, in seconds, to turn steps into seconds.
+    pub period: u32,
+    /// The `max-drift` setting it was judged by.
+    pub max_drift: u32,
+    /// Consecutive failures afterwards.
+    pub failures: u32,
+    /// Whether this rejection locked the user.
+    pub locked_now: bool,
+}
+
+impl ResyncResult {
+    /// Whether the drift was set.
     pub fn accepted(&self) -> bool {
         self.rejected.is_none()
     }
@@ -231,16 +273,16 @@ pub(crate) trait Rows {
     /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
     /// the transaction.
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
-    /// Users matching `filter`, by name, without ciphertexts.
-    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching `filter` (locks judged at `now`), by name, without ciphertexts.
+    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>>;
     /// Users matching every condition of `query`, by name, without ciphertexts.
     fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>>;
     /// Deletes the user's row (and, by cascade, their recovery codes).
     fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
     fn user_names(&mut self) -> Result<Vec<String>>;
-    /// Users matching `filter` that have a ciphertext, with it, by name.
-    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>>;
+    /// Users matching `filter` (locks judged at `now`) that have a ciphertext, with it, by name.
+    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>>;
     /// The settings table as stored.
     fn settings(&mut self) -> Result<Vec<(String, String)>>;
     /// Inserts or replaces one setting.
@@ -251,9 +293,10 @@ pub(crate) trait Rows {
     fn replace_recipients(&mut self, recipients: &[String], now: Timestamp) -> Result<()>;
     /// Writes a new secret into the user's token labelled `e.label` (inserting the user if
     /// `existing_id` is `None`, the token if the user has none of that label): keeps the token's
-    /// id and creation time and resets everything tied to its old secret. With `reset_user`
-    /// (the user has no other live token), also clears the user's failures and lock and deletes
-    /// their recovery codes, as replacing a user's only secret always did.
+    /// id and creation time and resets everything tied to its old secret (replay mark, drift).
+    /// With `reset_user` (the user has no other live token), also clears the user's failures,
+    /// lock and lockouts and deletes their recovery codes, as replacing a user's only secret
+    /// always did.
     fn put_secret(
         &mut self,
         op: &Op,
@@ -261,23 +304,39 @@ pub(crate) trait Rows {
         existing_id: Option<&str>,
         reset_user: bool,
     ) -> Result<()>;
-    /// Records an accepted code at `step` on token `token_id` of user `id`, guarded in the
-    /// statement itself: only a token that is not disabled, of an unlocked user, whose last step
-    /// is older; then clears the user's failure count. Returns whether the token changed.
-    fn accept_step(&mut self, id: &str, token_id: &str, step: u64, now: Timestamp) -> Result<bool>;
-    /// Sets the failure count, and the lock time when `lock_now`.
-    fn record_failure(
+    /// Records an accepted code at `step` on token `token_id` of user `id`, and the token's new
+    /// `drift`, guarded in the statement itself: only a token that is not disabled, whose last
+    /// step is older, of a user not locked at `now` (no lock, or a timed one whose
+    /// `locked_until` is at or before `now`); then clears the user's failures, lock and count
+    /// of lockouts. Returns whether the token changed.
+    fn accept_step(
         &mut self,
         id: &str,
-        failures: u32,
+        token_id: &str,
+        step: u64,
+        drift: i64,
         now: Timestamp,
-        lock_now: bool,
-    ) -> Result<()>;
+    ) -> Result<bool>;
+    /// Records a resync of token `token_id` of user `id`: its replay mark moves to `step` and
+    /// its drift becomes `drift`, under the same guard as [`Rows::accept_step`] (never
+    /// backwards, never for a locked user or a disabled token); nothing else changes (not a
+    /// login). Returns whether the token changed.
+    fn resync_step(
+        &mut self,
+        id: &str,
+        token_id: &str,
+        step: u64,
+        drift: i64,
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// Writes the user's lockout state as given (failures, lock time, lock end, lockouts).
+    fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()>;
     /// The stored values of the user's unused recovery codes.
     fn unused_recovery_codes(&mut self, id: &str) -> Result<Vec<Vec<u8>>>;
     /// Marks an unused recovery code used. Returns whether one was.
     fn claim_recovery_code(&mut self, id: &str, code_hash: &[u8], now: Timestamp) -> Result<bool>;
-    /// Resets the failure count and records the use after an accepted recovery code.
+    /// Clears the failures, the lock and the count of lockouts, and records the use, after an
+    /// accepted recovery code.
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()>;
     /// Replaces the user's recovery codes.
     fn replace_recovery_codes(
@@ -292,7 +351,7 @@ pub(crate) trait Rows {
     /// Disables one token of user `id` (status disabled, secret erased); the user's other
     /// tokens, lockout state and recovery codes stay.
     fn disable_token(&mut self, id: &str, token_id: &str, now: Timestamp) -> Result<()>;
-    /// Clears the lock and the failure count.
+    /// Clears the lock, the failure count and the count of lockouts.
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()>;
     /// Replaces the user's ciphertext if it is still `old`. Returns whether it was.
     fn replace_secret(&mut self, user: &UserName, old: &[u8], new: &[u8]) -> Result<bool>;
@@ -838,14 +897,20 @@ impl Store {
     }
 
     /// Users matching `filter`, sorted by name, without secrets (never decrypts anything).
+    /// [`UserFilter::Locked`] is judged now.
     pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.users(filter))
+        let now = Timestamp::now();
+        self.read(|rows| rows.users(filter, now))
     }
 
     /// Users matching every condition of `query`, sorted by name, without secrets; the
-    /// selection is the store's query.
+    /// selection is the store's query. Locks are judged at `query.at` (now if `None`).
     pub fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.users_matching(query))
+        let query = UserQuery {
+            at: Some(query.at.unwrap_or_else(Timestamp::now)),
+            ..*query
+        };
+        self.read(|rows| rows.users_matching(&query))
     }
 
     /// The janitor's plan at `now` (nothing changes).
@@ -887,7 +952,12 @@ impl Store {
     /// Users matching `filter` who have a secret (pending and enabled), with their encrypted
     /// secrets, sorted by name.
     pub fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.secrets(filter))
+        self.secrets_at(filter, Timestamp::now())
+    }
+
+    /// [`Store::secrets`], with [`UserFilter::Locked`] judged at `now`.
+    pub fn secrets_at(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.read(|rows| rows.secrets(filter, now))
     }
 
     /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
@@ -1131,6 +1201,33 @@ impl Store {
         })
     }
 
+    /// Resynchronises the user's token under the user's row lock: loads the user, asks
+    /// `decide` where two consecutive codes are (it decrypts and searches), and records it.
+    ///
+    /// Found within `max-drift` steps of now: the token's drift becomes the second code's
+    /// offset, and the replay mark moves to its step (never backwards: a second code at or
+    /// before the mark is refused as replayed, and neither code can be used again). It is not a
+    /// login: the status, the failure count and the last-used time stay as they are. Found
+    /// beyond `max-drift`: refused, not counted (two consecutive codes are no guess). Not found:
+    /// a wrong code, counted as a failure (it may lock the user). Every outcome writes one
+    /// `resync` audit row (never the codes).
+    pub fn resync(
+        &mut self,
+        op: &Op,
+        user: &UserName,
+        label: Option<&TokenLabel>,
+        decide: &mut dyn FnMut(&UserRecord, &Settings) -> Result<crate::totp::ResyncVerdict>,
+    ) -> Result<ResyncResult> {
+        self.write(Lock::User, |rows| {
+            let rec = require_user(rows, user, true)?;
+            // The token's view: its replay mark and drift, the user's lockout state.
+            let (view, _) = token_view(&rec, label)?;
+            let settings = load_settings(rows)?;
+            let verdict = decide(&view, &settings)?;
+            apply_resync(rows, op, &view, &settings, verdict)
+        })
+    }
+
     /// Consumes the user's unused recovery code that `code` matches, atomically, or counts a
     /// failure.
     pub fn use_recovery_code(
@@ -1144,7 +1241,7 @@ impl Store {
             let settings = load_settings(rows)?;
             let rejected = if rec.status == Status::Disabled {
                 Some(RejectReason::Disabled)
-            } else if rec.is_locked() {
+            } else if rec.is_locked_at(op.now) {
                 Some(RejectReason::Locked)
             } else if let Some(stored) = rows
                 .unused_recovery_codes(&rec.id)?
@@ -1176,6 +1273,9 @@ impl Store {
                         failures: 0,
                         locked_now: false,
                         token: None,
+                        locked_until: None,
+                        at: op.now,
+                        clock_offset_seconds: None,
                     })
                 }
                 Some(reason) => record_rejection(rows, op, &rec, &settings, reason),
@@ -1289,11 +1389,12 @@ impl Store {
         Ok(changed)
     }
 
-    /// Clears a lockout and the failure count. Returns false when the user was not locked.
+    /// Clears a lockout, the failure count and the count of lockouts (so the next timed lock
+    /// is a first one again). Returns false when there was nothing to clear.
     pub fn unlock(&mut self, op: &Op, user: &UserName) -> Result<bool> {
         self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
-            if !rec.is_locked() && rec.failures == 0 {
+            if LockState::of(&rec) == LockState::CLEAR {
                 return Ok(false);
             }
             rows.unlock(&rec.id, op.now)?;
@@ -1302,7 +1403,11 @@ impl Store {
                 op,
                 AuditEvent::Unlock,
                 Some(&rec.user),
-                json!({ "was_locked": rec.is_locked(), "failures": rec.failures }),
+                json!({
+                    "was_locked": rec.is_locked_at(op.now),
+                    "failures": rec.failures,
+                    "lockouts": rec.lockouts,
+                }),
             )?;
             Ok(true)
         })
@@ -1410,7 +1515,7 @@ impl Store {
         let count = self.write(Lock::Store, |rows| {
             // Every token's secret, of every user that has one.
             let secrets: Vec<StoredSecret> = rows
-                .secrets(UserFilter::All)?
+                .secrets(UserFilter::All, op.now)?
                 .into_iter()
                 .flat_map(|rec| {
                     let user = rec.user;
@@ -1512,6 +1617,50 @@ fn hold_before_commit() {
 #[cfg(not(debug_assertions))]
 fn hold_before_commit() {}
 
+/// `rec` as its token `label` ([`UserRecord::for_token`]) with that label; without a label,
+/// its only live token (none live: `rec` as it is, which is disabled; several: an error
+/// listing them).
+pub(crate) fn token_view(
+    rec: &UserRecord,
+    label: Option<&TokenLabel>,
+) -> Result<(UserRecord, Option<TokenLabel>)> {
+    let token = match label {
+        Some(label) => Some(
+            rec.tokens
+                .iter()
+                .find(|t| &t.label == label)
+                .ok_or_else(|| no_such_token(rec, label))?,
+        ),
+        None => {
+            let live: Vec<_> = rec
+                .tokens
+                .iter()
+                .filter(|t| t.status != Status::Disabled)
+                .collect();
+            match live.as_slice() {
+                [] => None,
+                [one] => Some(*one),
+                several => {
+                    let labels: Vec<&str> = several.iter().map(|t| t.label.as_str()).collect();
+                    return Err(Error::invalid(
+                        "token",
+                        format!(
+                            "user {} has {} live tokens ({}): choose one with --token LABEL",
+                            crate::names::quoted(rec.user.as_str()),
+                            several.len(),
+                            labels.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(match token {
+        Some(t) => (rec.for_token(t), Some(t.label.clone())),
+        None => (rec.clone(), None),
+    })
+}
+
 /// The error for a label `rec` has no token of, listing the labels it has.
 pub(crate) fn no_such_token(rec: &UserRecord, label: &TokenLabel) -> Error {
     let labels: Vec<&str> = rec.tokens.iter().map(|t| t.label.as_str()).collect();
@@ -1531,10 +1680,13 @@ fn verdict_rank(verdict: Verdict) -> u8 {
     match verdict {
         Verdict::Accept { .. } => 0,
         Verdict::Reject(RejectReason::Replayed) => 1,
-        Verdict::Reject(RejectReason::Invalid) => 2,
-        Verdict::Reject(RejectReason::Expired) => 3,
-        Verdict::Reject(RejectReason::Locked) => 4,
-        Verdict::Reject(RejectReason::Disabled) => 5,
+        // A wrong code that is the token's code for another time carries the clock hint.
+        Verdict::ClockOff { .. } => 2,
+        Verdict::Reject(RejectReason::Invalid) => 3,
+        Verdict::Reject(RejectReason::Expired) => 4,
+        Verdict::Reject(RejectReason::Locked) => 5,
+        Verdict::Reject(RejectReason::Disabled) => 6,
+        Verdict::Reject(RejectReason::DriftTooLarge) => 7,
     }
 }
 
@@ -1609,12 +1761,21 @@ fn apply_verdict(
             record_rejection(rows, op, rec, settings, RejectReason::Expired)
         }
         Verdict::Accept { step } => {
+            // The token's drift becomes this code's offset from now (op.now, the command's one
+            // clock reading), bounded by max-drift, whatever the caller decided.
+            let drift = crate::totp::drift_after(step, now_step(op, rec), settings.max_drift());
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.
-            if !rows.accept_step(&rec.id, &rec.token_id, step, op.now)? {
+            if !rows.accept_step(&rec.id, &rec.token_id, step, drift, op.now)? {
                 return record_rejection(rows, op, rec, settings, RejectReason::Replayed);
             }
             let confirmed = rec.status == Status::Pending;
+            // A moved window is recorded with the acceptance that moved it.
+            let mut details = details;
+            if drift != rec.drift {
+                details["drift"] = drift.into();
+                details["previous_drift"] = rec.drift.into();
+            }
             audit(
                 rows,
                 op,
@@ -1632,10 +1793,117 @@ fn apply_verdict(
                 failures: 0,
                 locked_now: false,
                 token: None,
+                locked_until: None,
+                at: op.now,
+                clock_offset_seconds: None,
             })
         }
         Verdict::Reject(reason) => record_rejection(rows, op, rec, settings, reason),
+        Verdict::ClockOff { offset } => {
+            let seconds = offset.saturating_mul(i64::from(rec.params.period()));
+            let mut details = json!({ "clock_offset_seconds": seconds });
+            let mut result = record_rejection_as(
+                rows,
+                op,
+                rec,
+                settings,
+                RejectReason::Invalid,
+                AuditEvent::VerifyRejected,
+                &mut details,
+            )?;
+            result.clock_offset_seconds = Some(seconds);
+            Ok(result)
+        }
     }
+}
+
+fn apply_resync(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    settings: &Settings,
+    verdict: crate::totp::ResyncVerdict,
+) -> Result<ResyncResult> {
+    use crate::totp::ResyncVerdict;
+    let max_drift = settings.max_drift();
+    let period = rec.params.period();
+    let seconds = |steps: i64| steps.saturating_mul(i64::from(period));
+    let refuse = |rows: &mut dyn Rows, reason: RejectReason, offset: Option<i64>| {
+        let mut details = json!({ "accepted": false, "drift": rec.drift });
+        if let Some(offset) = offset {
+            details["offset_seconds"] = seconds(offset).into();
+            details["max_drift"] = max_drift.into();
+        }
+        let r = record_rejection_as(
+            rows,
+            op,
+            rec,
+            settings,
+            reason,
+            AuditEvent::Resync,
+            &mut details,
+        )?;
+        Ok(ResyncResult {
+            rejected: Some(reason),
+            status: rec.status,
+            previous_drift: rec.drift,
+            drift: rec.drift,
+            offset,
+            period,
+            max_drift,
+            failures: r.failures,
+            locked_now: r.locked_now,
+        })
+    };
+    let step = match verdict {
+        ResyncVerdict::Reject(reason) => return refuse(rows, reason, None),
+        ResyncVerdict::Found { step } => step,
+    };
+    if rec.status == Status::Disabled {
+        return refuse(rows, RejectReason::Disabled, None);
+    }
+    if rec.is_locked_at(op.now) {
+        return refuse(rows, RejectReason::Locked, None);
+    }
+    if rec.pending_expired(settings.pending_ttl(), op.now) {
+        return refuse(rows, RejectReason::Expired, None);
+    }
+    let offset = crate::totp::step_offset(step, now_step(op, rec));
+    if offset.unsigned_abs() > u64::from(max_drift) {
+        return refuse(rows, RejectReason::DriftTooLarge, Some(offset));
+    }
+    // The guard repeats the replay and lock rules in the statement.
+    if !rows.resync_step(&rec.id, &rec.token_id, step, offset, op.now)? {
+        return refuse(rows, RejectReason::Replayed, Some(offset));
+    }
+    audit(
+        rows,
+        op,
+        AuditEvent::Resync,
+        Some(&rec.user),
+        json!({
+            "accepted": true,
+            "drift": offset,
+            "previous_drift": rec.drift,
+            "offset_seconds": seconds(offset),
+        }),
+    )?;
+    Ok(ResyncResult {
+        rejected: None,
+        status: rec.status,
+        previous_drift: rec.drift,
+        drift: offset,
+        offset: Some(offset),
+        period,
+        max_drift,
+        failures: rec.failures,
+        locked_now: false,
+    })
+}
+
+/// The time step of the command's clock reading for the user's token.
+fn now_step(op: &Op, rec: &UserRecord) -> u64 {
+    crate::totp::step_at(u64::try_from(op.now.unix()).unwrap_or(0), &rec.params)
 }
 
 fn record_rejection(
@@ -1645,29 +1913,63 @@ fn record_rejection(
     settings: &Settings,
     reason: RejectReason,
 ) -> Result<VerifyResult> {
-    let mut failures = rec.failures;
-    let mut locked_now = false;
-    if reason.counts_as_failure() {
-        failures = failures.saturating_add(1);
-        locked_now = !rec.is_locked() && failures >= settings.max_failures();
-        rows.record_failure(&rec.id, failures, op.now, locked_now)?;
-    }
-    audit(
+    record_rejection_as(
         rows,
         op,
+        rec,
+        settings,
+        reason,
         AuditEvent::VerifyRejected,
-        Some(&rec.user),
-        json!({ "reason": reason, "failures": failures }),
-    )?;
+        &mut json!({}),
+    )
+}
+
+/// Records a rejection under `event` (`verify-rejected`, or `resync`): counts the failure
+/// when the reason does, locks when that reaches max-failures (for as long as the `lockout`
+/// settings say), and writes the audit row with `details` plus the reason and the failure
+/// count.
+fn record_rejection_as(
+    rows: &mut dyn Rows,
+    op: &Op,
+    rec: &UserRecord,
+    settings: &Settings,
+    reason: RejectReason,
+    event: AuditEvent,
+    details: &mut serde_json::Value,
+) -> Result<VerifyResult> {
+    let mut state = LockState::of(rec);
+    let mut locked_now = false;
+    if reason.counts_as_failure() {
+        let failure = state.after_failure(
+            settings.max_failures(),
+            settings.lockout(),
+            settings.lockout_max(),
+            op.now,
+        );
+        (state, locked_now) = (failure.state, failure.locked_now);
+        rows.set_lock_state(&rec.id, &state, op.now)?;
+    }
+    let failures = state.failures;
+    details["reason"] = json!(reason);
+    details["failures"] = json!(failures);
+    audit(rows, op, event, Some(&rec.user), details.take())?;
     if locked_now {
         audit(
             rows,
             op,
             AuditEvent::Lock,
             Some(&rec.user),
-            json!({ "failures": failures, "max_failures": settings.max_failures() }),
+            json!({
+                "failures": failures,
+                "max_failures": settings.max_failures(),
+                "locked_until": state.locked_until,
+                "lockouts": state.lockouts,
+            }),
         )?;
     }
+    let locked_until = state
+        .locked_until
+        .filter(|_| state.is_locked_at(op.now) && (locked_now || reason == RejectReason::Locked));
     Ok(VerifyResult {
         rejected: Some(reason),
         status: rec.status,
@@ -1675,5 +1977,8 @@ fn record_rejection(
         failures,
         locked_now,
         token: None,
+        locked_until,
+        at: op.now,
+        clock_offset_seconds: None,
     })
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
+use crate::lockout::LockState;
 use crate::model::{
     Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName, UserQuery,
     UserRecord,
@@ -122,8 +123,10 @@ CREATE TABLE mfa_token (
 );
 CREATE INDEX mfa_token_status ON mfa_token (status);
 
-INSERT INTO mfa_user (id, username, created_at, updated_at, failed_attempts, locked_at)
-    SELECT id, username, created_at, updated_at, failed_attempts, locked_at FROM mfa_secret;
+INSERT INTO mfa_user (id, username, created_at, updated_at, failed_attempts, locked_at,
+                      lockouts)
+    SELECT id, username, created_at, updated_at, failed_attempts, locked_at,
+           CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END FROM mfa_secret;
 INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, issuer,
                        created_at, updated_at, enrolled_at, enabled_at, disabled_at,
                        last_used_at, last_used_step)
@@ -438,7 +441,17 @@ const USER_COLUMNS: &str = "u.id, u.username, m.status, m.algorithm, m.digits, m
      (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
      m.secret, m.enrolled_at, \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND octet_length(r.code_hash) = 32), m.id";
+     AND octet_length(r.code_hash) = 32), m.id, u.locked_until, u.lockouts, m.drift";
+
+/// The condition "locked at the time bound to `param`" over the user `u`: a lock until
+/// `unlock`, or a timed one whose end is still to come (timestamps compare as text in time
+/// order; COLLATE "C" so that the database's collation cannot change that).
+fn locked_at_sql(param: &str) -> String {
+    format!(
+        "(u.locked_at IS NOT NULL AND (u.locked_until IS NULL \
+         OR u.locked_until COLLATE \"C\" > {param}::text))"
+    )
+}
 
 /// The users joined with their primary token ([`UserRecord::token_id`]: enabled before pending
 /// before disabled, then the latest enrolled), for [`USER_COLUMNS`], as in SQLite.
@@ -449,7 +462,7 @@ const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.id = (SELECT t.id FR
 /// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
      t.period, t.issuer, t.created_at, t.updated_at, t.enrolled_at, t.enabled_at, \
-     t.disabled_at, t.last_used_at, t.last_used_step";
+     t.disabled_at, t.last_used_at, t.last_used_step, t.drift";
 
 /// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
 fn token_from_row(row: &Row) -> Result<(String, TokenRecord)> {
@@ -475,7 +488,8 @@ fn token_from_row(row: &Row) -> Result<(String, TokenRecord)> {
         disabled_at: opt_ts(row, 12)?,
         last_used_at: opt_ts(row, 13)?,
         last_used_step: row.try_get::<_, Option<i64>>(14)?.map(|s| s.max(0) as u64),
-        secret: row.try_get(15)?,
+        drift: i64::from(row.try_get::<_, i32>(15)?),
+        secret: row.try_get(16)?,
     };
     Ok((row.try_get(1)?, token))
 }
@@ -562,11 +576,19 @@ fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
         recovery_codes_legacy: row.try_get(18)?,
         token_id: row.try_get(19)?,
         tokens: Vec::new(),
+        locked_until: opt_ts(row, 20)?,
+        lockouts: small(row.try_get(21)?)?,
+        drift: i64::from(row.try_get::<_, i32>(22)?),
     })
 }
 
 fn step_param(step: u64) -> i64 {
     i64::try_from(step).unwrap_or(i64::MAX)
+}
+
+/// A drift (bounded by `max-drift`, at most 60 steps) as the `INTEGER` column takes it.
+fn drift_param(drift: i64) -> i32 {
+    i32::try_from(drift).unwrap_or(if drift < 0 { i32::MIN } else { i32::MAX })
 }
 
 impl PgRows<'_, '_> {
@@ -620,6 +642,7 @@ impl PgRows<'_, '_> {
     fn query_users(
         &mut self,
         filter: UserFilter,
+        now: Timestamp,
         secrets_only: bool,
         with_secret: bool,
     ) -> Result<Vec<UserRecord>> {
@@ -645,9 +668,10 @@ impl PgRows<'_, '_> {
             UserFilter::Locked => self.tx.query(
                 &format!(
                     "SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} \
-                     AND u.locked_at IS NOT NULL {order}"
+                     AND {} {order}",
+                    locked_at_sql("$1")
                 ),
-                &[],
+                &[&now.to_string()],
             )?,
         };
         let users = rows
@@ -682,8 +706,8 @@ impl Rows for PgRows<'_, '_> {
         }
     }
 
-    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, false, false)
+    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, false, false)
     }
 
     fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
@@ -695,14 +719,15 @@ impl Rows for PgRows<'_, '_> {
         let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM {USER_TABLES} \
-             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR u.locked_at IS NOT NULL) \
+             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR {locked}) \
              AND ($3::text IS NULL OR (u.created_at < $3 \
                   AND NOT EXISTS (SELECT 1 FROM mfa_token t WHERE t.user_id = u.id \
                   AND t.last_used_at >= $3))) \
              AND ($4::text IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, GREATEST(u.updated_at, m.updated_at)) < $4)) \
              AND ($5::text IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, GREATEST(u.updated_at, m.updated_at)) < $5)) \
-             ORDER BY u.username COLLATE \"C\""
+             ORDER BY u.username COLLATE \"C\"",
+            locked = locked_at_sql("$6")
         );
         let users = self
             .tx
@@ -714,6 +739,7 @@ impl Rows for PgRows<'_, '_> {
                     &text(q.unused_before),
                     &text(q.pending_before),
                     &text(q.disabled_before),
+                    &q.at.unwrap_or_else(Timestamp::now).to_string(),
                 ],
             )?
             .iter()
@@ -728,8 +754,8 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
-    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, true, true)
+    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, true, true)
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
@@ -806,8 +832,8 @@ impl Rows for PgRows<'_, '_> {
                 self.tx
                     .execute("DELETE FROM recovery_code WHERE user_id = $1", &[&id])?;
                 self.tx.execute(
-                    "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL \
-                     WHERE id = $1",
+                    "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL, \
+                     locked_until = NULL, lockouts = 0 WHERE id = $1",
                     &[&id, &now],
                 )?;
                 id.to_owned()
@@ -850,39 +876,76 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
-    fn accept_step(&mut self, id: &str, token_id: &str, step: u64, now: Timestamp) -> Result<bool> {
+    fn accept_step(
+        &mut self,
+        id: &str,
+        token_id: &str,
+        step: u64,
+        drift: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
         let changed = self.tx.execute(
             "UPDATE mfa_token SET last_used_step = $2, last_used_at = $3, \
-             updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3) \
+             updated_at = $3, status = 'enabled', enabled_at = COALESCE(enabled_at, $3), \
+             drift = $5 \
              WHERE id = $4 AND user_id = $1 AND status IN ('pending', 'enabled') \
              AND (last_used_step IS NULL OR last_used_step < $2) \
-             AND EXISTS (SELECT 1 FROM mfa_user WHERE id = $1 AND locked_at IS NULL)",
-            &[&id, &step_param(step), &now.to_string(), &token_id],
+             AND EXISTS (SELECT 1 FROM mfa_user WHERE id = $1 \
+                 AND (locked_at IS NULL OR locked_until COLLATE \"C\" <= $3::text))",
+            &[
+                &id,
+                &step_param(step),
+                &now.to_string(),
+                &token_id,
+                &drift_param(drift),
+            ],
         )?;
         if changed == 1 {
             self.tx.execute(
-                "UPDATE mfa_user SET failed_attempts = 0, updated_at = $2 WHERE id = $1",
+                "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+                 lockouts = 0, updated_at = $2 WHERE id = $1",
                 &[&id, &now.to_string()],
             )?;
         }
         Ok(changed == 1)
     }
 
-    fn record_failure(
+    fn resync_step(
         &mut self,
         id: &str,
-        failures: u32,
+        token_id: &str,
+        step: u64,
+        drift: i64,
         now: Timestamp,
-        lock_now: bool,
-    ) -> Result<()> {
-        self.tx.execute(
-            "UPDATE mfa_user SET failed_attempts = $2, updated_at = $3, \
-             locked_at = CASE WHEN $4 THEN $3 ELSE locked_at END WHERE id = $1",
+    ) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE mfa_token SET last_used_step = $2, drift = $3, updated_at = $4 \
+             WHERE id = $5 AND user_id = $1 AND status IN ('pending', 'enabled') \
+             AND (last_used_step IS NULL OR last_used_step < $2) \
+             AND EXISTS (SELECT 1 FROM mfa_user WHERE id = $1 \
+                 AND (locked_at IS NULL OR locked_until COLLATE \"C\" <= $4::text))",
             &[
                 &id,
-                &i32::try_from(failures).unwrap_or(i32::MAX),
+                &step_param(step),
+                &drift_param(drift),
                 &now.to_string(),
-                &lock_now,
+                &token_id,
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()> {
+        self.tx.execute(
+            "UPDATE mfa_user SET failed_attempts = $2, locked_at = $3, locked_until = $4, \
+             lockouts = $5, updated_at = $6 WHERE id = $1",
+            &[
+                &id,
+                &i32::try_from(state.failures).unwrap_or(i32::MAX),
+                &opt_ts_text(state.locked_at),
+                &opt_ts_text(state.locked_until),
+                &i32::try_from(state.lockouts).unwrap_or(i32::MAX),
+                &now.to_string(),
             ],
         )?;
         Ok(())
@@ -911,7 +974,8 @@ impl Rows for PgRows<'_, '_> {
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_user SET failed_attempts = 0, updated_at = $2 WHERE id = $1",
+            "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+             lockouts = 0, updated_at = $2 WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         // The user was active: their live tokens count as used (the janitor's unused rule).
@@ -950,8 +1014,8 @@ impl Rows for PgRows<'_, '_> {
             &[&id, &now.to_string()],
         )?;
         self.tx.execute(
-            "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL \
-             WHERE id = $1",
+            "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL, \
+             locked_until = NULL, lockouts = 0 WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -973,8 +1037,8 @@ impl Rows for PgRows<'_, '_> {
 
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_user SET locked_at = NULL, failed_attempts = 0, updated_at = $2 \
-             WHERE id = $1",
+            "UPDATE mfa_user SET locked_at = NULL, locked_until = NULL, lockouts = 0, \
+             failed_attempts = 0, updated_at = $2 WHERE id = $1",
             &[&id, &now.to_string()],
         )?;
         Ok(())
@@ -1090,8 +1154,8 @@ impl Rows for PgRows<'_, '_> {
             &[&ids, &now.to_string()],
         )?;
         self.tx.execute(
-            "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL \
-             WHERE id = ANY($1)",
+            "UPDATE mfa_user SET updated_at = $2, failed_attempts = 0, locked_at = NULL, \
+             locked_until = NULL, lockouts = 0 WHERE id = ANY($1)",
             &[&ids, &now.to_string()],
         )?;
         Ok(())
@@ -1163,7 +1227,7 @@ impl Rows for PgRows<'_, '_> {
     }
 
     fn dump(&mut self) -> Result<StoreDump> {
-        let users = self.query_users(UserFilter::All, false, true)?;
+        let users = self.query_users(UserFilter::All, Timestamp::now(), false, true)?;
         let recipients = self
             .tx
             .query(
@@ -1214,13 +1278,13 @@ impl Rows for PgRows<'_, '_> {
     fn load(&mut self, dump: &StoreDump) -> Result<()> {
         let insert_user = self.tx.prepare(
             "INSERT INTO mfa_user (id, username, created_at, updated_at, failed_attempts, \
-             locked_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             locked_at, locked_until, lockouts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )?;
         let insert_token = self.tx.prepare(
             "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
              period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-             last_used_step, enrolled_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             last_used_step, enrolled_at, drift) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )?;
         for u in &dump.users {
             self.tx.execute(
@@ -1232,6 +1296,8 @@ impl Rows for PgRows<'_, '_> {
                     &u.updated_at.to_string(),
                     &i32::try_from(u.failures).unwrap_or(i32::MAX),
                     &opt_ts_text(u.locked_at),
+                    &opt_ts_text(u.locked_until),
+                    &i32::try_from(u.lockouts).unwrap_or(i32::MAX),
                 ],
             )?;
             // Every token, with its id and label.
@@ -1255,6 +1321,7 @@ impl Rows for PgRows<'_, '_> {
                         &opt_ts_text(t.last_used_at),
                         &t.last_used_step.map(step_param),
                         &t.enrolled_at.to_string(),
+                        &drift_param(t.drift),
                     ],
                 )?;
             }

@@ -76,8 +76,9 @@ UPDATE mfa_secret SET enrolled_at = updated_at;
     // 4: several labelled tokens per user. `mfa_secret` splits into the user (`mfa_user`: the
     // name, the lockout state; it keeps the row's id) and its tokens (`mfa_token`: a secret and
     // everything tied to it). Each existing row becomes the user's `default` token, which keeps
-    // the row's id too. Recovery codes belong to the user. `locked_until`, `lockouts` (automatic
-    // lockouts) and `drift` (per-token clock drift) start at their defaults.
+    // the row's id too. Recovery codes belong to the user. A lock from before stays manual
+    // (`locked_until` NULL) and counts as one lockout; `drift` (per-token clock drift) starts at
+    // 0, the window the token had.
     r#"
 CREATE TABLE mfa_user (
     id              TEXT PRIMARY KEY NOT NULL,          -- UUID v4 (the old mfa_secret.id)
@@ -113,8 +114,9 @@ CREATE TABLE mfa_token (
 );
 CREATE INDEX mfa_token_status ON mfa_token (status);
 
-INSERT INTO mfa_user (id, user, created_at, updated_at, failed_attempts, locked_at)
-    SELECT id, user, created_at, updated_at, failed_attempts, locked_at FROM mfa_secret;
+INSERT INTO mfa_user (id, user, created_at, updated_at, failed_attempts, locked_at, lockouts)
+    SELECT id, user, created_at, updated_at, failed_attempts, locked_at,
+           CASE WHEN locked_at IS NULL THEN 0 ELSE 1 END FROM mfa_secret;
 INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, issuer,
                        created_at, updated_at, enrolled_at, enabled_at, disabled_at,
                        last_used_at, last_used_step)

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
+use crate::lockout::LockState;
 use crate::model::{
     Algorithm, Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName,
     UserQuery, UserRecord,
@@ -415,7 +416,14 @@ const USER_COLUMNS: &str = "u.id, u.user, m.status, m.algorithm, m.digits, m.per
      m.last_used_step, u.failed_attempts, u.locked_at, \
      (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32), m.enrolled_at, m.id";
+     AND length(r.code_hash) = 32), m.enrolled_at, m.id, u.locked_until, u.lockouts, m.drift";
+
+/// The condition "locked at the time bound to `param`" over the user `u`: a lock until
+/// `unlock`, or a timed one whose end is still to come (timestamps compare as text in time
+/// order).
+fn locked_at_sql(param: &str) -> String {
+    format!("(u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {param}))")
+}
 
 /// The users joined with their primary token ([`UserRecord::token_id`]: enabled before pending
 /// before disabled, then the latest enrolled), for [`USER_COLUMNS`]; the derived user status
@@ -427,7 +435,7 @@ const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.id = (SELECT t.id FR
 /// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
      t.period, t.issuer, t.created_at, t.updated_at, t.enrolled_at, t.enabled_at, \
-     t.disabled_at, t.last_used_at, t.last_used_step";
+     t.disabled_at, t.last_used_at, t.last_used_step, t.drift";
 
 fn conversion_failure(i: usize, e: Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
@@ -454,7 +462,8 @@ fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, TokenRec
         disabled_at: row.get(12)?,
         last_used_at: row.get(13)?,
         last_used_step: row.get::<_, Option<i64>>(14)?.map(|s| s.max(0) as u64),
-        secret: row.get(15)?,
+        drift: row.get(15)?,
+        secret: row.get(16)?,
     };
     Ok((row.get(1)?, token))
 }
@@ -474,7 +483,7 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
             )
         })?,
         issuer: row.get(6)?,
-        secret: if with_secret { row.get(19)? } else { None },
+        secret: if with_secret { row.get(22)? } else { None },
         token_id: row.get(18)?,
         tokens: Vec::new(),
         // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
@@ -488,8 +497,11 @@ fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result
         disabled_at: row.get(10)?,
         last_used_at: row.get(11)?,
         last_used_step: row.get::<_, Option<i64>>(12)?.map(|s| s.max(0) as u64),
+        drift: row.get(21)?,
         failures: row.get(13)?,
         locked_at: row.get(14)?,
+        locked_until: row.get(19)?,
+        lockouts: row.get(20)?,
         recovery_codes_left: row.get(15)?,
         recovery_codes_legacy: row.get(16)?,
     })
@@ -507,11 +519,12 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-fn filter_clause(filter: UserFilter) -> (&'static str, Option<Status>) {
+/// The condition of `filter` (with `?1` bound to what the second value holds).
+fn filter_clause(filter: UserFilter, now: Timestamp) -> (String, Option<Box<dyn rusqlite::ToSql>>) {
     match filter {
-        UserFilter::All => ("", None),
-        UserFilter::Status(s) => ("AND m.status = ?1", Some(s)),
-        UserFilter::Locked => ("AND u.locked_at IS NOT NULL", None),
+        UserFilter::All => (String::new(), None),
+        UserFilter::Status(s) => ("AND m.status = ?1".into(), Some(Box::new(s))),
+        UserFilter::Locked => (format!("AND {}", locked_at_sql("?1")), Some(Box::new(now))),
     }
 }
 
@@ -519,10 +532,11 @@ impl SqliteRows<'_> {
     fn query_users(
         &mut self,
         filter: UserFilter,
+        now: Timestamp,
         secrets_only: bool,
         with_secret: bool,
     ) -> Result<Vec<UserRecord>> {
-        let (clause, status) = filter_clause(filter);
+        let (clause, value) = filter_clause(filter, now);
         let having = if secrets_only {
             "m.secret IS NOT NULL"
         } else {
@@ -534,8 +548,8 @@ impl SqliteRows<'_> {
         );
         let mut stmt = self.tx.prepare(&sql)?;
         let map = |r: &rusqlite::Row<'_>| user_from_row(r, with_secret);
-        let rows = match status {
-            Some(s) => stmt.query_map(params![s], map)?,
+        let rows = match value {
+            Some(v) => stmt.query_map([v], map)?,
             None => stmt.query_map([], map)?,
         };
         let users = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -605,8 +619,8 @@ impl Rows for SqliteRows<'_> {
         }
     }
 
-    fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, false, false)
+    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, false, false)
     }
 
     fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
@@ -617,14 +631,15 @@ impl Rows for SqliteRows<'_> {
         };
         let sql = format!(
             "SELECT {USER_COLUMNS}, NULL FROM {USER_TABLES} \
-             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR u.locked_at IS NOT NULL) \
+             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR {locked}) \
              AND (?3 IS NULL OR (u.created_at < ?3 \
                   AND NOT EXISTS (SELECT 1 FROM mfa_token t WHERE t.user_id = u.id \
                   AND t.last_used_at >= ?3))) \
              AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, max(u.updated_at, m.updated_at)) < ?4)) \
              AND (?5 IS NULL OR (m.status = 'disabled' \
                   AND coalesce(m.disabled_at, max(u.updated_at, m.updated_at)) < ?5)) \
-             ORDER BY u.user"
+             ORDER BY u.user",
+            locked = locked_at_sql("?6")
         );
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let rows = stmt.query_map(
@@ -633,7 +648,8 @@ impl Rows for SqliteRows<'_> {
                 locked,
                 q.unused_before,
                 q.pending_before,
-                q.disabled_before
+                q.disabled_before,
+                q.at.unwrap_or_else(Timestamp::now),
             ],
             |r| user_from_row(r, false),
         )?;
@@ -649,8 +665,8 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn secrets(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, true, true)
+    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
+        self.query_users(filter, now, true, true)
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
@@ -710,7 +726,7 @@ impl Rows for SqliteRows<'_> {
                 self.tx
                     .prepare_cached(
                         "UPDATE mfa_user SET updated_at = ?2, failed_attempts = 0, \
-                         locked_at = NULL WHERE id = ?1",
+                         locked_at = NULL, locked_until = NULL, lockouts = 0 WHERE id = ?1",
                     )?
                     .execute(params![id, op.now])?;
                 id.to_owned()
@@ -761,45 +777,84 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn accept_step(&mut self, id: &str, token_id: &str, step: u64, now: Timestamp) -> Result<bool> {
+    fn accept_step(
+        &mut self,
+        id: &str,
+        token_id: &str,
+        step: u64,
+        drift: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
         let changed = self
             .tx
             .prepare_cached(
                 "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
-                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3) \
+                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3), \
+                 drift = ?5 \
                  WHERE id = ?4 AND user_id = ?1 AND status IN ('pending', 'enabled') \
                  AND (last_used_step IS NULL OR last_used_step < ?2) \
-                 AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 AND locked_at IS NULL)",
+                 AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
+                     AND (locked_at IS NULL OR locked_until <= ?3))",
             )?
             .execute(params![
                 id,
                 i64::try_from(step).unwrap_or(i64::MAX),
                 now,
-                token_id
+                token_id,
+                drift
             ])?;
         if changed == 1 {
             self.tx
                 .prepare_cached(
-                    "UPDATE mfa_user SET failed_attempts = 0, updated_at = ?2 WHERE id = ?1",
+                    "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, \
+                     locked_until = NULL, lockouts = 0, updated_at = ?2 WHERE id = ?1",
                 )?
                 .execute(params![id, now])?;
         }
         Ok(changed == 1)
     }
 
-    fn record_failure(
+    fn resync_step(
         &mut self,
         id: &str,
-        failures: u32,
+        token_id: &str,
+        step: u64,
+        drift: i64,
         now: Timestamp,
-        lock_now: bool,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE mfa_token SET last_used_step = ?2, drift = ?3, updated_at = ?4 \
+                 WHERE id = ?5 AND user_id = ?1 AND status IN ('pending', 'enabled') \
+                 AND (last_used_step IS NULL OR last_used_step < ?2) \
+                 AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
+                     AND (locked_at IS NULL OR locked_until <= ?4))",
+            )?
+            .execute(params![
+                id,
+                i64::try_from(step).unwrap_or(i64::MAX),
+                drift,
+                now,
+                token_id
+            ])?;
+        Ok(changed == 1)
+    }
+
+    fn set_lock_state(&mut self, id: &str, state: &LockState, now: Timestamp) -> Result<()> {
         self.tx
             .prepare_cached(
-                "UPDATE mfa_user SET failed_attempts = ?2, updated_at = ?3, \
-                 locked_at = CASE WHEN ?4 THEN ?3 ELSE locked_at END WHERE id = ?1",
+                "UPDATE mfa_user SET failed_attempts = ?2, locked_at = ?3, locked_until = ?4, \
+                 lockouts = ?5, updated_at = ?6 WHERE id = ?1",
             )?
-            .execute(params![id, failures, now, lock_now])?;
+            .execute(params![
+                id,
+                state.failures,
+                state.locked_at,
+                state.locked_until,
+                state.lockouts,
+                now
+            ])?;
         Ok(())
     }
 
@@ -823,7 +878,8 @@ impl Rows for SqliteRows<'_> {
 
     fn recovery_code_accepted(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_user SET failed_attempts = 0, updated_at = ?2 WHERE id = ?1",
+            "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
+             lockouts = 0, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
         // The user was active: their live tokens count as used (the janitor's unused rule).
@@ -865,8 +921,8 @@ impl Rows for SqliteRows<'_> {
             .execute(params![id, now])?;
         self.tx
             .prepare_cached(
-                "UPDATE mfa_user SET updated_at = ?2, failed_attempts = 0, locked_at = NULL \
-                 WHERE id = ?1",
+                "UPDATE mfa_user SET updated_at = ?2, failed_attempts = 0, locked_at = NULL, \
+                 locked_until = NULL, lockouts = 0 WHERE id = ?1",
             )?
             .execute(params![id, now])?;
         Ok(())
@@ -887,8 +943,8 @@ impl Rows for SqliteRows<'_> {
 
     fn unlock(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.tx.execute(
-            "UPDATE mfa_user SET locked_at = NULL, failed_attempts = 0, updated_at = ?2 \
-             WHERE id = ?1",
+            "UPDATE mfa_user SET locked_at = NULL, locked_until = NULL, lockouts = 0, \
+             failed_attempts = 0, updated_at = ?2 WHERE id = ?1",
             params![id, now],
         )?;
         Ok(())
@@ -996,7 +1052,7 @@ impl Rows for SqliteRows<'_> {
 
     fn dump(&mut self) -> Result<StoreDump> {
         // Every user with their ciphertext (disabled ones have none).
-        let users = self.query_users(UserFilter::All, false, true)?;
+        let users = self.query_users(UserFilter::All, Timestamp::now(), false, true)?;
         let recipients = {
             let mut stmt = self.tx.prepare(
                 "SELECT recipient, added_at FROM recipient ORDER BY added_at, recipient",
@@ -1040,13 +1096,13 @@ impl Rows for SqliteRows<'_> {
         {
             let mut user = self.tx.prepare(
                 "INSERT INTO mfa_user (id, user, created_at, updated_at, failed_attempts, \
-                 locked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                 locked_at, locked_until, lockouts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             let mut token = self.tx.prepare(
                 "INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, \
                  period, issuer, created_at, updated_at, enabled_at, disabled_at, last_used_at, \
-                 last_used_step, enrolled_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 last_used_step, enrolled_at, drift) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?;
             for u in &dump.users {
                 user.execute(params![
@@ -1056,6 +1112,8 @@ impl Rows for SqliteRows<'_> {
                     u.updated_at,
                     u.failures,
                     u.locked_at,
+                    u.locked_until,
+                    u.lockouts,
                 ])?;
                 // Every token, with its id and label.
                 for t in &u.tokens {
@@ -1077,6 +1135,7 @@ impl Rows for SqliteRows<'_> {
                         t.last_used_step
                             .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
                         t.enrolled_at,
+                        t.drift,
                     ])?;
                 }
             }

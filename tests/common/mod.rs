@@ -170,7 +170,8 @@ impl Store {
     /// the user column, `created_at`, `updated_at` (the later of the two rows'),
     /// `failed_attempts`, `locked_at`, then the token's `token_id`, `label`, `secret`,
     /// `status`, `algorithm`, `digits`, `period`, `issuer`, `enrolled_at`, `enabled_at`,
-    /// `disabled_at`, `last_used_at`, `last_used_step`.
+    /// `disabled_at`, `last_used_at`, `last_used_step`, and the lockout part's `locked_until`
+    /// and `lockouts` (the user's), the token's `drift`.
     fn dialect(&self, sql: &str) -> String {
         let greatest = if self.is_pg() { "GREATEST" } else { "max" };
         let user_tokens = format!(
@@ -181,7 +182,8 @@ impl Store {
              t.algorithm AS algorithm, t.digits AS digits, t.period AS period, \
              t.issuer AS issuer, t.enrolled_at AS enrolled_at, t.enabled_at AS enabled_at, \
              t.disabled_at AS disabled_at, t.last_used_at AS last_used_at, \
-             t.last_used_step AS last_used_step \
+             t.last_used_step AS last_used_step, u.locked_until AS locked_until, \
+             u.lockouts AS lockouts, t.drift AS drift \
              FROM mfa_user u JOIN mfa_token t ON t.user_id = u.id) AS user_tokens"
         );
         sql.replace("%USER_TOKENS%", &user_tokens)
