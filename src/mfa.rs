@@ -25,7 +25,7 @@ use crate::model::{
 };
 use crate::names::{quoted, Lookalike};
 use crate::recovery::{RecoveryCode, TypedCode};
-use crate::store::{self, EnrollOutcome, Location, Store, StoreInit};
+use crate::store::{self, EnrollOutcome, Location, Store, StoreInit, StoredSecret};
 use crate::totp::{self, ParsedUri, TotpSecret};
 use crate::vault::{self, Identities, Recipient};
 
@@ -960,7 +960,21 @@ impl Mfa {
         Ok(RekeyPlan {
             recipients: recipients.to_vec(),
             new_identity: options.new_identity.clone(),
-            secrets: self.store.secrets(UserFilter::All)?,
+            // Every token's secret (a user may have several).
+            secrets: self
+                .store
+                .secrets(UserFilter::All)?
+                .into_iter()
+                .flat_map(|rec| {
+                    let user = rec.user;
+                    rec.tokens.into_iter().filter_map(move |t| {
+                        t.secret.map(|ciphertext| StoredSecret {
+                            user: user.clone(),
+                            ciphertext,
+                        })
+                    })
+                })
+                .collect(),
         })
     }
 
@@ -968,11 +982,11 @@ impl Mfa {
     /// hand reads them all); nothing is encrypted, generated or written.
     pub fn rekey_dry_run(&mut self, plan: &RekeyPlan) -> Result<RekeyDryRun> {
         let ids = self.ids()?;
-        par_map(&plan.secrets, |rec| {
-            ids.decrypt_secret(rec.secret.as_deref().unwrap_or_default())
+        par_map(&plan.secrets, |s| {
+            ids.decrypt_secret(&s.ciphertext)
                 .map(drop)
                 .ok_or_else(|| Error::Decrypt {
-                    user: rec.user.to_string(),
+                    user: s.user.to_string(),
                 })
         })?;
         let current = self.store.recipients()?;
@@ -1016,22 +1030,23 @@ impl Mfa {
         // Inside the transaction, a prepared ciphertext is used only if the stored one is
         // still the one it was made from; a secret changed meanwhile is re-encrypted there.
         let store = &mut self.store;
-        let result = par_map(&secrets, |rec| {
-            reencrypt(&rec.user, rec.secret.as_deref().unwrap_or_default())
-        })
-        .and_then(|prepared| {
-            let index: HashMap<&UserName, usize> = secrets
-                .iter()
-                .enumerate()
-                .map(|(i, rec)| (&rec.user, i))
-                .collect();
-            store.rekey(&op, &recipients, &mut |s| match index.get(&s.user) {
-                Some(&i) if secrets[i].secret.as_deref() == Some(s.ciphertext.as_slice()) => {
-                    Ok(prepared[i].clone())
-                }
-                _ => reencrypt(&s.user, &s.ciphertext),
-            })
-        });
+        let result =
+            par_map(&secrets, |s| reencrypt(&s.user, &s.ciphertext)).and_then(|prepared| {
+                // By ciphertext: each token's is its own (age's random file key).
+                let index: HashMap<&[u8], usize> = secrets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.ciphertext.as_slice(), i))
+                    .collect();
+                store.rekey(
+                    &op,
+                    &recipients,
+                    &mut |s| match index.get(s.ciphertext.as_slice()) {
+                        Some(&i) => Ok(prepared[i].clone()),
+                        None => reencrypt(&s.user, &s.ciphertext),
+                    },
+                )
+            });
         match result {
             Ok(count) => Ok(RekeyReport {
                 secrets: count,
@@ -1561,7 +1576,7 @@ impl RekeyOptions {
 pub struct RekeyPlan {
     recipients: Vec<Recipient>,
     new_identity: Option<PathBuf>,
-    secrets: Vec<UserRecord>,
+    secrets: Vec<StoredSecret>,
 }
 
 impl fmt::Debug for RekeyPlan {

@@ -126,9 +126,17 @@ fn a_version_3_store_migrates_every_row_into_users_and_default_tokens() {
     );
     assert_eq!(
         lockouts.iter().map(text).collect::<Vec<_>>(),
-        ["alice manual 0", "bob manual 0", "carol manual 0", "dave manual 1"]
+        [
+            "alice manual 0",
+            "bob manual 0",
+            "carol manual 0",
+            "dave manual 1"
+        ]
     );
-    assert_eq!(env.query_i64("SELECT count(*) FROM mfa_token WHERE drift <> 0"), 0);
+    assert_eq!(
+        env.query_i64("SELECT count(*) FROM mfa_token WHERE drift <> 0"),
+        0
+    );
     // One token per user, labelled `default`, with the row's id (which is the user's id).
     let new_tokens = rows_sorted(
         &env,
@@ -818,4 +826,36 @@ fn a_user_is_unused_only_if_none_of_their_tokens_was_used() {
     // Once no token was used in the window, she is.
     env.execute("UPDATE mfa_token SET last_used_at = '2020-06-01T00:00:00Z'");
     assert_eq!(env.list(&["--unused-since", "30d"]).len(), 1);
+}
+
+#[test]
+fn rekey_dry_run_reads_every_token_not_only_the_primary_one() {
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    let (rc, _, err) = enroll_out(&env, "ann", &["--label", "phone"]);
+    assert_eq!(rc, 0, "{err}");
+    // The dry run decrypts every token, not only the user's primary one (the enabled default).
+    let own = env.stored_recipients();
+    let dry = env
+        .cmd()
+        .args(["rekey", "--dry-run", "-r", &own[0]])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(text.contains("Would re-encrypt 2 secrets"), "{text}");
+
+    // A token that is not the primary one, unreadable: the dry run says so.
+    env.execute(&format!(
+        "UPDATE mfa_token SET secret = {} WHERE label = 'phone'",
+        env.direct().blob_literal(&[0])
+    ));
+    let own = env.stored_recipients();
+    let dry = env
+        .cmd()
+        .args(["--json", "rekey", "--dry-run", "-r", &own[0]])
+        .output()
+        .unwrap();
+    assert_eq!(dry.status.code(), Some(2));
+    let err: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(err["error"]["kind"], "decrypt", "{err}");
 }
