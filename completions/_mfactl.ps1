@@ -261,7 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfactl' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, for the audit log [default: the OS user]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never')
-            [CompletionResult]::new('--expire-pending', '--expire-pending', [CompletionResultType]::ParameterName, 'Disable pending users whose enrollment is older than the pending-ttl setting')
+            [CompletionResult]::new('--expire-pending', '--expire-pending', [CompletionResultType]::ParameterName, 'Disable pending users whose enrollment is older than the pending-ttl setting (and such tokens beside a user''s live ones)')
             [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Make the changes (without it, only the plan is printed)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation (required when not on a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation (required when not on a terminal)')

@@ -241,7 +241,7 @@ set edit:completion:arg-completer[mfactl] = {|@words|
             cand --identity 'The age identity file (X25519, as age-keygen writes it) [default: $XDG_CONFIG_HOME/mfactl/identity.txt]'
             cand --actor 'Who is acting, for the audit log [default: the OS user]'
             cand --color 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never'
-            cand --expire-pending 'Disable pending users whose enrollment is older than the pending-ttl setting'
+            cand --expire-pending 'Disable pending users whose enrollment is older than the pending-ttl setting (and such tokens beside a user''s live ones)'
             cand --apply 'Make the changes (without it, only the plan is printed)'
             cand -y 'With --apply: do not ask for confirmation (required when not on a terminal)'
             cand --yes 'With --apply: do not ask for confirmation (required when not on a terminal)'

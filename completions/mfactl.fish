@@ -212,7 +212,7 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l actor -d 'Who 
 complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l color -d 'When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l expire-pending -d 'Disable pending users whose enrollment is older than the pending-ttl setting'
+complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l expire-pending -d 'Disable pending users whose enrollment is older than the pending-ttl setting (and such tokens beside a user\'s live ones)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l apply -d 'Make the changes (without it, only the plan is printed)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -s y -l yes -d 'With --apply: do not ask for confirmation (required when not on a terminal)'
 complete -c mfactl -n "__fish_mfactl_using_subcommand janitor" -l json -d 'Print exactly one JSON document on stdout (errors too, as {"error": {...}})'

@@ -1054,7 +1054,8 @@ pub struct JanitorArgs {
     #[arg(long, value_name = "DURATION")]
     pub remove_disabled_older_than: Option<String>,
 
-    /// Disable pending users whose enrollment is older than the pending-ttl setting
+    /// Disable pending users whose enrollment is older than the pending-ttl setting (and such
+    /// tokens beside a user's live ones)
     #[arg(long)]
     pub expire_pending: bool,
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEvent, Op};
 use crate::error::Result;
-use crate::model::{Span, Status, Timestamp, UserFilter, UserQuery, UserRecord};
+use crate::model::{Span, Status, Timestamp, TokenLabel, UserFilter, UserQuery, UserRecord};
 use crate::settings::Settings;
 use crate::store::NewAudit;
 
@@ -19,7 +19,8 @@ pub struct Policy {
     pub disable_unused_since: Option<Span>,
     /// Delete the rows of users disabled for this long (their audit history stays).
     pub remove_disabled_older_than: Option<Span>,
-    /// Disable pending users whose enrollment is older than the `pending-ttl` setting.
+    /// Disable pending users whose enrollment is older than the `pending-ttl` setting, and the
+    /// stale pending tokens of users who have a newer or an enabled one.
     pub expire_pending: bool,
 }
 
@@ -69,6 +70,11 @@ pub struct Planned {
     /// The time the rule looked at: last use (or creation, never used), the pending
     /// enrollment's last change, or the disabling.
     pub since: Timestamp,
+    /// The one token the action is for (a stale pending token beside the user's live ones);
+    /// `None`: the whole user.
+    pub token: Option<TokenLabel>,
+    #[serde(skip)]
+    pub(crate) token_id: Option<String>,
     #[serde(skip)]
     pub(crate) id: String,
     #[serde(skip)]
@@ -156,6 +162,31 @@ pub(crate) fn plan(
                     plan.actions
                         .push(planned(&r, Action::ExpirePending, r.enrolled_at, reason));
                 }
+                // A user with a live token beside stale pending ones (an enabled one, or a
+                // newer pending one): those tokens only. They can no longer be confirmed, and
+                // they count toward max-tokens.
+                let cutoff = ttl.before(now);
+                let planned_ids: std::collections::HashSet<String> =
+                    plan.actions.iter().map(|p| p.id.clone()).collect();
+                for r in users(rows, UserQuery::default(), now)? {
+                    if planned_ids.contains(&r.id) {
+                        continue;
+                    }
+                    for t in &r.tokens {
+                        if t.status == Status::Pending && t.enrolled_at.unix() < cutoff.unix() {
+                            let reason = format!(
+                                "token {} pending since {} (longer than pending-ttl {ttl})",
+                                t.label, t.enrolled_at
+                            );
+                            plan.actions.push(Planned {
+                                status: t.status,
+                                token: Some(t.label.clone()),
+                                token_id: Some(t.id.clone()),
+                                ..planned(&r, Action::ExpirePending, t.enrolled_at, reason)
+                            });
+                        }
+                    }
+                }
             }
         }
     }
@@ -175,8 +206,9 @@ pub(crate) fn plan(
                 .push(planned(&r, Action::Remove, since, reason));
         }
     }
-    // The rules select disjoint statuses: each user appears once.
-    plan.actions.sort_by(|a, b| a.user.cmp(&b.user));
+    // The rules select disjoint statuses: each user appears once, or once per stale token.
+    plan.actions
+        .sort_by(|a, b| (&a.user, &a.token).cmp(&(&b.user, &b.token)));
     Ok(plan)
 }
 
@@ -187,6 +219,8 @@ fn planned(r: &UserRecord, action: Action, since: Timestamp, reason: String) -> 
         status: r.status,
         reason,
         since,
+        token: None,
+        token_id: None,
         id: r.id.clone(),
         name: r.user.clone(),
     }
@@ -200,22 +234,30 @@ pub(crate) fn apply(rows: &mut dyn crate::store::Rows, op: &Op, plan: &Plan) -> 
         return Ok(());
     }
     let mut disable = Vec::new();
+    let mut disable_tokens = Vec::new();
     let mut remove = Vec::new();
     let mut audits = Vec::with_capacity(plan.actions.len());
     for p in &plan.actions {
-        let details = json!({
+        let mut details = json!({
             "by": "janitor",
             "rule": p.action,
             "reason": p.reason,
             "previous_status": p.status,
-        })
-        .to_string();
-        let event = match p.action {
-            Action::Disable | Action::ExpirePending => {
+        });
+        if let Some(label) = &p.token {
+            details["token"] = label.as_str().into();
+        }
+        let details = details.to_string();
+        let event = match (p.action, &p.token_id) {
+            (Action::ExpirePending, Some(token_id)) => {
+                disable_tokens.push((p.id.as_str(), token_id.as_str()));
+                AuditEvent::Disable
+            }
+            (Action::Disable | Action::ExpirePending, _) => {
                 disable.push(p.id.as_str());
                 AuditEvent::Disable
             }
-            Action::Remove => {
+            (Action::Remove, _) => {
                 remove.push(p.id.as_str());
                 AuditEvent::Remove
             }
@@ -226,9 +268,12 @@ pub(crate) fn apply(rows: &mut dyn crate::store::Rows, op: &Op, plan: &Plan) -> 
             details,
         });
     }
-    if !disable.is_empty() {
+    if !disable.is_empty() || !disable_tokens.is_empty() {
         rows.note_erasure()?;
         rows.disable_many(&disable, op.now)?;
+    }
+    for (id, token_id) in disable_tokens {
+        rows.disable_token(id, token_id, op.now)?;
     }
     if !remove.is_empty() {
         rows.delete_users(&remove)?;

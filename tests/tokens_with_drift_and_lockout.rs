@@ -155,3 +155,90 @@ fn a_timed_lockout_counts_over_every_token_and_lifts_for_all_of_them() {
         [Some("0".to_owned()), None, None, Some("0".to_owned())]
     );
 }
+
+/// `janitor --expire-pending` with labelled tokens: a user whose every live token is a stale
+/// pending one is disabled as before; a stale pending token beside an enabled or a newer
+/// pending one is disabled alone, and the audit row names it.
+#[test]
+fn the_janitor_expires_stale_pending_tokens_one_by_one() {
+    let env = TestEnv::initialised();
+    let long_ago = "2020-01-01T00:00:00Z";
+    let stale = |user: &str, label: &str| {
+        env.execute(&format!(
+            "UPDATE mfa_token SET enrolled_at = '{long_ago}' WHERE label = '{label}' \
+             AND user_id = (SELECT id FROM mfa_user WHERE %USER% = '{user}')"
+        ));
+    };
+    // ann: enabled default, stale pending phone.
+    env.enroll_enabled("ann");
+    env.enroll("ann", &["--label", "phone"]);
+    stale("ann", "phone");
+    // bob: a fresh pending default and a stale pending "old".
+    env.enroll("bob", &[]);
+    env.enroll("bob", &["--label", "old"]);
+    stale("bob", "old");
+    // carl: only a stale pending default.
+    env.enroll("carl", &[]);
+    stale("carl", "default");
+    // dana: enabled, nothing stale.
+    env.enroll_enabled("dana");
+
+    let (rc, plan, err) = run_json(&env, &["janitor", "--expire-pending"], "");
+    assert_eq!(rc, 0, "{err}");
+    let actions: Vec<(String, String, Value)> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["user"].as_str().unwrap().to_owned(),
+                a["action"].as_str().unwrap().to_owned(),
+                a["token"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("ann".into(), "expire-pending".into(), Value::from("phone")),
+            ("bob".into(), "expire-pending".into(), Value::from("old")),
+            ("carl".into(), "expire-pending".into(), Value::Null),
+        ]
+    );
+
+    let (rc, _, err) = run_json(
+        &env,
+        &["janitor", "--expire-pending", "--apply", "--yes"],
+        "",
+    );
+    assert_eq!(rc, 0, "{err}");
+    let states = env.query_strings(
+        "SELECT u.%USER% || ' ' || t.label || ' ' || t.status || ' ' || \
+         CASE WHEN t.secret IS NULL THEN 'erased' ELSE 'kept' END \
+         FROM mfa_token t JOIN mfa_user u ON t.user_id = u.id ORDER BY 1",
+    );
+    assert_eq!(
+        states,
+        [
+            "ann default enabled kept",
+            "ann phone disabled erased",
+            "bob default pending kept",
+            "bob old disabled erased",
+            "carl default disabled erased",
+            "dana default enabled kept",
+        ]
+    );
+    let disabled: Vec<(String, Value)> = audit_rows(&env)
+        .iter()
+        .filter(|r| r.event == "disable")
+        .map(|r| (r.user.clone().unwrap(), r.details()["token"].clone()))
+        .collect();
+    assert_eq!(
+        disabled,
+        [
+            ("ann".into(), Value::from("phone")),
+            ("bob".into(), Value::from("old")),
+            ("carl".into(), Value::Null),
+        ]
+    );
+}
