@@ -107,8 +107,9 @@ fn every_command_prints_its_documented_shape() {
         &doc,
         &json!({ "user": "string", "status": "string", "issuer": "string",
                  "algorithm": "string", "digits": "number", "period": "number",
-                 "otpauth_uri": "string", "secret": "string" }),
+                 "otpauth_uri": "string", "secret": "string", "token": "string" }),
     );
+    assert_eq!(doc["token"], "default");
     let secret = doc["secret"].as_str().unwrap().to_owned();
 
     let doc = run(&env, &["show-qr", "alice"], "", 0);

@@ -306,6 +306,7 @@ fn enroll_label_adds_a_pending_token_beside_the_others_and_force_replaces_only_i
     let first = env.enroll_enabled("ann");
     let (rc, doc, err) = enroll_out(&env, "ann", &["--label", "phone"]);
     assert_eq!(rc, 0, "{err}");
+    assert_eq!(doc["token"], "phone", "{doc}");
     let phone = doc["secret"].as_str().unwrap().to_owned();
     assert_ne!(phone, first);
     let before = tokens_stored(&env, "ann");

@@ -35,6 +35,8 @@ struct EnrollOutput<'a> {
     period: u32,
     otpauth_uri: &'a str,
     secret: &'a str,
+    /// The token's label (`default` without `--label`).
+    token: &'a str,
 }
 
 pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
@@ -128,6 +130,10 @@ pub fn run(ctx: &Context, args: EnrollArgs) -> Result<ExitCode> {
             period: params.period(),
             otpauth_uri: &uri,
             secret: &b32,
+            token: args
+                .label
+                .as_deref()
+                .unwrap_or(mfactl::model::TokenLabel::DEFAULT),
         })?;
         return Ok(ExitCode::Success);
     }
