@@ -859,11 +859,12 @@ fn the_direct_postgres_oracle_sees_every_change() {
         "",
         "CREATE SCHEMA mfactl; \
          CREATE TABLE mfactl.mfa_user (id text PRIMARY KEY, username text, created_at text, \
-         updated_at text, failed_attempts integer, locked_at text); \
+         updated_at text, failed_attempts integer, locked_at text, locked_until text, \
+         lockouts integer); \
          CREATE TABLE mfactl.mfa_token (id text PRIMARY KEY, user_id text, label text, \
          secret bytea, status text, algorithm text, digits integer, period integer, \
          issuer text, enrolled_at text, enabled_at text, disabled_at text, last_used_at text, \
-         last_used_step bigint, updated_at text); \
+         last_used_step bigint, updated_at text, drift integer); \
          CREATE TABLE mfactl.recipient (recipient text, added_at text)",
     );
     assert!(store.exists());
