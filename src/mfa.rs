@@ -961,20 +961,7 @@ impl Mfa {
             recipients: recipients.to_vec(),
             new_identity: options.new_identity.clone(),
             // Every token's secret (a user may have several).
-            secrets: self
-                .store
-                .secrets(UserFilter::All)?
-                .into_iter()
-                .flat_map(|rec| {
-                    let user = rec.user;
-                    rec.tokens.into_iter().filter_map(move |t| {
-                        t.secret.map(|ciphertext| StoredSecret {
-                            user: user.clone(),
-                            ciphertext,
-                        })
-                    })
-                })
-                .collect(),
+            secrets: store::token_secrets(self.store.secrets(UserFilter::All)?),
         })
     }
 

@@ -337,6 +337,43 @@ pub fn report_scrub(store: &Store) -> Option<bool> {
     }
 }
 
+/// The `--token LABEL` a command was given, validated; `None` without one.
+pub fn parse_label(label: Option<&str>) -> Result<Option<mfactl::model::TokenLabel>> {
+    Ok(label.map(str::parse).transpose()?)
+}
+
+/// One bounded line of `input` (not to EOF: a caller that keeps its end of the pipe open must
+/// not hang us), at most `max` bytes, UTF-8 and not blank; `none` says what was expected.
+/// Codes read from stdin go through here, so they never show in `ps` or shell history.
+pub fn read_code_line(
+    input: &mut impl std::io::BufRead,
+    max: u64,
+    none: &str,
+) -> Result<Zeroizing<String>> {
+    use std::io::{BufRead as _, Read as _};
+    let mut buf = Zeroizing::new(Vec::with_capacity(usize::try_from(max).unwrap_or(0) + 1));
+    input
+        .by_ref()
+        .take(max + 1)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| mfactl::Error::io("cannot read from stdin", e))?;
+    let line_end = buf.iter().position(|&b| b == b'\n');
+    if line_end.is_none() && buf.len() as u64 > max {
+        return Err(mfactl::Error::invalid(
+            "code",
+            format!("stdin holds more than {max} bytes without a line break"),
+        )
+        .into());
+    }
+    let line = &buf[..line_end.unwrap_or(buf.len())];
+    let text = std::str::from_utf8(line)
+        .map_err(|_| mfactl::Error::invalid("code", "stdin is not UTF-8 text"))?;
+    if text.trim().is_empty() {
+        return Err(mfactl::Error::invalid("code", none).into());
+    }
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
 /// Parses a user name argument.
 pub fn parse_user(name: &str) -> Result<mfactl::model::UserName> {
     Ok(mfactl::model::UserName::parse(name)?)

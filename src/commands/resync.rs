@@ -1,7 +1,7 @@
 //! `mfactl resync`: set a drifting token's clock offset from two consecutive codes. Exit 0 when
 //! the drift was set, 1 if refused, 2 on error.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{BufRead, IsTerminal};
 
 use anyhow::Result;
 use mfactl::model::UserName;
@@ -21,11 +21,7 @@ const MAX_INPUT: u64 = 1024;
 
 pub fn run(ctx: &Context, args: ResyncArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
-    let label = args
-        .token
-        .as_deref()
-        .map(str::parse::<mfactl::model::TokenLabel>)
-        .transpose()?;
+    let label = super::parse_label(args.token.as_deref())?;
     let (first, second) = match (args.code1.as_deref(), args.code2.as_deref()) {
         (Some(a), Some(b)) if a != "-" && b != "-" => {
             (Zeroizing::new(a.to_owned()), Zeroizing::new(b.to_owned()))
@@ -139,32 +135,11 @@ fn read_codes(ctx: &Context, user: &UserName) -> Result<(Zeroizing<String>, Zero
     Ok((first, second))
 }
 
-/// One bounded line (not to EOF: a caller that keeps its end of the pipe open must not hang
-/// us), which must not be empty.
+/// One bounded line of the codes.
 fn read_line(stdin: &mut impl BufRead) -> Result<Zeroizing<String>> {
-    let mut buf = Zeroizing::new(Vec::new());
-    stdin
-        .by_ref()
-        .take(MAX_INPUT + 1)
-        .read_until(b'\n', &mut buf)
-        .map_err(|e| mfactl::Error::io("cannot read the codes from stdin", e))?;
-    let line_end = buf.iter().position(|&b| b == b'\n');
-    if line_end.is_none() && buf.len() as u64 > MAX_INPUT {
-        return Err(mfactl::Error::invalid(
-            "code",
-            format!("stdin holds more than {MAX_INPUT} bytes without a line break"),
-        )
-        .into());
-    }
-    let line = &buf[..line_end.unwrap_or(buf.len())];
-    let text = std::str::from_utf8(line)
-        .map_err(|_| mfactl::Error::invalid("code", "stdin is not UTF-8 text"))?;
-    if text.trim().is_empty() {
-        return Err(mfactl::Error::invalid(
-            "code",
-            "two codes expected (on stdin, on one line or two, or as arguments)",
-        )
-        .into());
-    }
-    Ok(Zeroizing::new(text.to_owned()))
+    super::read_code_line(
+        stdin,
+        MAX_INPUT,
+        "two codes expected (on stdin, on one line or two, or as arguments)",
+    )
 }

@@ -23,11 +23,7 @@ struct ShowQrOutput<'a> {
 
 pub fn run(ctx: &Context, args: ShowQrArgs) -> Result<ExitCode> {
     let user = parse_user(&args.user)?;
-    let label = args
-        .token
-        .as_deref()
-        .map(str::parse::<mfactl::model::TokenLabel>)
-        .transpose()?;
+    let label = super::parse_label(args.token.as_deref())?;
     check_qr_targets(&args.files)?;
     let mut mfa = ctx.mfa()?;
     // A first look, before the identity is loaded (and its passphrase perhaps asked for): an

@@ -1,6 +1,6 @@
 //! `mfactl verify`: check a TOTP or recovery code. Exit 0 accepted, 1 rejected, 2 error.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::IsTerminal;
 
 use anyhow::Result;
 use mfactl::model::UserName;
@@ -142,30 +142,9 @@ fn read_code(ctx: &Context, user: &UserName) -> Result<Zeroizing<String>> {
     if std::io::stdin().is_terminal() && !ctx.json() {
         return ui::read_hidden(&format!("Code for {user}"));
     }
-    // One line, not to EOF: a caller that keeps its end of the pipe open must not hang us.
-    let mut buf = Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .lock()
-        .take(MAX_INPUT + 1)
-        .read_until(b'\n', &mut buf)
-        .map_err(|e| mfactl::Error::io("cannot read the code from stdin", e))?;
-    let line_end = buf.iter().position(|&b| b == b'\n');
-    if line_end.is_none() && buf.len() as u64 > MAX_INPUT {
-        return Err(mfactl::Error::invalid(
-            "code",
-            format!("stdin holds more than {MAX_INPUT} bytes without a line break"),
-        )
-        .into());
-    }
-    let line = &buf[..line_end.unwrap_or(buf.len())];
-    let text = std::str::from_utf8(line)
-        .map_err(|_| mfactl::Error::invalid("code", "stdin is not UTF-8 text"))?;
-    if text.trim().is_empty() {
-        return Err(mfactl::Error::invalid(
-            "code",
-            "none given (pass it on stdin, one line, or as an argument)",
-        )
-        .into());
-    }
-    Ok(Zeroizing::new(text.to_owned()))
+    super::read_code_line(
+        &mut std::io::stdin().lock(),
+        MAX_INPUT,
+        "none given (pass it on stdin, one line, or as an argument)",
+    )
 }

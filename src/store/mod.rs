@@ -1514,19 +1514,7 @@ impl Store {
     ) -> Result<usize> {
         let count = self.write(Lock::Store, |rows| {
             // Every token's secret, of every user that has one.
-            let secrets: Vec<StoredSecret> = rows
-                .secrets(UserFilter::All, op.now)?
-                .into_iter()
-                .flat_map(|rec| {
-                    let user = rec.user;
-                    rec.tokens.into_iter().filter_map(move |t| {
-                        t.secret.map(|ciphertext| StoredSecret {
-                            user: user.clone(),
-                            ciphertext,
-                        })
-                    })
-                })
-                .collect();
+            let secrets = token_secrets(rows.secrets(UserFilter::All, op.now)?);
             if !secrets.is_empty() {
                 rows.note_erasure()?;
             }
@@ -1659,6 +1647,22 @@ pub(crate) fn token_view(
         Some(t) => (rec.for_token(t), Some(t.label.clone())),
         None => (rec.clone(), None),
     })
+}
+
+/// Every token's ciphertext of `records` (a user may have several), user by user.
+pub(crate) fn token_secrets(records: Vec<UserRecord>) -> Vec<StoredSecret> {
+    records
+        .into_iter()
+        .flat_map(|rec| {
+            let user = rec.user;
+            rec.tokens.into_iter().filter_map(move |t| {
+                t.secret.map(|ciphertext| StoredSecret {
+                    user: user.clone(),
+                    ciphertext,
+                })
+            })
+        })
+        .collect()
 }
 
 /// The error for a label `rec` has no token of, listing the labels it has.
