@@ -76,7 +76,7 @@ fn user_row() -> Value {
         "tokens": [{
             "label": "string", "status": "string", "algorithm": "string", "digits": "number",
             "period": "number", "issuer": "string", "created_at": "string",
-            "enabled_at": "string|null", "last_used_at": "string|null",
+            "enabled_at": "string|null", "last_used_at": "string|null", "drift": "number",
         }],
     })
 }

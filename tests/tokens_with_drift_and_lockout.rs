@@ -49,7 +49,7 @@ fn run_json(env: &TestEnv, args: &[&str], stdin: &str) -> (i32, Value, String) {
 
 #[test]
 fn resync_moves_only_the_chosen_tokens_window() {
-    let (resynced, drifts, phone_ahead, default_ahead) = in_one_step(|now| {
+    let (resynced, drifts, shown, phone_ahead, default_ahead) = in_one_step(|now| {
         let env = TestEnv::initialised();
         let (default, phone) = two_tokens(&env, "ann");
         // The phone runs 5 minutes (10 steps) ahead: two consecutive codes of it.
@@ -63,12 +63,27 @@ fn resync_moves_only_the_chosen_tokens_window() {
             token_state(&env, "ann", "phone").0,
             token_state(&env, "ann", "default").0,
         );
+        // show --json gives each token's own drift.
+        let (_, shown, _) = run_json(&env, &["show", "ann"], "");
+        let shown: Vec<(String, i64)> = shown["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["label"].as_str().unwrap().to_owned(),
+                    t["drift"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+
         // The phone's next code, 11 steps ahead, is inside its moved window; the default
         // token's code of the same step is not inside its own (unmoved) one.
         let phone_ahead = env.verify("ann", &code_at_step(&phone, now + 11));
         let default_ahead = env.verify("ann", &code_at_step(&default, now + 11));
-        (resynced, drifts, phone_ahead, default_ahead)
+        (resynced, drifts, shown, phone_ahead, default_ahead)
     });
+    assert_eq!(shown, [("default".to_owned(), 0), ("phone".to_owned(), 10)]);
     assert_eq!(resynced.0, 0, "{:?}", resynced);
     assert_eq!(resynced.1["drift"], 10, "{:?}", resynced.1);
     assert_eq!(drifts, (10, 0));

@@ -60,6 +60,8 @@ pub(super) struct TokenRow<'a> {
     created_at: Timestamp,
     enabled_at: Option<Timestamp>,
     last_used_at: Option<Timestamp>,
+    /// The token's clock drift, in time steps (signed; see `mfactl resync`).
+    drift: i64,
 }
 
 /// How many of the user's tokens are live (not disabled): the TOKENS column.
@@ -111,6 +113,7 @@ impl<'a> Row<'a> {
                     created_at: t.created_at,
                     enabled_at: t.enabled_at,
                     last_used_at: t.last_used_at,
+                    drift: t.drift,
                 })
                 .collect(),
         }

@@ -23,7 +23,8 @@ struct ShowOutput<'a> {
     /// Locks in a row since the last success or `unlock` (each timed one lasts twice as long).
     lockouts: u32,
     max_failures: u32,
-    /// The token's clock drift, in time steps (signed; see `mfactl resync`).
+    /// The primary token's clock drift, in time steps (signed; see `mfactl resync`); each
+    /// token's is in `tokens`.
     drift: i64,
     /// The user's latest audit events, newest first.
     recent_events: &'a [AuditEntry],
@@ -220,10 +221,15 @@ fn render(
         rec.tokens.len() == 1 && rec.tokens[0].label.as_str() == mfactl::model::TokenLabel::DEFAULT;
     if !only_default {
         for (i, t) in rec.tokens.iter().enumerate() {
+            let drift = if t.drift == 0 {
+                String::new()
+            } else {
+                format!(", drift {:+}", t.drift)
+            };
             lines.push((
                 if i == 0 { "Tokens" } else { "" },
                 format!(
-                    "{} ({}), created {}, last used {}",
+                    "{} ({}), created {}, last used {}{drift}",
                     t.label,
                     t.status,
                     t.created_at,
