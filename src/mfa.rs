@@ -863,6 +863,15 @@ impl Mfa {
             } else {
                 enrollments.len()
             },
+            users: if options.dry_run {
+                0
+            } else {
+                enrollments
+                    .iter()
+                    .map(|e| &e.user)
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            },
             valid: enrollments.len(),
             pending: count(Status::Pending),
             enabled: count(Status::Enabled),
@@ -1517,6 +1526,8 @@ impl ImportPlan {
 pub struct ImportReport {
     /// Tokens stored (0 on a dry run); a user may have several.
     pub imported: usize,
+    /// The users those tokens belong to (0 on a dry run).
+    pub users: usize,
     /// Valid entries.
     pub valid: usize,
     /// Of them, pending ones.

@@ -319,9 +319,15 @@ fn a_repeated_user_and_label_is_refused_naming_both_lines() {
     assert!(!stderr.contains("line 2:"), "{stderr}");
     assert_eq!(env.snapshot(), before, "nothing imported");
 
-    // Without the repeat, both tokens of one user import.
+    // Without the repeat, both tokens of one user import (and the summary counts both).
     let text = text.lines().take(2).collect::<Vec<_>>().join("\n");
-    assert!(import(&env, "uri", &text).status.success());
+    let out = import(&env, "uri", &text);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("Imported 2 tokens of 1 user ("),
+        "{stdout}"
+    );
     let labels: Vec<String> = stored_tokens(&env).into_iter().map(|t| t.1).collect();
     assert_eq!(labels, ["phone", "tablet"]);
 }
