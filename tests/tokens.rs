@@ -126,17 +126,9 @@ fn a_version_3_store_migrates_every_row_into_users_and_default_tokens() {
     );
     assert_eq!(
         lockouts.iter().map(text).collect::<Vec<_>>(),
-        [
-            "alice manual 0",
-            "bob manual 0",
-            "carol manual 0",
-            "dave manual 1"
-        ]
+        ["alice manual 0", "bob manual 0", "carol manual 0", "dave manual 1"]
     );
-    assert_eq!(
-        env.query_i64("SELECT count(*) FROM mfa_token WHERE drift <> 0"),
-        0
-    );
+    assert_eq!(env.query_i64("SELECT count(*) FROM mfa_token WHERE drift <> 0"), 0);
     // One token per user, labelled `default`, with the row's id (which is the user's id).
     let new_tokens = rows_sorted(
         &env,
