@@ -286,8 +286,8 @@ complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -l json -d 'Pr
 complete -c mfactl -n "__fish_mfactl_using_subcommand recipients" -s h -l help -d 'Print help'
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l status -d 'Only users in this state [default: pending and enabled]' -r -f -a "pending\t''
 enabled\t''"
-complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Output format [default: uri; json with --json]' -r -f -a "uri\t'One otpauth:// URI per line, with the user\'s status as a `status` parameter'
-csv\t'user,status,uri with a header line'
+complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l format -d 'Output format [default: uri; json with --json]' -r -f -a "uri\t'One otpauth:// URI per token, with its status and label as `status` and `token` parameters'
+csv\t'user,token,status,uri with a header line'
 json\t'A JSON array of objects'"
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -s o -l output -d 'Write the export to FILE (a new file, mode 0600) instead of stdout' -r -F
 complete -c mfactl -n "__fish_mfactl_using_subcommand export" -l to -d 'Encrypt the export to this public key (age1... or an SSH public key line); repeatable. Binary age goes to -o FILE or a pipe, never to a terminal (use --armor)' -r

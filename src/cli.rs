@@ -1163,9 +1163,10 @@ pub struct RekeyArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
-    /// One otpauth:// URI per line, with the user's status as a `status` parameter
+    /// One otpauth:// URI per token, with its status and label as `status` and `token`
+    /// parameters
     Uri,
-    /// user,status,uri with a header line
+    /// user,token,status,uri with a header line
     Csv,
     /// A JSON array of objects
     Json,

@@ -4,19 +4,21 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::mfa::ExportFormat;
-use crate::model::{Algorithm, Status, UserRecord};
+use crate::model::{Algorithm, Status, TokenLabel, TokenRecord, UserRecord};
 
-/// One decrypted user.
+/// One decrypted token of a user.
 pub(crate) struct Row<'a> {
     pub record: &'a UserRecord,
+    pub token: &'a TokenRecord,
     pub secret: Zeroizing<String>,
     pub uri: Zeroizing<String>,
 }
 
-/// One user in the JSON format. Borrows the secrets rather than copying them.
+/// One token in the JSON format. Borrows the secrets rather than copying them.
 #[derive(serde::Serialize)]
 struct JsonEntry<'a> {
     user: &'a str,
+    token: &'a TokenLabel,
     status: Status,
     issuer: &'a str,
     algorithm: Algorithm,
@@ -33,19 +35,29 @@ fn io(e: impl Into<std::io::Error>) -> Error {
 /// The text of an export, in zeroized memory.
 pub(crate) fn render(rows: &[Row<'_>], format: ExportFormat) -> Result<Zeroizing<String>> {
     Ok(match format {
-        // The status rides along as a `status` parameter, which apps ignore and import reads.
+        // The status and the token's label ride along as `status` and `token` parameters,
+        // which apps ignore and import reads.
         ExportFormat::Uri => Zeroizing::new(
             rows.iter()
-                .map(|r| format!("{}&status={}\n", r.uri.as_str(), r.record.status))
+                .map(|r| {
+                    format!(
+                        "{}&status={}&token={}\n",
+                        r.uri.as_str(),
+                        r.token.status,
+                        r.token.label
+                    )
+                })
                 .collect(),
         ),
         ExportFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(["user", "status", "uri"]).map_err(io)?;
+            w.write_record(["user", "token", "status", "uri"])
+                .map_err(io)?;
             for r in rows {
                 w.write_record([
                     r.record.user.as_str(),
-                    r.record.status.as_str(),
+                    r.token.label.as_str(),
+                    r.token.status.as_str(),
                     r.uri.as_str(),
                 ])
                 .map_err(io)?;
@@ -58,11 +70,12 @@ pub(crate) fn render(rows: &[Row<'_>], format: ExportFormat) -> Result<Zeroizing
                 .iter()
                 .map(|r| JsonEntry {
                     user: r.record.user.as_str(),
-                    status: r.record.status,
-                    issuer: &r.record.issuer,
-                    algorithm: r.record.params.algorithm(),
-                    digits: r.record.params.digits(),
-                    period: r.record.params.period(),
+                    token: &r.token.label,
+                    status: r.token.status,
+                    issuer: &r.token.issuer,
+                    algorithm: r.token.params.algorithm(),
+                    digits: r.token.params.digits(),
+                    period: r.token.params.period(),
                     secret: &r.secret,
                     otpauth_uri: &r.uri,
                 })

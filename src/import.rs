@@ -7,7 +7,7 @@ use std::io::Read;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::model::{Status, UserName};
+use crate::model::{Status, TokenLabel, UserName};
 use crate::secret_buf::SecretBuf;
 use crate::totp::{self, ParsedUri};
 
@@ -18,7 +18,8 @@ pub enum ImportFormat {
     /// One otpauth URI per line (`#` comments and blank lines skipped), as `export` writes by
     /// default.
     Uri,
-    /// CSV with a header: mfactl's export (`user,status,uri`) or Authelia's
+    /// CSV with a header: mfactl's export (`user,token,status,uri`; the older
+    /// `user,status,uri` still reads, as the `default` token) or Authelia's
     /// (`issuer,username,algorithm,digits,period,secret`).
     Csv,
     /// The array `export --format json` writes.
@@ -37,14 +38,16 @@ impl ImportFormat {
     }
 }
 
-/// One entry read from the input: what to enroll, and the status the input gave it (export
-/// writes it; other tools' files have none).
+/// One entry read from the input: what to enroll, and the status and token label the input
+/// gave it (export writes them; other tools' files have none).
 #[derive(Debug)]
 pub struct Entry {
     /// The user, parameters and secret.
     pub parsed: ParsedUri,
     /// The status the input gave, if any.
     pub status: Option<Status>,
+    /// The token's label the input gave, if any (none: the `default` token).
+    pub label: Option<TokenLabel>,
 }
 
 /// Entries read (with their line or entry number) and the problems found (same numbering).
@@ -174,21 +177,26 @@ fn parse_uri_lines(text: &str) -> Parsed {
     (ok, bad)
 }
 
-/// An otpauth URI, with the `status` parameter `export --format uri` adds.
+/// An otpauth URI, with the `status` and `token` parameters `export --format uri` adds.
 fn uri_entry(uri: &str) -> Result<Entry> {
     let parsed = totp::parse_otpauth_uri(uri)?;
-    let status = uri
-        .split_once('?')
-        .map_or("", |(_, q)| q)
-        .split(['&', '#'])
-        .find_map(|p| p.strip_prefix("status="))
-        .map(str::parse)
-        .transpose()?;
-    Ok(Entry { parsed, status })
+    let param = |name: &str| {
+        uri.split_once('?')
+            .map_or("", |(_, q)| q)
+            .split(['&', '#'])
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+    };
+    let status = param("status").map(str::parse).transpose()?;
+    let label = param("token").map(TokenLabel::parse).transpose()?;
+    Ok(Entry {
+        parsed,
+        status,
+        label,
+    })
 }
 
-/// CSV with a header: mfactl's export (`user,status,uri`; only `uri` is required, and `user`
-/// then wins over the URI's label), or Authelia's `storage user totp export csv`
+/// CSV with a header: mfactl's export (`user,token,status,uri`; only `uri` is required, `user`
+/// then wins over the URI's label, and without `token` the entry is the `default` token), or Authelia's `storage user totp export csv`
 /// (`issuer,username,algorithm,digits,period,secret`). Columns are found by name.
 fn parse_csv(text: &str) -> Result<Parsed> {
     let mut reader = csv::ReaderBuilder::new()
@@ -209,12 +217,13 @@ fn parse_csv(text: &str) -> Result<Parsed> {
         return Err(Error::invalid(
             "import",
             "the CSV header has neither a 'uri' nor a 'secret' column (expected \
-             user,status,uri as export writes, or Authelia's \
+             user,token,status,uri as export writes, or Authelia's \
              issuer,username,algorithm,digits,period,secret)",
         ));
     }
     let user_col = col("user").or_else(|| col("username"));
     let status_col = col("status");
+    let token_col = col("token");
     let (issuer_col, alg_col, digits_col, period_col) = (
         col("issuer"),
         col("algorithm"),
@@ -238,6 +247,10 @@ fn parse_csv(text: &str) -> Result<Parsed> {
             let status = field(status_col)
                 .filter(|s| !s.is_empty())
                 .map(str::parse)
+                .transpose()?;
+            let label = field(token_col)
+                .filter(|s| !s.is_empty())
+                .map(TokenLabel::parse)
                 .transpose()?;
             let user = field(user_col).filter(|s| !s.is_empty());
             let mut parsed = match (uri_col, field(secret_col)) {
@@ -270,7 +283,11 @@ fn parse_csv(text: &str) -> Result<Parsed> {
             if let Some(name) = user {
                 parsed.user = UserName::parse(name)?;
             }
-            Ok(Entry { parsed, status })
+            Ok(Entry {
+                parsed,
+                status,
+                label,
+            })
         };
         match entry() {
             Ok(e) => ok.push((line, e)),
@@ -295,6 +312,7 @@ impl<'de> serde::Deserialize<'de> for SecretText {
 struct FieldEntry {
     #[serde(alias = "username")]
     user: Option<String>,
+    token: Option<String>,
     status: Option<String>,
     issuer: Option<String>,
     algorithm: Option<String>,
@@ -307,6 +325,7 @@ struct FieldEntry {
 impl FieldEntry {
     fn entry(self) -> Result<Entry> {
         let status = self.status.as_deref().map(str::parse).transpose()?;
+        let label = self.token.as_deref().map(TokenLabel::parse).transpose()?;
         let mut parsed = match (&self.secret, &self.otpauth_uri) {
             (Some(secret), _) => ParsedUri::from_fields(
                 self.user
@@ -324,7 +343,11 @@ impl FieldEntry {
         if let Some(user) = &self.user {
             parsed.user = UserName::parse(user)?;
         }
-        Ok(Entry { parsed, status })
+        Ok(Entry {
+            parsed,
+            status,
+            label,
+        })
     }
 }
 

@@ -673,41 +673,116 @@ impl Mfa {
                     ),
                 ));
             }
-            parsed.push((line, e.parsed, status));
+            let label = e.label.unwrap_or_default();
+            parsed.push((line, e.parsed, status, label));
         }
-        let mut seen: HashMap<UserName, usize> = HashMap::new();
-        for (line, p, _) in &parsed {
-            if let Some(first) = seen.insert(p.user.clone(), *line) {
+        // Several tokens of one user are allowed, each label once.
+        let mut seen: HashMap<(&UserName, &TokenLabel), usize> = HashMap::new();
+        // Per user: the store's record (None: a new user) and the entries' lines.
+        let mut users: Vec<(&UserName, Option<crate::model::UserRecord>, Vec<usize>)> = Vec::new();
+        let mut user_index: HashMap<&UserName, usize> = HashMap::new();
+        for (line, p, _, label) in &parsed {
+            if let Some(first) = seen.insert((&p.user, label), *line) {
                 problems.push((
                     *line,
-                    format!("user {:?} also on {place} {first}", p.user.as_str()),
+                    format!(
+                        "token {label} of user {:?} also on {place} {first}",
+                        p.user.as_str()
+                    ),
+                ));
+                continue;
+            }
+            let i = match user_index.get(&p.user) {
+                Some(&i) => i,
+                None => {
+                    let rec = self.store.user(&p.user)?;
+                    if rec.is_none() {
+                        if let Err(e) = p.user.check_new() {
+                            problems.push((*line, e.to_string()));
+                        }
+                    }
+                    users.push((&p.user, rec, Vec::new()));
+                    user_index.insert(&p.user, users.len() - 1);
+                    users.len() - 1
+                }
+            };
+            let Some((_, rec, lines)) = users.get_mut(i) else {
+                continue;
+            };
+            lines.push(*line);
+            // A live token with that label is refused, as enroll refuses it without --force.
+            let live = rec.as_ref().and_then(|r| {
+                r.tokens
+                    .iter()
+                    .find(|t| &t.label == label && t.status != Status::Disabled)
+            });
+            if let Some(t) = live {
+                let token = if label.as_str() == TokenLabel::DEFAULT {
+                    String::new()
+                } else {
+                    format!("'s token {label}")
+                };
+                problems.push((
+                    *line,
+                    format!(
+                        "user {:?}{token} is already {} in the store",
+                        p.user.as_str(),
+                        t.status
+                    ),
                 ));
             }
-            if let Some(rec) = self.store.user(&p.user)? {
-                if rec.status != Status::Disabled {
-                    problems.push((
-                        *line,
-                        format!(
-                            "user {:?} is already {} in the store",
-                            p.user.as_str(),
-                            rec.status
-                        ),
-                    ));
-                }
-            } else if let Err(e) = p.user.check_new() {
-                problems.push((*line, e.to_string()));
+        }
+        // max-tokens bounds the live tokens of each user, the imported ones included.
+        let max = self.store.settings()?.max_tokens() as usize;
+        for (user, rec, lines) in &users {
+            let labels: std::collections::HashSet<&TokenLabel> = parsed
+                .iter()
+                .filter(|(_, p, _, _)| &p.user == *user)
+                .map(|(_, _, _, l)| l)
+                .collect();
+            let others_live = rec.as_ref().map_or(0, |r| {
+                r.tokens
+                    .iter()
+                    .filter(|t| t.status != Status::Disabled && !labels.contains(&t.label))
+                    .count()
+            });
+            if others_live + lines.len() > max {
+                let line = lines.get(max.saturating_sub(others_live)).copied();
+                problems.push((
+                    line.unwrap_or_default(),
+                    format!(
+                        "user {:?} would have {} tokens that are not disabled ({others_live} in \
+                         the store), and the setting max-tokens allows {max}",
+                        user.as_str(),
+                        others_live + lines.len()
+                    ),
+                ));
             }
         }
         if !options.allow_similar {
-            let names: Vec<&UserName> = parsed.iter().map(|(_, p, _)| &p.user).collect();
+            // Each name once: a user's further tokens do not look like the user.
+            let mut firsts: Vec<usize> = Vec::new();
+            let mut named: std::collections::HashSet<&UserName> = Default::default();
+            for (i, (_, p, _, _)) in parsed.iter().enumerate() {
+                if named.insert(&p.user) {
+                    firsts.push(i);
+                }
+            }
+            let names: Vec<&UserName> = firsts
+                .iter()
+                .filter_map(|&i| parsed.get(i).map(|(_, p, _, _)| &p.user))
+                .collect();
             for (i, like) in self.store.lookalikes(&names)? {
-                let (Some((line, p, _)), like) = (parsed.get(i), like) else {
+                let Some(i) = firsts.get(i).copied() else {
+                    continue;
+                };
+                let (Some((line, p, _, _)), like) = (parsed.get(i), like) else {
                     continue;
                 };
                 let like = match like {
                     Lookalike::Existing(name) => format!("the existing user {}", quoted(&name)),
-                    Lookalike::Earlier(j) => match parsed.get(j) {
-                        Some((other, q, _)) => {
+                    Lookalike::Earlier(j) => match firsts.get(j).and_then(|&j| parsed.get(j)) {
+                        Some((other, q, _, _)) => {
                             format!("{} on {place} {other}", quoted(q.user.as_str()))
                         }
                         None => continue,
@@ -747,7 +822,7 @@ impl Mfa {
         let settings = self.store.settings()?;
         let recipients = self.store.recipients()?;
         // The age encryption is nearly all of an import's time: it runs on every core.
-        let enrollments = par_map(&parsed, |(_, p, status)| {
+        let enrollments = par_map(&parsed, |(_, p, status, label)| {
             progress();
             Ok(store::Enrollment {
                 user: p.user.clone(),
@@ -758,17 +833,17 @@ impl Mfa {
                     .unwrap_or_else(|| settings.issuer().to_owned()),
                 ciphertext: vault::encrypt_secret(&recipients, &p.secret)?,
                 status: *status,
-                label: TokenLabel::default(),
+                label: label.clone(),
             })
         })?;
         if !options.dry_run {
             // Entries are re-sealed under the store's lock if a rekey committed meanwhile.
-            let secrets: HashMap<&UserName, &TotpSecret> = parsed
+            let secrets: HashMap<(&UserName, &TokenLabel), &TotpSecret> = parsed
                 .iter()
-                .map(|(_, p, _)| (&p.user, &p.secret))
+                .map(|(_, p, _, label)| ((&p.user, label), &p.secret))
                 .collect();
             let mut reseal = |e: &store::Enrollment, current: &[Recipient]| {
-                let secret = secrets.get(&e.user).ok_or_else(|| {
+                let secret = secrets.get(&(&e.user, &e.label)).ok_or_else(|| {
                     Error::invalid("import", format!("no secret for {:?}", e.user.as_str()))
                 })?;
                 vault::encrypt_secret(current, secret)
@@ -788,12 +863,21 @@ impl Mfa {
             } else {
                 enrollments.len()
             },
+            users: if options.dry_run {
+                0
+            } else {
+                enrollments
+                    .iter()
+                    .map(|e| &e.user)
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            },
             valid: enrollments.len(),
             pending: count(Status::Pending),
             enabled: count(Status::Enabled),
             short_secrets: parsed
                 .iter()
-                .filter(|(_, p, _)| p.secret.is_short())
+                .filter(|(_, p, _, _)| p.secret.is_short())
                 .count(),
             dry_run: options.dry_run,
         })
@@ -813,7 +897,7 @@ impl Mfa {
     /// mfa.enroll("alice", &Default::default())?;
     /// let export = mfa.export(UserFilter::All, ExportFormat::Csv)?; // one audit row
     /// assert_eq!(export.count, 1);
-    /// assert!(export.text.starts_with("user,status,uri\n"));
+    /// assert!(export.text.starts_with("user,token,status,uri\n"));
     /// # Ok(()) }
     /// ```
     pub fn export(&mut self, filter: UserFilter, format: ExportFormat) -> Result<Export> {
@@ -866,15 +950,17 @@ impl Mfa {
         encrypted_to: Option<&[String]>,
     ) -> Result<Export> {
         let ids = self.ids()?;
-        let mut rows = Vec::with_capacity(plan.records.len());
-        for rec in &plan.records {
-            let ct = rec.secret.as_deref().unwrap_or_default();
+        let mut rows = Vec::with_capacity(plan.len());
+        // Every token with a secret, by user then label (as the store reads them).
+        for (rec, token) in plan.tokens() {
+            let ct = token.secret.as_deref().unwrap_or_default();
             let secret = ids.decrypt_secret(ct).ok_or_else(|| Error::Decrypt {
                 user: rec.user.to_string(),
             })?;
-            let uri = totp::otpauth_uri(&secret, &rec.params, &rec.issuer, &rec.user);
+            let uri = totp::otpauth_uri(&secret, &token.params, &token.issuer, &rec.user);
             rows.push(crate::export::Row {
                 record: rec,
+                token,
                 secret: secret.to_base32(),
                 uri,
             });
@@ -1381,7 +1467,7 @@ impl ImportOptions {
 /// Entries read and checked ([`Mfa::plan_import`]), not yet stored.
 pub struct ImportPlan {
     place: &'static str,
-    parsed: Vec<(usize, ParsedUri, Status)>,
+    parsed: Vec<(usize, ParsedUri, Status, TokenLabel)>,
     problems: Vec<(usize, String)>,
     options: ImportOptions,
 }
@@ -1440,8 +1526,10 @@ impl ImportPlan {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ImportReport {
-    /// Users stored (0 on a dry run).
+    /// Tokens stored (0 on a dry run); a user may have several.
     pub imported: usize,
+    /// The users those tokens belong to (0 on a dry run).
+    pub users: usize,
     /// Valid entries.
     pub valid: usize,
     /// Of them, pending ones.
@@ -1458,9 +1546,10 @@ pub struct ImportReport {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExportFormat {
-    /// One otpauth URI per line, with a `status` parameter that import reads.
+    /// One otpauth URI per token, with `status` and `token` (label) parameters that import
+    /// reads.
     Uri,
-    /// `user,status,uri`.
+    /// `user,token,status,uri`, one row per token.
     Csv,
     /// An array of objects with every parameter, the base32 secret and the URI.
     Json,
@@ -1484,26 +1573,36 @@ pub struct ExportPlan {
 
 impl fmt::Debug for ExportPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ExportPlan({} secrets)", self.records.len())
+        write!(f, "ExportPlan({} secrets)", self.len())
     }
 }
 
 impl ExportPlan {
-    /// How many secrets.
+    /// How many secrets (tokens that have one; a user may have several).
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.tokens().count()
     }
 
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.tokens().next().is_none()
+    }
+
+    /// The tokens with a secret, with their users, by user then label.
+    fn tokens(&self) -> impl Iterator<Item = (&UserRecord, &crate::model::TokenRecord)> {
+        self.records.iter().flat_map(|rec| {
+            rec.tokens
+                .iter()
+                .filter(|t| t.secret.is_some())
+                .map(move |t| (rec, t))
+        })
     }
 }
 
 /// Plaintext secrets ([`Mfa::export`]); zeroized on drop, redacted in `Debug`.
 #[non_exhaustive]
 pub struct Export {
-    /// How many users.
+    /// How many secrets (tokens; a user may have several).
     pub count: usize,
     /// The text, in the format asked for.
     pub text: Zeroizing<String>,
@@ -1519,7 +1618,7 @@ impl fmt::Debug for Export {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct SealedExport {
-    /// How many users.
+    /// How many secrets (tokens; a user may have several).
     pub count: usize,
     /// The age file (binary, or ASCII-armored if asked).
     pub bytes: Vec<u8>,

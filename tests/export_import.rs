@@ -137,7 +137,7 @@ fn export_formats_and_status_filter() {
     // Each URI is the one enroll printed, with the user's status as an extra parameter.
     let with_status = |user: &str| {
         let status = if user == "bob" { "pending" } else { "enabled" };
-        format!("{}&status={status}", known[user].uri)
+        format!("{}&status={status}&token=default", known[user].uri)
     };
     let uris = export(&env, &[]);
     let lines: Vec<&str> = uris.lines().collect();
@@ -168,13 +168,17 @@ fn export_formats_and_status_filter() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["user", "status", "uri"]
+        ["user", "token", "status", "uri"]
     );
     let rows: Vec<(String, String, String)> = reader
         .records()
         .map(|r| {
             let r = r.unwrap();
-            (r[0].to_owned(), r[1].to_owned(), r[2].to_owned())
+            assert_eq!(
+                &r[1], "default",
+                "single-token users export their default token"
+            );
+            (r[0].to_owned(), r[2].to_owned(), r[3].to_owned())
         })
         .collect();
     let expected: Vec<(String, String, String)> = known

@@ -213,7 +213,8 @@ fn every_command_prints_its_documented_shape() {
     let doc = run(&env, &["recipients"], "", 0);
     check("recipients", &doc, &json!(["string"]));
 
-    let export_entry = json!({ "user": "string", "status": "string", "issuer": "string",
+    let export_entry = json!({ "user": "string", "token": "string", "status": "string",
+                               "issuer": "string",
                                "algorithm": "string", "digits": "number", "period": "number",
                                "secret": "string", "otpauth_uri": "string" });
     let doc = run(&env, &["export", "--yes"], "", 0);

@@ -82,8 +82,14 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
                 crate::ui::count(n, "entry", "entries")
             )?;
         } else {
-            let users = crate::ui::count(report.imported as u64, "user", "users");
-            outln!("Imported {users} ({split})")?;
+            let users = crate::ui::count(report.users as u64, "user", "users");
+            if report.imported == report.users {
+                outln!("Imported {users} ({split})")?;
+            } else {
+                // Several tokens of one user: the split counts tokens.
+                let tokens = crate::ui::count(report.imported as u64, "token", "tokens");
+                outln!("Imported {tokens} of {users} ({split})")?;
+            }
         }
         if short > 0 {
             crate::ui::warn(&format!(

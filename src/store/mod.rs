@@ -1078,8 +1078,10 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Enrolls many users in one transaction: all or nothing. Every user must be new or
-    /// disabled; new names follow the rules of [`Store::enroll`] (look-alikes of each other
+    /// Enrolls many tokens in one transaction: all or nothing. A user may get several (each
+    /// label once); a token whose label is live for its user is refused with
+    /// [`Error::AlreadyEnrolled`], a disabled one is enrolled again, a new label is added to
+    /// an existing user within the `max-tokens` setting. New names follow the rules of [`Store::enroll`] (look-alikes of each other
     /// count too). Ciphertexts not made for the store's current recipients are re-sealed, as in
     /// [`Store::enroll`].
     pub fn import(
@@ -1096,11 +1098,13 @@ impl Store {
             let names = rows.user_names()?;
             let stored: std::collections::HashSet<&str> =
                 names.iter().map(String::as_str).collect();
-            let new: Vec<&str> = enrollments
-                .iter()
-                .map(|e| e.user.as_str())
-                .filter(|n| !stored.contains(n))
-                .collect();
+            // Each new name once: a user's further tokens do not look like the user.
+            let mut new: Vec<&str> = Vec::new();
+            for n in enrollments.iter().map(|e| e.user.as_str()) {
+                if !stored.contains(n) && !new.contains(&n) {
+                    new.push(n);
+                }
+            }
             for e in enrollments {
                 if !stored.contains(e.user.as_str()) {
                     e.user.check_new()?;
@@ -1110,31 +1114,40 @@ impl Store {
                 index.add_missing(&names);
                 refuse_lookalikes(&new, index)?;
             }
+            let max = load_settings(rows)?.max_tokens() as usize;
             for e in enrollments {
+                // Read again for each entry: it sees the tokens the import already added.
                 let existing = rows.user(&e.user, true)?;
-                if let Some(rec) = &existing {
-                    if rec.status != Status::Disabled {
-                        return Err(Error::AlreadyEnrolled {
-                            user: e.user.as_str().to_owned(),
-                            status: rec.status.to_string(),
-                        });
-                    }
+                let tokens = existing.as_ref().map_or(&[][..], |r| &r.tokens[..]);
+                let token = tokens.iter().find(|t| t.label == e.label);
+                if let Some(t) = token.filter(|t| t.status != Status::Disabled) {
+                    return Err(already_enrolled(&e.user, &e.label, t.status));
+                }
+                let others_live = tokens
+                    .iter()
+                    .filter(|t| t.label != e.label && t.status != Status::Disabled)
+                    .count();
+                if others_live + 1 > max {
+                    return Err(too_many_tokens(&e.user, others_live, max));
                 }
                 let e = sealed_for_store(e, sealed_to, &current, reseal.as_deref_mut())?;
-                rows.put_secret(op, &e, existing.as_ref().map(|r| r.id.as_str()), true)?;
-                audit(
-                    rows,
+                rows.put_secret(
                     op,
-                    AuditEvent::Import,
-                    Some(&e.user),
-                    json!({
-                        "status": e.status,
-                        "algorithm": e.params.algorithm(),
-                        "digits": e.params.digits(),
-                        "period": e.params.period(),
-                        "issuer": e.issuer,
-                    }),
+                    &e,
+                    existing.as_ref().map(|r| r.id.as_str()),
+                    others_live == 0,
                 )?;
+                let mut details = json!({
+                    "status": e.status,
+                    "algorithm": e.params.algorithm(),
+                    "digits": e.params.digits(),
+                    "period": e.params.period(),
+                    "issuer": e.issuer,
+                });
+                if e.label.as_str() != TokenLabel::DEFAULT {
+                    details["token"] = e.label.as_str().into();
+                }
+                audit(rows, op, AuditEvent::Import, Some(&e.user), details)?;
             }
             Ok(())
         })
