@@ -146,34 +146,36 @@ pub(crate) fn plan(
         match settings.pending_ttl() {
             None => plan.pending_never_expires = true,
             Some(ttl) => {
-                for r in users(
-                    rows,
-                    UserQuery {
-                        filter: UserFilter::Status(Status::Pending),
-                        pending_before: Some(ttl.before(now)),
-                        ..UserQuery::default()
-                    },
-                    now,
-                )? {
-                    let reason = format!(
-                        "pending since {} (longer than pending-ttl {ttl})",
-                        r.enrolled_at
-                    );
-                    plan.actions
-                        .push(planned(&r, Action::ExpirePending, r.enrolled_at, reason));
-                }
-                // A user with a live token beside stale pending ones (an enabled one, or a
-                // newer pending one): those tokens only. They can no longer be confirmed, and
-                // they count toward max-tokens.
                 let cutoff = ttl.before(now);
+                let stale = |enrolled: Timestamp| enrolled.unix() < cutoff.unix();
+                // One read of every user with their tokens serves both cases below; a user the
+                // rule above disables is left to it.
                 let planned_ids: std::collections::HashSet<String> =
                     plan.actions.iter().map(|p| p.id.clone()).collect();
                 for r in users(rows, UserQuery::default(), now)? {
                     if planned_ids.contains(&r.id) {
                         continue;
                     }
+                    // A pending user (no enabled token) whose newest pending token is stale:
+                    // the whole user, as `list --pending-older-than` selects them.
+                    if r.status == Status::Pending && stale(r.enrolled_at) {
+                        let reason = format!(
+                            "pending since {} (longer than pending-ttl {ttl})",
+                            r.enrolled_at
+                        );
+                        plan.actions.push(planned(
+                            &r,
+                            Action::ExpirePending,
+                            r.enrolled_at,
+                            reason,
+                        ));
+                        continue;
+                    }
+                    // A live token beside stale pending ones (an enabled one, or a newer
+                    // pending one): those tokens only. They can no longer be confirmed, and
+                    // they count toward max-tokens.
                     for t in &r.tokens {
-                        if t.status == Status::Pending && t.enrolled_at.unix() < cutoff.unix() {
+                        if t.status == Status::Pending && stale(t.enrolled_at) {
                             let reason = format!(
                                 "token {} pending since {} (longer than pending-ttl {ttl})",
                                 t.label, t.enrolled_at

@@ -1168,28 +1168,26 @@ impl Store {
         self.write(Lock::User, |rows| {
             let rec = require_user(rows, user, true)?;
             let settings = load_settings(rows)?;
-            let live: Vec<UserRecord> = rec
+            let mut live: Vec<UserRecord> = rec
                 .tokens
                 .iter()
                 .filter(|t| t.status != Status::Disabled)
                 .map(|t| rec.for_token(t))
                 .collect();
-            if live.len() <= 1 {
-                // One token (or none live): its verdict, errors included, as always.
-                let view = live.into_iter().next().unwrap_or_else(|| rec.clone());
-                let verdict = decide(&view, &settings)?;
-                return apply_token_verdict(rows, op, &rec, &view, &settings, verdict);
+            if live.is_empty() {
+                // No live token: the user as stored (disabled), which `decide` refuses as such.
+                live.push(rec.clone());
             }
             let tried = live.len();
             let mut best: Option<(u8, UserRecord, Verdict)> = None;
-            let mut malformed = Vec::new();
+            let mut malformed = None;
             for view in live {
                 let verdict = match decide(&view, &settings) {
                     Ok(v) => v,
                     // A code of the wrong length for this token (tokens may differ in digits)
                     // is a wrong code for it, unless it is wrong for every token.
                     Err(e @ Error::InvalidInput { .. }) => {
-                        malformed.push(e);
+                        malformed.get_or_insert(e);
                         continue;
                     }
                     Err(e) => return Err(e),
@@ -1203,13 +1201,10 @@ impl Store {
                 Some((_, view, verdict)) => {
                     apply_token_verdict(rows, op, &rec, &view, &settings, verdict)
                 }
-                None => Err(malformed
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(|| Error::Store {
-                        message: format!("no verdict for any of {tried} tokens"),
-                        source: None,
-                    })),
+                None => Err(malformed.unwrap_or_else(|| Error::Store {
+                    message: format!("no verdict for any of {tried} tokens"),
+                    source: None,
+                })),
             }
         })
     }
