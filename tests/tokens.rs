@@ -448,46 +448,50 @@ fn mark(env: &TestEnv, user: &str, label: &str) -> Option<u64> {
 
 #[test]
 fn verify_accepts_any_live_token_names_it_and_keeps_replay_marks_per_token() {
-    let (accepts, phone_mark, default_mark, audit, replay, other, human) = in_one_step(|step| {
-        let env = TestEnv::initialised();
-        // The default token is confirmed at step - 1, so its mark is below this step.
-        let default = env.enroll("ann", &[])["secret"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert_eq!(env.verify("ann", &code_at_step(&default, step - 1)).0, 0);
-        let (_, doc, _) = enroll_out(&env, "ann", &["--label", "phone"]);
-        let phone = doc["secret"].as_str().unwrap().to_owned();
-        // The phone's first code: accepted, names the token, confirms it.
-        let (rc, doc) = env.verify("ann", &code_at_step(&phone, step));
-        let accepts = (rc, doc["token"].clone(), doc["status"].clone());
-        let rows = audit_rows(&env);
-        let audit: Vec<(String, serde_json::Value)> = rows[rows.len() - 2..]
-            .iter()
-            .map(|r| (r.event.clone(), r.details()["token"].clone()))
-            .collect();
-        // The same code again: replayed, on that token.
-        let (rc, doc) = env.verify("ann", &code_at_step(&phone, step));
-        let replay = (rc, doc["reason"].clone(), doc["token"].clone());
-        // The default token's code of this step: its own mark is older, so it is accepted.
-        let (rc, doc) = env.verify("ann", &code_at_step(&default, step));
-        let other = (rc, doc["token"].clone());
-        let human = env
-            .cmd()
-            .args(["verify", "ann"])
-            .write_stdin(format!("{}\n", code_at_step(&phone, step + 1)))
-            .output()
-            .unwrap();
-        (
-            accepts,
-            mark(&env, "ann", "phone"),
-            mark(&env, "ann", "default"),
-            audit,
-            replay,
-            other,
-            String::from_utf8_lossy(&human.stdout).into_owned(),
-        )
-    });
+    let (confirmed, accepts, phone_mark, default_mark, audit, replay, other, human) =
+        in_one_step(|step| {
+            let env = TestEnv::initialised();
+            // The default token is confirmed at step - 1, so its mark is below this step.
+            let default = env.enroll("ann", &[])["secret"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            // (Judged after the scenario: a step that ends meanwhile runs it again.)
+            let confirmed = env.verify("ann", &code_at_step(&default, step - 1)).0;
+            let (_, doc, _) = enroll_out(&env, "ann", &["--label", "phone"]);
+            let phone = doc["secret"].as_str().unwrap().to_owned();
+            // The phone's first code: accepted, names the token, confirms it.
+            let (rc, doc) = env.verify("ann", &code_at_step(&phone, step));
+            let accepts = (rc, doc["token"].clone(), doc["status"].clone());
+            let rows = audit_rows(&env);
+            let audit: Vec<(String, serde_json::Value)> = rows[rows.len() - 2..]
+                .iter()
+                .map(|r| (r.event.clone(), r.details()["token"].clone()))
+                .collect();
+            // The same code again: replayed, on that token.
+            let (rc, doc) = env.verify("ann", &code_at_step(&phone, step));
+            let replay = (rc, doc["reason"].clone(), doc["token"].clone());
+            // The default token's code of this step: its own mark is older, so it is accepted.
+            let (rc, doc) = env.verify("ann", &code_at_step(&default, step));
+            let other = (rc, doc["token"].clone());
+            let human = env
+                .cmd()
+                .args(["verify", "ann"])
+                .write_stdin(format!("{}\n", code_at_step(&phone, step + 1)))
+                .output()
+                .unwrap();
+            (
+                confirmed,
+                accepts,
+                mark(&env, "ann", "phone"),
+                mark(&env, "ann", "default"),
+                audit,
+                replay,
+                other,
+                String::from_utf8_lossy(&human.stdout).into_owned(),
+            )
+        });
+    assert_eq!(confirmed, 0, "the default token's code of the step before");
     assert_eq!(accepts, (0, "phone".into(), "enabled".into()));
     assert_eq!(
         audit,
