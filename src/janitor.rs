@@ -103,10 +103,7 @@ fn users(
     query: UserQuery,
     now: crate::model::Timestamp,
 ) -> Result<Vec<UserRecord>> {
-    rows.users_matching(&UserQuery {
-        at: Some(now),
-        ..query
-    })
+    crate::store::users_matching(rows, &query, now)
 }
 
 /// Computes the plan in the transaction `rows` belongs to.

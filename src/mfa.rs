@@ -542,19 +542,17 @@ impl Mfa {
         let mut query = query.into();
         // One clock reading judges every lock (`list --locked`), in both reads.
         let at = *query.at.get_or_insert_with(Timestamp::now);
-        let users = self.store.users_matching(&query)?;
-        // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-        let sealed = self.store.secrets_at(query.filter, at)?;
-        let short: std::collections::HashSet<&str> = sealed
-            .iter()
-            .filter(|r| is_short_secret(r.secret.as_deref()))
-            .map(|r| r.user.as_str())
-            .collect();
+        // One read with the ciphertexts: which secrets are short shows in their lengths (nothing
+        // is decrypted); they are dropped at once.
+        let users = self.store.users_matching_sealed(&query, at)?;
         Ok(users
             .into_iter()
             .map(|mut record| {
+                let short_secret = is_short_secret(record.secret.as_deref());
                 record.secret = None;
-                let short_secret = short.contains(record.user.as_str());
+                for t in &mut record.tokens {
+                    t.secret = None;
+                }
                 UserInfo {
                     record,
                     short_secret,

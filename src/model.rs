@@ -268,12 +268,18 @@ impl Status {
     pub fn of_tokens(tokens: impl IntoIterator<Item = Status>) -> Status {
         tokens
             .into_iter()
-            .min_by_key(|s| match s {
-                Status::Enabled => 0,
-                Status::Pending => 1,
-                Status::Disabled => 2,
-            })
+            .min_by_key(|s| s.precedence())
             .unwrap_or(Status::Disabled)
+    }
+
+    /// Which status speaks for a user with several tokens: the smallest (enabled, then
+    /// pending, then disabled).
+    pub(crate) fn precedence(self) -> u8 {
+        match self {
+            Status::Enabled => 0,
+            Status::Pending => 1,
+            Status::Disabled => 2,
+        }
     }
 
     /// The stored and displayed name.
@@ -848,6 +854,33 @@ pub struct UserQuery {
     pub pending_before: Option<Timestamp>,
     /// Only disabled users disabled before this time.
     pub disabled_before: Option<Timestamp>,
+}
+
+impl UserQuery {
+    /// Whether `user` meets every condition of this query, locks judged at `at` (the query's
+    /// own `at` is the caller's to resolve).
+    pub fn matches(&self, user: &UserRecord, at: Timestamp) -> bool {
+        let status = match self.filter {
+            UserFilter::Status(s) => user.status == s,
+            UserFilter::All | UserFilter::Locked => true,
+        };
+        let locked = self.locked || self.filter == UserFilter::Locked;
+        status
+            && (!locked || user.is_locked_at(at))
+            && self.unused_before.is_none_or(|t| {
+                user.created_at < t
+                    && user
+                        .tokens
+                        .iter()
+                        .all(|k| k.last_used_at.is_none_or(|used| used < t))
+            })
+            && self
+                .pending_before
+                .is_none_or(|t| user.status == Status::Pending && user.enrolled_at < t)
+            && self.disabled_before.is_none_or(|t| {
+                user.status == Status::Disabled && user.disabled_at.unwrap_or(user.updated_at) < t
+            })
+    }
 }
 
 impl From<UserFilter> for UserQuery {

@@ -1,6 +1,7 @@
 //! `mfactl list`: who has what. Reads no secret and decrypts nothing.
 
 use std::collections::HashSet;
+use std::io::Write as _;
 
 use anyhow::Result;
 use mfactl::model::{Span, Status, Timestamp, UserFilter, UserQuery, UserRecord};
@@ -161,10 +162,11 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             .iter()
             .map(|r| Row::new(r, short.contains(r.user.as_str()), ttl, now))
             .collect();
-        // One write: 100,000 users are over a million lines.
-        let mut buf = serde_json::to_vec_pretty(&rows)?;
-        buf.push(b'\n');
-        crate::out::write(&buf)?;
+        // Streamed in large pieces: 100,000 users are over a million lines.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out::Stdout);
+        serde_json::to_writer_pretty(&mut w, &rows)?;
+        w.write_all(b"\n")?;
+        w.flush()?;
         return Ok(ExitCode::Success);
     }
     let layout = Layout::for_stdout(args.table.wide());

@@ -22,7 +22,8 @@ use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::lockout::LockState;
 use crate::model::{
-    Status, Timestamp, TokenLabel, TotpParams, UserFilter, UserName, UserQuery, UserRecord,
+    Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName, UserQuery,
+    UserRecord,
 };
 use crate::recovery::TypedCode;
 use crate::settings::{SettingKey, Settings};
@@ -273,16 +274,14 @@ pub(crate) trait Rows {
     /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
     /// the transaction.
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
-    /// Users matching `filter` (locks judged at `now`), by name, without ciphertexts.
-    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>>;
-    /// Users matching every condition of `query`, by name, without ciphertexts.
-    fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>>;
+    /// Every user with their tokens, by name, ciphertexts included with `with_secrets`: one
+    /// scan of the users and one of the tokens, joined by [`join_tokens`]. Every selection
+    /// (status, lock, the janitor's ages) is made above, by [`UserQuery::matches`].
+    fn all_users(&mut self, with_secrets: bool) -> Result<Vec<UserRecord>>;
     /// Deletes the user's row (and, by cascade, their recovery codes).
     fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
     fn user_names(&mut self) -> Result<Vec<String>>;
-    /// Users matching `filter` (locks judged at `now`) that have a ciphertext, with it, by name.
-    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>>;
     /// The settings table as stored.
     fn settings(&mut self) -> Result<Vec<(String, String)>>;
     /// Inserts or replaces one setting.
@@ -455,6 +454,125 @@ impl std::fmt::Debug for Store {
 }
 
 /// Adapts a closure that returns a value to the backends' object-safe transaction callback.
+/// A user's own row as a backend reads it: the part of a [`UserRecord`] that is not a token's.
+pub(crate) struct UserRow {
+    pub id: String,
+    pub user: UserName,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub failures: u32,
+    pub locked_at: Option<Timestamp>,
+    pub locked_until: Option<Timestamp>,
+    pub lockouts: u32,
+    pub recovery_codes_left: u32,
+    pub recovery_codes_legacy: bool,
+}
+
+impl UserRow {
+    /// The user's record with `tokens`, sorted here by label (byte order, as both backends
+    /// compare text). The per-token fields of the record are those of the primary token
+    /// ([`UserRecord::token_id`]: enabled before pending before disabled, then the latest
+    /// enrolled, then the smallest id), and its last change is the later of the user's and that
+    /// token's. `None` for a user row without any token, which is no user of the store.
+    pub(crate) fn into_record(self, mut tokens: Vec<TokenRecord>) -> Option<UserRecord> {
+        tokens.sort_by(|a, b| a.label.as_str().cmp(b.label.as_str()));
+        let primary = tokens.iter().min_by(|a, b| {
+            (
+                a.status.precedence(),
+                std::cmp::Reverse(a.enrolled_at),
+                &a.id,
+            )
+                .cmp(&(
+                    b.status.precedence(),
+                    std::cmp::Reverse(b.enrolled_at),
+                    &b.id,
+                ))
+        })?;
+        Some(UserRecord {
+            id: self.id,
+            user: self.user,
+            status: Status::of_tokens(tokens.iter().map(|t| t.status)),
+            token_id: primary.id.clone(),
+            params: primary.params,
+            issuer: primary.issuer.clone(),
+            secret: primary.secret.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at.max(primary.updated_at),
+            enrolled_at: primary.enrolled_at,
+            enabled_at: primary.enabled_at,
+            disabled_at: primary.disabled_at,
+            last_used_at: primary.last_used_at,
+            last_used_step: primary.last_used_step,
+            drift: primary.drift,
+            failures: self.failures,
+            locked_at: self.locked_at,
+            locked_until: self.locked_until,
+            lockouts: self.lockouts,
+            recovery_codes_left: self.recovery_codes_left,
+            recovery_codes_legacy: self.recovery_codes_legacy,
+            tokens,
+        })
+    }
+}
+
+/// Every user of `users` with their tokens out of `tokens` (pairs of user id and token, in any
+/// order), sorted by name in byte order. Joining here, rather than in SQL, keeps both reads
+/// plain sequential scans: a join picking each user's primary token costs a B-tree search per
+/// user.
+pub(crate) fn join_tokens(
+    users: Vec<UserRow>,
+    tokens: impl IntoIterator<Item = (String, TokenRecord)>,
+) -> Vec<UserRecord> {
+    let mut by_user: std::collections::HashMap<String, Vec<TokenRecord>> =
+        std::collections::HashMap::with_capacity(users.len());
+    for (user_id, token) in tokens {
+        by_user.entry(user_id).or_default().push(token);
+    }
+    let mut records: Vec<UserRecord> = users
+        .into_iter()
+        .filter_map(|u| {
+            let tokens = by_user.remove(&u.id).unwrap_or_default();
+            u.into_record(tokens)
+        })
+        .collect();
+    records.sort_unstable_by(|a, b| a.user.as_str().cmp(b.user.as_str()));
+    records
+}
+
+/// The users matching every condition of `query` (its time set: locks are judged then), by
+/// name, with ciphertexts if `with_secrets`.
+fn select_users(
+    rows: &mut dyn Rows,
+    query: &UserQuery,
+    at: Timestamp,
+    with_secrets: bool,
+) -> Result<Vec<UserRecord>> {
+    let mut users = rows.all_users(with_secrets)?;
+    users.retain(|u| query.matches(u, at));
+    Ok(users)
+}
+
+/// The users matching `filter` at `at` that have a secret (pending or enabled), with their
+/// ciphertexts, by name.
+fn users_with_secrets(
+    rows: &mut dyn Rows,
+    filter: UserFilter,
+    at: Timestamp,
+) -> Result<Vec<UserRecord>> {
+    let mut users = select_users(rows, &UserQuery::from(filter), at, true)?;
+    users.retain(|u| u.secret.is_some());
+    Ok(users)
+}
+
+/// [`Store::users_matching`] inside a transaction (the janitor's plan): locks judged at `at`.
+pub(crate) fn users_matching(
+    rows: &mut dyn Rows,
+    query: &UserQuery,
+    at: Timestamp,
+) -> Result<Vec<UserRecord>> {
+    select_users(rows, query, at, false)
+}
+
 fn run_tx<T>(
     run: impl FnOnce(&mut TxFn<'_>) -> Result<()>,
     f: impl FnOnce(&mut dyn Rows) -> Result<T>,
@@ -900,17 +1018,23 @@ impl Store {
     /// [`UserFilter::Locked`] is judged now.
     pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         let now = Timestamp::now();
-        self.read(|rows| rows.users(filter, now))
+        self.read(|rows| select_users(rows, &UserQuery::from(filter), now, false))
     }
 
     /// Users matching every condition of `query`, sorted by name, without secrets; the
     /// selection is the store's query. Locks are judged at `query.at` (now if `None`).
     pub fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>> {
-        let query = UserQuery {
-            at: Some(query.at.unwrap_or_else(Timestamp::now)),
-            ..*query
-        };
-        self.read(|rows| rows.users_matching(&query))
+        let at = query.at.unwrap_or_else(Timestamp::now);
+        self.read(|rows| users_matching(rows, query, at))
+    }
+
+    /// [`Store::users_matching`] with the ciphertexts, locks judged at `at`.
+    pub(crate) fn users_matching_sealed(
+        &mut self,
+        query: &UserQuery,
+        at: Timestamp,
+    ) -> Result<Vec<UserRecord>> {
+        self.read(|rows| select_users(rows, query, at, true))
     }
 
     /// The janitor's plan at `now` (nothing changes).
@@ -957,7 +1081,7 @@ impl Store {
 
     /// [`Store::secrets`], with [`UserFilter::Locked`] judged at `now`.
     pub fn secrets_at(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
-        self.read(|rows| rows.secrets(filter, now))
+        self.read(|rows| users_with_secrets(rows, filter, now))
     }
 
     /// Stores a new secret for `enrollment.user`, encrypted to `sealed_to`. A pending or
@@ -1522,7 +1646,7 @@ impl Store {
     ) -> Result<usize> {
         let count = self.write(Lock::Store, |rows| {
             // Every token's secret, of every user that has one.
-            let secrets = token_secrets(rows.secrets(UserFilter::All, op.now)?);
+            let secrets = token_secrets(rows.all_users(true)?);
             if !secrets.is_empty() {
                 rows.note_erasure()?;
             }
@@ -1993,4 +2117,202 @@ fn record_rejection_as(
         at: op.now,
         clock_offset_seconds: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(id: &str, label: &str, status: Status, enrolled: i64) -> TokenRecord {
+        let at = Timestamp::from_unix(enrolled);
+        TokenRecord {
+            id: id.into(),
+            label: TokenLabel::parse(label).unwrap(),
+            status,
+            params: TotpParams::default(),
+            issuer: format!("issuer-{id}"),
+            secret: (status != Status::Disabled).then(|| id.as_bytes().to_vec()),
+            created_at: at,
+            updated_at: Timestamp::from_unix(enrolled + 5),
+            enrolled_at: at,
+            enabled_at: None,
+            disabled_at: None,
+            last_used_at: None,
+            last_used_step: Some(enrolled as u64),
+            drift: enrolled,
+        }
+    }
+
+    fn row(id: &str, name: &str) -> UserRow {
+        UserRow {
+            id: id.into(),
+            user: UserName::parse(name).unwrap(),
+            created_at: Timestamp::from_unix(1),
+            updated_at: Timestamp::from_unix(100),
+            failures: 2,
+            locked_at: None,
+            locked_until: None,
+            lockouts: 0,
+            recovery_codes_left: 3,
+            recovery_codes_legacy: false,
+        }
+    }
+
+    /// The label, status and id of the primary token `tokens` give a user.
+    fn primary(tokens: Vec<TokenRecord>) -> (String, Status, String) {
+        let rec = row("u", "alice").into_record(tokens).unwrap();
+        (rec.token_id.clone(), rec.status, rec.issuer.clone())
+    }
+
+    #[test]
+    fn the_primary_token_is_enabled_before_pending_before_disabled() {
+        let d = token("d", "a", Status::Disabled, 30);
+        let p = token("p", "b", Status::Pending, 20);
+        let e = token("e", "c", Status::Enabled, 10);
+        assert_eq!(
+            primary(vec![d.clone(), p.clone(), e]).0,
+            "e",
+            "enabled wins"
+        );
+        assert_eq!(primary(vec![d.clone(), p]).0, "p", "then pending");
+        assert_eq!(
+            primary(vec![d]),
+            ("d".into(), Status::Disabled, "issuer-d".into())
+        );
+    }
+
+    #[test]
+    fn among_tokens_of_one_status_the_latest_enrolled_then_the_smallest_id_is_primary() {
+        let old = token("a-old", "x", Status::Enabled, 10);
+        let new = token("z-new", "y", Status::Enabled, 20);
+        assert_eq!(primary(vec![old.clone(), new]).0, "z-new");
+        let twin = token("b-twin", "z", Status::Enabled, 10);
+        assert_eq!(primary(vec![twin, old]).0, "a-old");
+    }
+
+    #[test]
+    fn a_record_carries_its_primary_tokens_fields_and_every_token_by_label() {
+        let rec = row("u", "alice")
+            .into_record(vec![
+                token("t2", "phone", Status::Pending, 300),
+                token("t1", "default", Status::Disabled, 50),
+            ])
+            .unwrap();
+        assert_eq!(rec.token_id, "t2");
+        assert_eq!(rec.status, Status::Pending);
+        assert_eq!(rec.secret.as_deref(), Some(&b"t2"[..]));
+        assert_eq!(rec.last_used_step, Some(300));
+        assert_eq!(rec.drift, 300);
+        assert_eq!(rec.enrolled_at, Timestamp::from_unix(300));
+        // The later of the user's last change (100) and the primary token's (305).
+        assert_eq!(rec.updated_at, Timestamp::from_unix(305));
+        assert_eq!((rec.failures, rec.recovery_codes_left), (2, 3));
+        let labels: Vec<&str> = rec.tokens.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["default", "phone"]);
+    }
+
+    #[test]
+    fn a_user_row_without_tokens_is_no_user() {
+        assert!(row("u", "alice").into_record(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn joined_users_come_sorted_by_name_in_byte_order_with_their_own_tokens() {
+        let users = vec![
+            row("1", "bob"),
+            row("2", "Zed"),
+            row("3", "alice"),
+            row("4", "nobody"),
+        ];
+        let tokens = vec![
+            ("3".to_string(), token("a", "default", Status::Enabled, 1)),
+            ("1".to_string(), token("b", "default", Status::Pending, 1)),
+            ("2".to_string(), token("z", "default", Status::Disabled, 1)),
+            ("1".to_string(), token("b2", "laptop", Status::Enabled, 2)),
+        ];
+        let joined = join_tokens(users, tokens);
+        let got: Vec<(&str, usize, Status)> = joined
+            .iter()
+            .map(|u| (u.user.as_str(), u.tokens.len(), u.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Zed", 1, Status::Disabled),
+                ("alice", 1, Status::Enabled),
+                ("bob", 2, Status::Enabled),
+            ]
+        );
+    }
+
+    fn at(t: i64) -> Option<Timestamp> {
+        Some(Timestamp::from_unix(t))
+    }
+
+    #[test]
+    fn query_conditions_are_strict_at_their_boundaries() {
+        // alice: created at 1, one enabled token last used at 50.
+        let mut used = token("a", "default", Status::Enabled, 10);
+        used.last_used_at = at(50);
+        let alice = row("u", "alice").into_record(vec![used]).unwrap();
+        let unused = |t| UserQuery {
+            unused_before: at(t),
+            ..UserQuery::default()
+        };
+        let now = Timestamp::from_unix(1000);
+        assert!(
+            !unused(50).matches(&alice, now),
+            "used at the cutoff itself"
+        );
+        assert!(unused(51).matches(&alice, now));
+
+        let pending = row("p", "pat")
+            .into_record(vec![token("p", "default", Status::Pending, 20)])
+            .unwrap();
+        let pending_before = |t| UserQuery {
+            pending_before: at(t),
+            ..UserQuery::default()
+        };
+        assert!(!pending_before(20).matches(&pending, now));
+        assert!(pending_before(21).matches(&pending, now));
+        assert!(!pending_before(21).matches(&alice, now), "not pending");
+
+        // A disabled token without disabled_at counts from the user's last change (105).
+        let gone = row("d", "dan")
+            .into_record(vec![token("d", "default", Status::Disabled, 100)])
+            .unwrap();
+        let disabled_before = |t| UserQuery {
+            disabled_before: at(t),
+            ..UserQuery::default()
+        };
+        assert!(!disabled_before(105).matches(&gone, now));
+        assert!(disabled_before(106).matches(&gone, now));
+    }
+
+    #[test]
+    fn the_locked_filter_judges_a_timed_lock_at_the_given_time() {
+        let mut r = row("u", "alice");
+        r.locked_at = at(10);
+        r.locked_until = at(100);
+        let alice = r
+            .into_record(vec![token("a", "default", Status::Enabled, 1)])
+            .unwrap();
+        let locked = UserQuery::from(UserFilter::Locked);
+        let also_locked = UserQuery {
+            locked: true,
+            ..UserQuery::from(UserFilter::Status(Status::Enabled))
+        };
+        for q in [&locked, &also_locked] {
+            assert!(q.matches(&alice, Timestamp::from_unix(99)));
+            assert!(
+                !q.matches(&alice, Timestamp::from_unix(100)),
+                "lifted at its end"
+            );
+        }
+        let pending_only = UserQuery {
+            locked: true,
+            ..UserQuery::from(UserFilter::Status(Status::Pending))
+        };
+        assert!(!pending_only.matches(&alice, Timestamp::from_unix(50)));
+    }
 }

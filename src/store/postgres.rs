@@ -11,16 +11,13 @@ use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
 use super::{
-    AuditRow, Backend, Enrollment, Lock, NewAudit, RecoveryCodeRow, RowCounts, Rows, StoreDump,
-    TxFn,
+    join_tokens, AuditRow, Backend, Enrollment, Lock, NewAudit, RecoveryCodeRow, RowCounts, Rows,
+    StoreDump, TxFn, UserRow,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::lockout::LockState;
-use crate::model::{
-    Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName, UserQuery,
-    UserRecord,
-};
+use crate::model::{Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserName, UserRecord};
 
 /// `PG_MIGRATIONS[n]` takes the `mfactl` schema from version `n` to `n + 1`; append-only, in
 /// step with the SQLite migrations (same version numbers, same meaning).
@@ -434,30 +431,13 @@ struct PgRows<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
 }
 
-/// A user (`u`) with their token (`m`). The user's last change is the later of the two rows'.
-const USER_COLUMNS: &str = "u.id, u.username, m.status, m.algorithm, m.digits, m.period, \
-     m.issuer, u.created_at, GREATEST(u.updated_at, m.updated_at), m.enabled_at, \
-     m.disabled_at, m.last_used_at, m.last_used_step, u.failed_attempts, u.locked_at, \
+/// A user's own row (`u`), as [`user_from_row`] reads it, with the counts of their unused
+/// recovery codes.
+const USER_COLUMNS: &str = "u.id, u.username, u.created_at, u.updated_at, u.failed_attempts, \
+     u.locked_at, u.locked_until, u.lockouts, \
      (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
-     m.secret, m.enrolled_at, \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND octet_length(r.code_hash) = 32), m.id, u.locked_until, u.lockouts, m.drift";
-
-/// The condition "locked at the time bound to `param`" over the user `u`: a lock until
-/// `unlock`, or a timed one whose end is still to come (timestamps compare as text in time
-/// order; COLLATE "C" so that the database's collation cannot change that).
-fn locked_at_sql(param: &str) -> String {
-    format!(
-        "(u.locked_at IS NOT NULL AND (u.locked_until IS NULL \
-         OR u.locked_until COLLATE \"C\" > {param}::text))"
-    )
-}
-
-/// The users joined with their primary token ([`UserRecord::token_id`]: enabled before pending
-/// before disabled, then the latest enrolled), for [`USER_COLUMNS`], as in SQLite.
-const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.id = (SELECT t.id FROM mfa_token t \
-     WHERE t.user_id = u.id ORDER BY CASE t.status WHEN 'enabled' THEN 0 WHEN 'pending' THEN 1 \
-     ELSE 2 END, t.enrolled_at DESC, t.id LIMIT 1)";
+     AND octet_length(r.code_hash) = 32)";
 
 /// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
@@ -544,41 +524,18 @@ fn small(v: i32) -> Result<u32> {
     u32::try_from(v).map_err(|_| bad_row(Error::invalid("number", v.to_string())))
 }
 
-fn user_from_row(row: &Row, with_secret: bool) -> Result<UserRecord> {
-    let digits = small(row.try_get(4)?)?;
-    Ok(UserRecord {
+fn user_from_row(row: &Row) -> Result<UserRow> {
+    Ok(UserRow {
         id: row.try_get(0)?,
         user: UserName::from_stored(row.try_get(1)?).map_err(bad_row)?,
-        status: row.try_get::<_, &str>(2)?.parse().map_err(bad_row)?,
-        // A row with parameters out of range (edited by hand, damaged) is refused, not used.
-        params: TotpParams::new(
-            row.try_get::<_, &str>(3)?.parse().map_err(bad_row)?,
-            u8::try_from(digits).unwrap_or(u8::MAX),
-            small(row.try_get(5)?)?,
-        )
-        .map_err(bad_row)?,
-        issuer: row.try_get(6)?,
-        created_at: ts(row, 7)?,
-        updated_at: ts(row, 8)?,
-        enabled_at: opt_ts(row, 9)?,
-        disabled_at: opt_ts(row, 10)?,
-        last_used_at: opt_ts(row, 11)?,
-        last_used_step: row.try_get::<_, Option<i64>>(12)?.map(|s| s.max(0) as u64),
-        failures: small(row.try_get(13)?)?,
-        locked_at: opt_ts(row, 14)?,
-        recovery_codes_left: u32::try_from(row.try_get::<_, i64>(15)?).unwrap_or(u32::MAX),
-        secret: if with_secret { row.try_get(16)? } else { None },
-        // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
-        enrolled_at: match opt_ts(row, 17)? {
-            Some(t) => t,
-            None => ts(row, 8)?,
-        },
-        recovery_codes_legacy: row.try_get(18)?,
-        token_id: row.try_get(19)?,
-        tokens: Vec::new(),
-        locked_until: opt_ts(row, 20)?,
-        lockouts: small(row.try_get(21)?)?,
-        drift: i64::from(row.try_get::<_, i32>(22)?),
+        created_at: ts(row, 2)?,
+        updated_at: ts(row, 3)?,
+        failures: small(row.try_get(4)?)?,
+        locked_at: opt_ts(row, 5)?,
+        locked_until: opt_ts(row, 6)?,
+        lockouts: small(row.try_get(7)?)?,
+        recovery_codes_left: u32::try_from(row.try_get::<_, i64>(8)?).unwrap_or(u32::MAX),
+        recovery_codes_legacy: row.try_get(9)?,
     })
 }
 
@@ -592,93 +549,20 @@ fn drift_param(drift: i64) -> i32 {
 }
 
 impl PgRows<'_, '_> {
-    /// `users` with their tokens (all tokens of the store read in one query).
-    fn with_tokens(
-        &mut self,
-        mut users: Vec<UserRecord>,
-        with_secret: bool,
-    ) -> Result<Vec<UserRecord>> {
-        if users.is_empty() {
-            return Ok(users);
-        }
-        let secret = if with_secret {
-            "t.secret"
-        } else {
-            "NULL::bytea"
-        };
-        let mut by_user: std::collections::HashMap<String, Vec<TokenRecord>> =
-            std::collections::HashMap::new();
-        for row in self.tx.query(
-            &format!(
-                "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t \
-                 ORDER BY t.user_id, t.label COLLATE \"C\""
-            ),
-            &[],
-        )? {
-            let (user_id, token) = token_from_row(&row)?;
-            by_user.entry(user_id).or_default().push(token);
-        }
-        for u in &mut users {
-            u.tokens = by_user.remove(&u.id).unwrap_or_default();
-        }
-        Ok(users)
-    }
-
-    /// One user's tokens, by label, with their ciphertexts.
-    fn tokens_of(&mut self, user_id: &str) -> Result<Vec<TokenRecord>> {
+    /// One user's tokens, with their ciphertexts; with `for_update`, locked until the end of
+    /// the transaction.
+    fn tokens_of(&mut self, user_id: &str, for_update: bool) -> Result<Vec<TokenRecord>> {
+        let lock = if for_update { "FOR UPDATE" } else { "" };
         self.tx
             .query(
                 &format!(
-                    "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = $1 \
-                     ORDER BY t.label COLLATE \"C\""
+                    "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = $1 {lock}"
                 ),
                 &[&user_id],
             )?
             .iter()
             .map(|r| token_from_row(r).map(|(_, t)| t))
             .collect()
-    }
-
-    fn query_users(
-        &mut self,
-        filter: UserFilter,
-        now: Timestamp,
-        secrets_only: bool,
-        with_secret: bool,
-    ) -> Result<Vec<UserRecord>> {
-        let having = if secrets_only {
-            "m.secret IS NOT NULL"
-        } else {
-            "TRUE"
-        };
-        // COLLATE "C": byte order, as SQLite sorts, so both backends list users alike.
-        let order = "ORDER BY u.username COLLATE \"C\"";
-        let rows = match filter {
-            UserFilter::All => self.tx.query(
-                &format!("SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} {order}"),
-                &[],
-            )?,
-            UserFilter::Status(s) => self.tx.query(
-                &format!(
-                    "SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} \
-                     AND m.status = $1 {order}"
-                ),
-                &[&s.as_str()],
-            )?,
-            UserFilter::Locked => self.tx.query(
-                &format!(
-                    "SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE {having} \
-                     AND {} {order}",
-                    locked_at_sql("$1")
-                ),
-                &[&now.to_string()],
-            )?,
-        };
-        let users = rows
-            .iter()
-            .map(|r| user_from_row(r, with_secret))
-            .collect::<Result<Vec<_>>>()?;
-        self.with_tokens(users, with_secret)
     }
 
     fn count(&mut self, table: &str) -> Result<u64> {
@@ -692,70 +576,48 @@ impl PgRows<'_, '_> {
 
 impl Rows for PgRows<'_, '_> {
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>> {
-        let lock = if for_update { "FOR UPDATE OF u, m" } else { "" };
+        let lock = if for_update { "FOR UPDATE OF u" } else { "" };
         let row = self.tx.query_opt(
-            &format!("SELECT {USER_COLUMNS} FROM {USER_TABLES} WHERE u.username = $1 {lock}"),
+            &format!("SELECT {USER_COLUMNS} FROM mfa_user u WHERE u.username = $1 {lock}"),
             &[&user.as_str()],
         )?;
-        match row.map(|r| user_from_row(&r, true)).transpose()? {
-            Some(mut rec) => {
-                rec.tokens = self.tokens_of(&rec.id)?;
-                Ok(Some(rec))
+        match row.map(|r| user_from_row(&r)).transpose()? {
+            Some(row) => {
+                let tokens = self.tokens_of(&row.id, for_update)?;
+                Ok(row.into_record(tokens))
             }
             None => Ok(None),
         }
     }
 
-    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, now, false, false)
-    }
-
-    fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
-        let (status, locked) = match q.filter {
-            UserFilter::All => (None, q.locked),
-            UserFilter::Status(s) => (Some(s.as_str()), q.locked),
-            UserFilter::Locked => (None, true),
-        };
-        let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM {USER_TABLES} \
-             WHERE ($1::text IS NULL OR m.status = $1) AND (NOT $2 OR {locked}) \
-             AND ($3::text IS NULL OR (u.created_at < $3 \
-                  AND NOT EXISTS (SELECT 1 FROM mfa_token t WHERE t.user_id = u.id \
-                  AND t.last_used_at >= $3))) \
-             AND ($4::text IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, GREATEST(u.updated_at, m.updated_at)) < $4)) \
-             AND ($5::text IS NULL OR (m.status = 'disabled' \
-                  AND coalesce(m.disabled_at, GREATEST(u.updated_at, m.updated_at)) < $5)) \
-             ORDER BY u.username COLLATE \"C\"",
-            locked = locked_at_sql("$6")
-        );
+    fn all_users(&mut self, with_secrets: bool) -> Result<Vec<UserRecord>> {
         let users = self
             .tx
+            .query(&format!("SELECT {USER_COLUMNS} FROM mfa_user u"), &[])?
+            .iter()
+            .map(user_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let secret = if with_secrets {
+            "t.secret"
+        } else {
+            "NULL::bytea"
+        };
+        let tokens = self
+            .tx
             .query(
-                &sql,
-                &[
-                    &status,
-                    &locked,
-                    &text(q.unused_before),
-                    &text(q.pending_before),
-                    &text(q.disabled_before),
-                    &q.at.unwrap_or_else(Timestamp::now).to_string(),
-                ],
+                &format!("SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"),
+                &[],
             )?
             .iter()
-            .map(|r| user_from_row(r, false))
+            .map(token_from_row)
             .collect::<Result<Vec<_>>>()?;
-        self.with_tokens(users, false)
+        Ok(join_tokens(users, tokens))
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
         self.tx
             .execute("DELETE FROM mfa_user WHERE id = $1", &[&id])?;
         Ok(())
-    }
-
-    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, now, true, true)
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
@@ -1227,7 +1089,7 @@ impl Rows for PgRows<'_, '_> {
     }
 
     fn dump(&mut self) -> Result<StoreDump> {
-        let users = self.query_users(UserFilter::All, Timestamp::now(), false, true)?;
+        let users = self.all_users(true)?;
         let recipients = self
             .tx
             .query(

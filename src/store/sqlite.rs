@@ -10,15 +10,14 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, Scrub, StoreDump, TxFn,
-    SCRUB_PENDING_KEY,
+    join_tokens, AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, Scrub,
+    StoreDump, TxFn, UserRow, SCRUB_PENDING_KEY,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
 use crate::lockout::LockState;
 use crate::model::{
-    Algorithm, Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserFilter, UserName,
-    UserQuery, UserRecord,
+    Algorithm, Status, Timestamp, TokenLabel, TokenRecord, TotpParams, UserName, UserRecord,
 };
 use crate::vault;
 
@@ -409,28 +408,13 @@ struct SqliteRows<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
-/// A user (`u`) with their primary token (`m`). The user's last change is the later of the two
-/// rows'.
-const USER_COLUMNS: &str = "u.id, u.user, m.status, m.algorithm, m.digits, m.period, m.issuer, \
-     u.created_at, max(u.updated_at, m.updated_at), m.enabled_at, m.disabled_at, m.last_used_at, \
-     m.last_used_step, u.failed_attempts, u.locked_at, \
+/// A user's own row (`u`), as [`user_from_row`] reads it, with the counts of their unused
+/// recovery codes.
+const USER_COLUMNS: &str = "u.id, u.user, u.created_at, u.updated_at, u.failed_attempts, \
+     u.locked_at, u.locked_until, u.lockouts, \
      (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
      EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32), m.enrolled_at, m.id, u.locked_until, u.lockouts, m.drift";
-
-/// The condition "locked at the time bound to `param`" over the user `u`: a lock until
-/// `unlock`, or a timed one whose end is still to come (timestamps compare as text in time
-/// order).
-fn locked_at_sql(param: &str) -> String {
-    format!("(u.locked_at IS NOT NULL AND (u.locked_until IS NULL OR u.locked_until > {param}))")
-}
-
-/// The users joined with their primary token ([`UserRecord::token_id`]: enabled before pending
-/// before disabled, then the latest enrolled), for [`USER_COLUMNS`]; the derived user status
-/// is that token's.
-const USER_TABLES: &str = "mfa_user u JOIN mfa_token m ON m.id = (SELECT t.id FROM mfa_token t \
-     WHERE t.user_id = u.id ORDER BY CASE t.status WHEN 'enabled' THEN 0 WHEN 'pending' THEN 1 \
-     ELSE 2 END, t.enrolled_at DESC, t.id LIMIT 1)";
+     AND length(r.code_hash) = 32)";
 
 /// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
@@ -468,42 +452,18 @@ fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, TokenRec
     Ok((row.get(1)?, token))
 }
 
-fn user_from_row(row: &rusqlite::Row<'_>, with_secret: bool) -> rusqlite::Result<UserRecord> {
-    let algorithm: Algorithm = row.get(3)?;
-    Ok(UserRecord {
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
         id: row.get(0)?,
         user: row.get(1)?,
-        status: row.get(2)?,
-        // A row with parameters out of range (edited by hand, damaged) is refused, not used.
-        params: TotpParams::new(algorithm, row.get(4)?, row.get(5)?).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                4,
-                rusqlite::types::Type::Integer,
-                Box::new(e),
-            )
-        })?,
-        issuer: row.get(6)?,
-        secret: if with_secret { row.get(22)? } else { None },
-        token_id: row.get(18)?,
-        tokens: Vec::new(),
-        // Filled since schema 2; a NULL (a row written by hand) falls back to the last change.
-        enrolled_at: match row.get(17)? {
-            Some(t) => t,
-            None => row.get(8)?,
-        },
-        created_at: row.get(7)?,
-        updated_at: row.get(8)?,
-        enabled_at: row.get(9)?,
-        disabled_at: row.get(10)?,
-        last_used_at: row.get(11)?,
-        last_used_step: row.get::<_, Option<i64>>(12)?.map(|s| s.max(0) as u64),
-        drift: row.get(21)?,
-        failures: row.get(13)?,
-        locked_at: row.get(14)?,
-        locked_until: row.get(19)?,
-        lockouts: row.get(20)?,
-        recovery_codes_left: row.get(15)?,
-        recovery_codes_legacy: row.get(16)?,
+        created_at: row.get(2)?,
+        updated_at: row.get(3)?,
+        failures: row.get(4)?,
+        locked_at: row.get(5)?,
+        locked_until: row.get(6)?,
+        lockouts: row.get(7)?,
+        recovery_codes_left: row.get(8)?,
+        recovery_codes_legacy: row.get(9)?,
     })
 }
 
@@ -519,73 +479,11 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-/// The condition of `filter` (with `?1` bound to what the second value holds).
-fn filter_clause(filter: UserFilter, now: Timestamp) -> (String, Option<Box<dyn rusqlite::ToSql>>) {
-    match filter {
-        UserFilter::All => (String::new(), None),
-        UserFilter::Status(s) => ("AND m.status = ?1".into(), Some(Box::new(s))),
-        UserFilter::Locked => (format!("AND {}", locked_at_sql("?1")), Some(Box::new(now))),
-    }
-}
-
 impl SqliteRows<'_> {
-    fn query_users(
-        &mut self,
-        filter: UserFilter,
-        now: Timestamp,
-        secrets_only: bool,
-        with_secret: bool,
-    ) -> Result<Vec<UserRecord>> {
-        let (clause, value) = filter_clause(filter, now);
-        let having = if secrets_only {
-            "m.secret IS NOT NULL"
-        } else {
-            "1"
-        };
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, m.secret FROM {USER_TABLES} \
-             WHERE {having} {clause} ORDER BY u.user"
-        );
-        let mut stmt = self.tx.prepare(&sql)?;
-        let map = |r: &rusqlite::Row<'_>| user_from_row(r, with_secret);
-        let rows = match value {
-            Some(v) => stmt.query_map([v], map)?,
-            None => stmt.query_map([], map)?,
-        };
-        let users = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        self.with_tokens(users, with_secret)
-    }
-
-    /// `users` with their tokens (all tokens of the store read in one query).
-    fn with_tokens(
-        &mut self,
-        mut users: Vec<UserRecord>,
-        with_secret: bool,
-    ) -> Result<Vec<UserRecord>> {
-        if users.is_empty() {
-            return Ok(users);
-        }
-        let secret = if with_secret { "t.secret" } else { "NULL" };
-        let mut stmt = self.tx.prepare(&format!(
-            "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t ORDER BY t.user_id, t.label"
-        ))?;
-        let mut by_user: std::collections::HashMap<String, Vec<TokenRecord>> =
-            std::collections::HashMap::new();
-        for row in stmt.query_map([], token_from_row)? {
-            let (user_id, token) = row?;
-            by_user.entry(user_id).or_default().push(token);
-        }
-        for u in &mut users {
-            u.tokens = by_user.remove(&u.id).unwrap_or_default();
-        }
-        Ok(users)
-    }
-
-    /// One user's tokens, by label, with their ciphertexts.
+    /// One user's tokens, with their ciphertexts.
     fn tokens_of(&mut self, user_id: &str) -> Result<Vec<TokenRecord>> {
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = ?1 \
-             ORDER BY t.label"
+            "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = ?1"
         ))?;
         let rows = stmt.query_map(params![user_id], token_from_row)?;
         Ok(rows
@@ -604,58 +502,37 @@ impl SqliteRows<'_> {
 impl Rows for SqliteRows<'_> {
     fn user(&mut self, user: &UserName, _for_update: bool) -> Result<Option<UserRecord>> {
         // The write transaction already holds the file's only write lock.
-        let sql = format!("SELECT {USER_COLUMNS}, m.secret FROM {USER_TABLES} WHERE u.user = ?1");
-        let rec = self
+        let sql = format!("SELECT {USER_COLUMNS} FROM mfa_user u WHERE u.user = ?1");
+        let row = self
             .tx
             .prepare_cached(&sql)?
-            .query_row(params![user.as_str()], |row| user_from_row(row, true))
+            .query_row(params![user.as_str()], user_from_row)
             .optional()?;
-        match rec {
-            Some(mut rec) => {
-                rec.tokens = self.tokens_of(&rec.id)?;
-                Ok(Some(rec))
+        match row {
+            Some(row) => {
+                let tokens = self.tokens_of(&row.id)?;
+                Ok(row.into_record(tokens))
             }
             None => Ok(None),
         }
     }
 
-    fn users(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, now, false, false)
-    }
-
-    fn users_matching(&mut self, q: &UserQuery) -> Result<Vec<UserRecord>> {
-        let (status, locked) = match q.filter {
-            UserFilter::All => (None, q.locked),
-            UserFilter::Status(s) => (Some(s), q.locked),
-            UserFilter::Locked => (None, true),
+    fn all_users(&mut self, with_secrets: bool) -> Result<Vec<UserRecord>> {
+        let users = {
+            let mut stmt = self
+                .tx
+                .prepare(&format!("SELECT {USER_COLUMNS} FROM mfa_user u"))?;
+            let rows = stmt.query_map([], user_from_row)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, NULL FROM {USER_TABLES} \
-             WHERE (?1 IS NULL OR m.status = ?1) AND (NOT ?2 OR {locked}) \
-             AND (?3 IS NULL OR (u.created_at < ?3 \
-                  AND NOT EXISTS (SELECT 1 FROM mfa_token t WHERE t.user_id = u.id \
-                  AND t.last_used_at >= ?3))) \
-             AND (?4 IS NULL OR (m.status = 'pending' AND coalesce(m.enrolled_at, max(u.updated_at, m.updated_at)) < ?4)) \
-             AND (?5 IS NULL OR (m.status = 'disabled' \
-                  AND coalesce(m.disabled_at, max(u.updated_at, m.updated_at)) < ?5)) \
-             ORDER BY u.user",
-            locked = locked_at_sql("?6")
-        );
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![
-                status,
-                locked,
-                q.unused_before,
-                q.pending_before,
-                q.disabled_before,
-                q.at.unwrap_or_else(Timestamp::now),
-            ],
-            |r| user_from_row(r, false),
-        )?;
-        let users = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
-        self.with_tokens(users, false)
+        let secret = if with_secrets { "t.secret" } else { "NULL" };
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"
+        ))?;
+        let tokens = stmt
+            .query_map([], token_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(join_tokens(users, tokens))
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
@@ -663,10 +540,6 @@ impl Rows for SqliteRows<'_> {
             .prepare_cached("DELETE FROM mfa_user WHERE id = ?1")?
             .execute(params![id])?;
         Ok(())
-    }
-
-    fn secrets(&mut self, filter: UserFilter, now: Timestamp) -> Result<Vec<UserRecord>> {
-        self.query_users(filter, now, true, true)
     }
 
     fn user_names(&mut self) -> Result<Vec<String>> {
@@ -1052,7 +925,7 @@ impl Rows for SqliteRows<'_> {
 
     fn dump(&mut self) -> Result<StoreDump> {
         // Every user with their ciphertext (disabled ones have none).
-        let users = self.query_users(UserFilter::All, Timestamp::now(), false, true)?;
+        let users = self.all_users(true)?;
         let recipients = {
             let mut stmt = self.tx.prepare(
                 "SELECT recipient, added_at FROM recipient ORDER BY added_at, recipient",
