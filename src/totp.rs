@@ -1013,6 +1013,26 @@ mod tests {
         assert_eq!(code.as_str(), hotp_sha1(b"Hello!\xde\xad\xbe\xef", 1));
     }
 
+    #[test]
+    fn short_means_under_128_bits_and_codes_need_at_least_80() {
+        let of_len = |n: usize| TotpSecret::from_bytes((1..=n as u8).collect());
+        assert!(of_len(15).is_short());
+        assert!(!of_len(16).is_short(), "128 bits is the minimum, not short");
+        // Between 80 and 128 bits: codes still come, by the same HOTP.
+        for n in [10, 12, 15, 16] {
+            let key: Vec<u8> = (1..=n as u8).collect();
+            let code = code_for_step(&of_len(n), &TotpParams::default(), 7).unwrap();
+            assert_eq!(code.as_str(), hotp_sha1(&key, 7), "{n} bytes");
+        }
+        // Under 80 bits: no code at all.
+        for n in [1, 9] {
+            assert!(
+                code_for_step(&of_len(n), &TotpParams::default(), 7).is_err(),
+                "{n} bytes"
+            );
+        }
+    }
+
     /// RFC 4226 §5.3 with SHA-1 and 6 digits, written out independently of totp-rs.
     fn hotp_sha1(key: &[u8], counter: u64) -> String {
         use hmac::Mac;
