@@ -525,7 +525,7 @@ impl Mfa {
     }
 
     /// The users matching `query` (a [`UserFilter`] or a whole [`UserQuery`]), sorted by name,
-    /// without their ciphertexts; the selection is the store's query.
+    /// without their ciphertexts.
     ///
     /// ```
     /// # fn main() -> mfactl::Result<()> {

@@ -836,7 +836,7 @@ pub enum UserFilter {
     Locked,
 }
 
-/// A selection of users, done in the store's query (`list`'s filters, the janitor's rules).
+/// A selection of users (`list`'s filters, the janitor's rules), judged by [`UserQuery::matches`].
 /// Every condition given must hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UserQuery {

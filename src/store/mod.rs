@@ -1021,8 +1021,8 @@ impl Store {
         self.read(|rows| select_users(rows, &UserQuery::from(filter), now, false))
     }
 
-    /// Users matching every condition of `query`, sorted by name, without secrets; the
-    /// selection is the store's query. Locks are judged at `query.at` (now if `None`).
+    /// Users matching every condition of `query` ([`UserQuery::matches`]), sorted by name,
+    /// without secrets. Locks are judged at `query.at` (now if `None`).
     pub fn users_matching(&mut self, query: &UserQuery) -> Result<Vec<UserRecord>> {
         let at = query.at.unwrap_or_else(Timestamp::now);
         self.read(|rows| users_matching(rows, query, at))
