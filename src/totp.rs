@@ -276,7 +276,9 @@ pub fn window(
 /// The signed offset of `step` from `now_step`, in steps.
 pub fn step_offset(step: u64, now_step: u64) -> i64 {
     let d = i128::from(step) - i128::from(now_step);
-    i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+    // Saturating: a difference beyond i64 (steps near 0 and near u64::MAX) is the nearer bound.
+    // Clamped first, the cast is exact.
+    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// The drift recorded with an accepted code at `step`: its offset from now, clamped to
@@ -1094,6 +1096,8 @@ mod tests {
         assert_eq!(drift_after(70, 100, 10), -10);
         assert_eq!(drift_after(103, 100, 0), 0);
         assert_eq!(step_offset(0, u64::MAX), i64::MIN);
+        assert_eq!(step_offset(u64::MAX, 0), i64::MAX);
+        assert_eq!(step_offset(7, 7), 0);
         assert_eq!(bounded_drift(i64::MIN, 60), -60);
     }
 
