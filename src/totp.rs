@@ -330,7 +330,9 @@ pub fn clock_offset(
         .into_iter()
         .filter(|s| !window.contains(s) && last_used_step.is_none_or(|last| *s > last))
         .map(|s| step_offset(s, now_step))
-        .min_by_key(|o| (o.unsigned_abs(), *o < 0)))
+        // Newest first: of a code matching both +k and -k (a collision), the future one wins,
+        // as min_by_key keeps the first of equal keys.
+        .min_by_key(|o| o.unsigned_abs()))
 }
 
 /// `resync`'s search: the step `s + 1` of the consecutive steps `s`, `s + 1` nearest to now in
