@@ -347,26 +347,16 @@ pub fn find_consecutive(
 ) -> Result<Option<u64>> {
     let steps = search_steps(now_step, params);
     let lo = *steps.start();
-    let seconds = matching_steps_in(secret, params, second, steps)?;
-    let mut found = None;
+    let mut seconds = matching_steps_in(secret, params, second, steps)?;
+    // Nearest to now first; of +k and -k the future one, as the list comes newest first and
+    // the sort is stable.
+    seconds.sort_by_key(|&s| step_offset(s, now_step).unsigned_abs());
     for s2 in seconds {
-        if s2 <= lo {
-            continue;
-        }
-        if !matching_steps_in(secret, params, first, (s2 - 1)..=(s2 - 1))?.is_empty() {
-            let better = match found {
-                None => true,
-                Some(f) => {
-                    step_offset(s2, now_step).unsigned_abs()
-                        < step_offset(f, now_step).unsigned_abs()
-                }
-            };
-            if better {
-                found = Some(s2);
-            }
+        if s2 > lo && !matching_steps_in(secret, params, first, (s2 - 1)..=(s2 - 1))?.is_empty() {
+            return Ok(Some(s2));
         }
     }
-    Ok(found)
+    Ok(None)
 }
 
 /// Why a verification was refused.
@@ -1125,9 +1115,18 @@ mod tests {
                 "step {s2}"
             );
         }
-        // Two codes that are not neighbours are not found.
+        // Two codes that are not neighbours are not found, nor one code typed twice.
         assert_eq!(
             find_consecutive(&secret, &p, &oracle(now - 1), &oracle(now + 1), now).unwrap(),
+            None
+        );
+        assert_ne!(
+            oracle(now).as_str(),
+            oracle(now + 1).as_str(),
+            "the test needs distinct neighbours"
+        );
+        assert_eq!(
+            find_consecutive(&secret, &p, &oracle(now), &oracle(now), now).unwrap(),
             None
         );
         // A 60-second period searches 60 steps each side.
