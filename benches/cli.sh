@@ -116,7 +116,9 @@ spread() {
         -v d="$(field "$1" median "${2:-1}")" \
         'BEGIN { printf "%.2f ± %.2f ms (median %.2f)", m * 1000, s * 1000, d * 1000 }'
 }
-reset_sql="UPDATE mfa_secret SET last_used_step = NULL, failed_attempts = 0, locked_at = NULL WHERE user = 'bench'"
+# The bench user's replay mark and failures (schema 4: the mark is the token's, the failures and
+# lock the user's).
+reset_sql="UPDATE mfa_token SET last_used_step = NULL WHERE user_id = (SELECT id FROM mfa_user WHERE user = 'bench'); UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0 WHERE user = 'bench'"
 
 # roundrobin NAME ROUNDS [PREPARE COMMAND]...: ROUNDS rounds; in each, every command runs once
 # (its PREPARE just before, not timed), in an order rotated from round to round. One hyperfine
@@ -328,7 +330,7 @@ for n in 1 8; do
     "$PGBIN/createdb" -h "$PGSOCK" -p "$PGPORT" -U postgres -O mfactl "s$n"
     "$B" --db "$WORK/s$n.db" copy-store --to "$(tcp_url "s$n")" >/dev/null
 done
-pg_reset_sql="UPDATE mfactl.mfa_secret SET last_used_step = NULL, failed_attempts = 0, locked_at = NULL"
+pg_reset_sql="UPDATE mfactl.mfa_token SET last_used_step = NULL; UPDATE mfactl.mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0"
 
 # interleaved NAME BLOCKS RUNS [PREPARE COMMAND]...: hyperfine BLOCKS times, each time with
 # every command (RUNS/BLOCKS runs each, its PREPARE before each run), the commands' order rotated
@@ -396,16 +398,16 @@ for be in sqlite pg_socket; do # pg_tcp is the same database
 done
 t_reset() { # backend
     if [ "$1" = sqlite ]; then
-        sqlite3 "$WORK/s8.db" "UPDATE mfa_secret SET last_used_step = NULL, failed_attempts = 0, locked_at = NULL"
+        sqlite3 "$WORK/s8.db" "UPDATE mfa_token SET last_used_step = NULL; UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, lockouts = 0"
     else
         psql_su s8 "$pg_reset_sql"
     fi
 }
 t_count() { # backend: how many users have exactly T_M failures and no lock
     if [ "$1" = sqlite ]; then
-        sqlite3 "$WORK/s8.db" "SELECT count(*) FROM mfa_secret WHERE failed_attempts = $T_M AND locked_at IS NULL"
+        sqlite3 "$WORK/s8.db" "SELECT count(*) FROM mfa_user WHERE failed_attempts = $T_M AND locked_at IS NULL"
     else
-        psql_su s8 "SELECT count(*) FROM mfactl.mfa_secret WHERE failed_attempts = $T_M AND locked_at IS NULL"
+        psql_su s8 "SELECT count(*) FROM mfactl.mfa_user WHERE failed_attempts = $T_M AND locked_at IS NULL"
     fi
 }
 verifier() { # db user count: count rejected verifies, one process after another

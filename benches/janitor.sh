@@ -35,19 +35,24 @@ ago() { # SQL expression: N days (an SQL expression) and 12 h before now, as sto
 }
 created="(1 + (i * 7919) % 400)"
 sqlite3 "$BASE" <<SQL
+CREATE TEMP TABLE g AS
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $N)
-INSERT INTO mfa_secret (id, user, secret, status, algorithm, digits, period, issuer,
-                        created_at, updated_at, enabled_at, disabled_at, last_used_at)
-SELECT printf('00000000-0000-4000-8000-%012d', i), printf('user%07d', i),
-       CASE WHEN i % 10 >= 8 THEN NULL ELSE x'00' END,
-       CASE WHEN i % 10 < 6 THEN 'enabled' WHEN i % 10 < 8 THEN 'pending' ELSE 'disabled' END,
-       'SHA1', 6, 30, 'mfactl',
-       $(ago "$created"),
-       CASE WHEN i % 10 IN (6, 7) AND i % 4 = 0 THEN $(ago "i % 5") ELSE $(ago "$created") END,
-       CASE WHEN i % 10 < 6 THEN $(ago "$created") END,
-       CASE WHEN i % 10 >= 8 THEN $(ago "(i * 13) % $created") END,
-       CASE WHEN i % 10 < 6 AND i % 3 <> 0 THEN $(ago "(i * 31) % $created") END
+SELECT printf('00000000-0000-4000-8000-%012d', i) AS id, printf('user%07d', i) AS user,
+       CASE WHEN i % 10 >= 8 THEN NULL ELSE x'00' END AS secret,
+       CASE WHEN i % 10 < 6 THEN 'enabled' WHEN i % 10 < 8 THEN 'pending' ELSE 'disabled' END AS status,
+       $(ago "$created") AS created_at,
+       CASE WHEN i % 10 IN (6, 7) AND i % 4 = 0 THEN $(ago "i % 5") ELSE $(ago "$created") END AS updated_at,
+       CASE WHEN i % 10 < 6 THEN $(ago "$created") END AS enabled_at,
+       CASE WHEN i % 10 >= 8 THEN $(ago "(i * 13) % $created") END AS disabled_at,
+       CASE WHEN i % 10 < 6 AND i % 3 <> 0 THEN $(ago "(i * 31) % $created") END AS last_used_at
 FROM n;
+-- One user and one token (labelled default, with the user's id, as migration 4 makes them).
+INSERT INTO mfa_user (id, user, created_at, updated_at)
+SELECT id, user, created_at, updated_at FROM g;
+INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, issuer,
+                       created_at, updated_at, enabled_at, disabled_at, last_used_at)
+SELECT id, id, 'default', secret, status, 'SHA1', 6, 30, 'mfactl',
+       created_at, updated_at, enabled_at, disabled_at, last_used_at FROM g;
 SQL
 RULES=(--disable-unused-since 90d --remove-disabled-older-than 180d --expire-pending)
 
@@ -111,18 +116,22 @@ if [ -n "${MFACTL_TEST_PG:-}" ]; then
     created="(1 + (i * 7919) % 400)"
     psql -qX "$(pg_url "$PG_BASE")" >/dev/null <<SQL
 SET search_path TO mfactl;
-INSERT INTO mfa_secret (id, username, secret, status, algorithm, digits, period, issuer,
-                        created_at, updated_at, enabled_at, disabled_at, last_used_at)
-SELECT '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), 'user' || lpad(i::text, 7, '0'),
-       CASE WHEN i % 10 >= 8 THEN NULL ELSE '\x00'::bytea END,
-       CASE WHEN i % 10 < 6 THEN 'enabled' WHEN i % 10 < 8 THEN 'pending' ELSE 'disabled' END,
-       'SHA1', 6, 30, 'mfactl',
-       $(pago "$created"),
-       CASE WHEN i % 10 IN (6, 7) AND i % 4 = 0 THEN $(pago "i % 5") ELSE $(pago "$created") END,
-       CASE WHEN i % 10 < 6 THEN $(pago "$created") END,
-       CASE WHEN i % 10 >= 8 THEN $(pago "(i * 13) % $created") END,
-       CASE WHEN i % 10 < 6 AND i % 3 <> 0 THEN $(pago "(i * 31) % $created") END
+CREATE TEMP TABLE g AS
+SELECT '00000000-0000-4000-8000-' || lpad(i::text, 12, '0') AS id, 'user' || lpad(i::text, 7, '0') AS username,
+       CASE WHEN i % 10 >= 8 THEN NULL ELSE '\x00'::bytea END AS secret,
+       CASE WHEN i % 10 < 6 THEN 'enabled' WHEN i % 10 < 8 THEN 'pending' ELSE 'disabled' END AS status,
+       $(pago "$created") AS created_at,
+       CASE WHEN i % 10 IN (6, 7) AND i % 4 = 0 THEN $(pago "i % 5") ELSE $(pago "$created") END AS updated_at,
+       CASE WHEN i % 10 < 6 THEN $(pago "$created") END AS enabled_at,
+       CASE WHEN i % 10 >= 8 THEN $(pago "(i * 13) % $created") END AS disabled_at,
+       CASE WHEN i % 10 < 6 AND i % 3 <> 0 THEN $(pago "(i * 31) % $created") END AS last_used_at
 FROM generate_series(0, $N - 1) AS n(i);
+INSERT INTO mfa_user (id, username, created_at, updated_at)
+SELECT id, username, created_at, updated_at FROM g;
+INSERT INTO mfa_token (id, user_id, label, secret, status, algorithm, digits, period, issuer,
+                       created_at, updated_at, enabled_at, disabled_at, last_used_at)
+SELECT id, id, 'default', secret, status, 'SHA1', 6, 30, 'mfactl',
+       created_at, updated_at, enabled_at, disabled_at, last_used_at FROM g;
 ANALYZE;
 SQL
     bench pg
