@@ -572,7 +572,9 @@ Hyperfine runs, one command at a time (mean ± σ, median):
   whole command tree, as every command does), and nothing else.
   \`mfactl recipients\` shows what an SQLite open/read/close adds to it.
 - **list**: \`mfactl --json list\` of the 100,000-user store, output to /dev/null (hyperfine). It
-  reads no secret and decrypts nothing.
+  decrypts nothing: two sequential scans (users, then tokens with their ciphertexts, whose
+  lengths flag short secrets) joined in memory, then 87 MB of JSON (each user carries a
+  \`tokens\` array since schema 4) streamed to stdout.
 - **import**: \`mfactl import FILE\` of 10,000 \`otpauth://\` URIs (exported with \`mfactl export\` from
   the 10,000-user store) into an empty store, whole process: parse, per-user checks, age
   encryption of each secret (on every core), one transaction. The floor is gen_store's age
@@ -617,13 +619,18 @@ pages written; mfactl writes seven (the user's row, the audit row and its indexe
 start-up, clap, the identity file, the schema check and the age decryption.
 
 The start-up gap is the dynamic loader (relocations and the eager binding of every libc symbol
-of a 6 MB position-independent executable) plus clap building its command tree; a static-PIE
-build, which would remove the first, is not done in this change (see the README's build
-section and the issue).
+of an 11 MB position-independent executable; since PostgreSQL's TLS moved from OpenSSL to
+rustls, libc, libm and libgcc_s are the only shared libraries) plus clap building its command
+tree. A static-PIE build would remove the loader, but stable cargo cannot make one from the
+README's commands: `+crt-static` in a config's rustflags also reaches proc-macros when no
+`--target` is given (they then fail to build), a configured `build.target` would pin every
+platform to one triple, and `target-applies-to-host`, which separates the two, is unstable.
+Packing the relative relocations (`-z pack-relative-relocs`) shrank them from 403 KB to 9 KB
+and changed nothing measurable, so it was not kept.
 
 $(for m in "verify-100k $(ratio "$v100k" "$v1") 1.2" "list $list 0.4" "import $imp 5" "rekey $rk 30"; do
     set -- $m
-    le "$2" "$3" || echo "**$1** is missed in this run ($2 against $3): see the details above; on a machine shared with other builds, the short benchmarks vary by more than that margin from run to run."
+    le "$2" "$3" || echo "**$1** is missed in this run ($(printf %.2f "$2") against $3): see the details above; on a machine shared with other builds, the short benchmarks vary by more than that margin from run to run."
 done)
 
 In development runs of \`cargo bench\` (criterion, in-process) on this machine: one age
