@@ -864,3 +864,49 @@ fn rekey_dry_run_reads_every_token_not_only_the_primary_one() {
     let err: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(err["error"]["kind"], "decrypt", "{err}");
 }
+
+#[test]
+fn each_token_is_judged_with_its_own_parameters_and_its_own_pending_age() {
+    let env = TestEnv::initialised();
+    // The default token, SHA-1, 6 digits, enabled: the user's primary token.
+    env.enroll_enabled("ann");
+    // A token with other parameters: its own 8-digit SHA-256 code confirms it.
+    let (rc, doc, err) = enroll_out(
+        &env,
+        "ann",
+        &[
+            "--label",
+            "laptop",
+            "--algorithm",
+            "sha256",
+            "--digits",
+            "8",
+        ],
+    );
+    assert_eq!(rc, 0, "{err}");
+    let laptop = doc["secret"].as_str().unwrap().to_owned();
+    let (rc, doc) = env.verify("ann", &totp_now(&laptop, "SHA256", 8, 30));
+    assert_eq!(
+        (rc, &doc["token"], &doc["status"]),
+        (0, &"laptop".into(), &"enabled".into()),
+        "{doc}"
+    );
+    // A pending token enrolled 8 days ago (pending-ttl: 7 days) can no longer be confirmed,
+    // however young the user's other tokens are.
+    let (rc, doc, err) = enroll_out(&env, "ann", &["--label", "tablet"]);
+    assert_eq!(rc, 0, "{err}");
+    let tablet = doc["secret"].as_str().unwrap().to_owned();
+    let at = mfactl::model::Timestamp::from_unix(unix_now() as i64 - 8 * 86_400);
+    assert_eq!(
+        env.execute(&format!(
+            "UPDATE mfa_token SET enrolled_at = '{at}' WHERE label = 'tablet'"
+        )),
+        1
+    );
+    let (rc, doc) = env.verify("ann", &totp_now(&tablet, "SHA1", 6, 30));
+    // (Its verdict, expired, says nothing about the code and ranks below the other tokens'
+    // "invalid": ann is told her code is wrong.)
+    assert_eq!((rc, &doc["accepted"]), (1, &false.into()), "{doc}");
+    let tablet_status = env.query_strings("SELECT status FROM mfa_token WHERE label = 'tablet'");
+    assert_eq!(tablet_status, ["pending"]);
+}

@@ -2315,4 +2315,36 @@ mod tests {
         };
         assert!(!pending_only.matches(&alice, Timestamp::from_unix(50)));
     }
+
+    #[test]
+    fn a_token_view_has_every_per_token_field_of_that_token_and_the_users_own() {
+        let mut other = token("t2", "laptop", Status::Pending, 700);
+        other.params = TotpParams::new(crate::model::Algorithm::Sha256, 8, 60).unwrap();
+        other.enabled_at = Some(Timestamp::from_unix(710));
+        other.disabled_at = Some(Timestamp::from_unix(720));
+        other.last_used_at = Some(Timestamp::from_unix(730));
+        let rec = row("u", "alice")
+            .into_record(vec![
+                token("t1", "default", Status::Enabled, 10),
+                other.clone(),
+            ])
+            .unwrap();
+        assert_eq!(rec.token_id, "t1", "the primary token is the enabled one");
+        let view = rec.for_token(&other);
+        assert_eq!(view.token_id, other.id);
+        assert_eq!(view.status, other.status);
+        assert_eq!(view.params, other.params);
+        assert_eq!(view.issuer, other.issuer);
+        assert_eq!(view.secret, other.secret);
+        assert_eq!(view.enrolled_at, other.enrolled_at);
+        assert_eq!(view.enabled_at, other.enabled_at);
+        assert_eq!(view.disabled_at, other.disabled_at);
+        assert_eq!(view.last_used_at, other.last_used_at);
+        assert_eq!(view.last_used_step, other.last_used_step);
+        assert_eq!(view.drift, other.drift);
+        // The user's own state stays the user's.
+        assert_eq!((view.id.as_str(), view.user.as_str()), ("u", "alice"));
+        assert_eq!((view.failures, view.recovery_codes_left), (2, 3));
+        assert_eq!(view.tokens.len(), 2);
+    }
 }
