@@ -1027,6 +1027,23 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_reason_displays_and_serializes_as_its_documented_name() {
+        use RejectReason::*;
+        for (reason, name) in [
+            (Invalid, "invalid"),
+            (Replayed, "replayed"),
+            (Disabled, "disabled"),
+            (Locked, "locked"),
+            (Expired, "expired"),
+            (DriftTooLarge, "drift_too_large"),
+        ] {
+            assert_eq!(reason.to_string(), name);
+            assert_eq!(reason.as_str(), name);
+            assert_eq!(serde_json::to_value(reason).unwrap(), name);
+        }
+    }
+
     /// RFC 4226 §5.3 with SHA-1 and 6 digits, written out independently of totp-rs.
     fn hotp_sha1(key: &[u8], counter: u64) -> String {
         use hmac::Mac;
