@@ -1028,6 +1028,21 @@ mod tests {
     }
 
     #[test]
+    fn only_the_otpauth_scheme_is_read_in_any_case() {
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        for uri in [
+            format!("https://example.com/totp/alice?secret={secret}"),
+            format!("otpauth:/totp/alice?secret={secret}"),
+            format!("xotpauth://totp/alice?secret={secret}"),
+        ] {
+            let e = parse_otpauth_uri(&uri).unwrap_err().to_string();
+            assert!(e.contains("does not start with otpauth://"), "{uri}: {e}");
+        }
+        let p = parse_otpauth_uri(&format!("OTPAUTH://TOTP/alice?secret={secret}")).unwrap();
+        assert_eq!(p.secret.to_base32().as_str(), secret);
+    }
+
+    #[test]
     fn a_reason_displays_and_serializes_as_its_documented_name() {
         use RejectReason::*;
         for (reason, name) in [
