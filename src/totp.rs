@@ -621,9 +621,8 @@ pub fn parse_otpauth_uri(uri: &str) -> Result<ParsedUri> {
     let issuer = match (label_issuer, issuer_param) {
         (None, None) => None,
         (Some(i), None) | (None, Some(i)) => Some(i),
-        (Some(l), Some(p)) if l == p => Some(p),
+        // The same, or one of them wrote spaces as '+': the spelled-out space is what was meant.
         (Some(l), Some(p)) if l.replace('+', " ") == p.replace('+', " ") => {
-            // One of them wrote spaces as '+': the spelled-out space is what was meant.
             Some(if l.contains(' ') { l } else { p })
         }
         (Some(_), Some(_)) => {
@@ -689,16 +688,16 @@ impl ParsedUri {
 
 /// Splits a label at its first `:` (or `%3A`) into issuer and account name, still encoded.
 fn split_label(label: &str) -> (Option<&str>, &str) {
-    let colon = label.find(':');
+    let colon = label.find(':').map(|at| (at, 1));
     let encoded = label
         .as_bytes()
         .windows(3)
-        .position(|w| w.eq_ignore_ascii_case(b"%3a"));
-    match (colon, encoded) {
-        (Some(c), Some(e)) if e < c => (Some(&label[..e]), &label[e + 3..]),
-        (Some(c), _) => (Some(&label[..c]), &label[c + 1..]),
-        (None, Some(e)) => (Some(&label[..e]), &label[e + 3..]),
-        (None, None) => (None, label),
+        .position(|w| w.eq_ignore_ascii_case(b"%3a"))
+        .map(|at| (at, 3));
+    // (position, length) of whichever separator comes first.
+    match colon.into_iter().chain(encoded).min() {
+        Some((at, len)) => (Some(&label[..at]), &label[at + len..]),
+        None => (None, label),
     }
 }
 
@@ -1040,6 +1039,32 @@ mod tests {
         }
         let p = parse_otpauth_uri(&format!("OTPAUTH://TOTP/alice?secret={secret}")).unwrap();
         assert_eq!(p.secret.to_base32().as_str(), secret);
+    }
+
+    #[test]
+    fn a_label_splits_at_its_first_separator_plain_or_encoded() {
+        assert_eq!(split_label("A%3Ab:c"), (Some("A"), "b:c"));
+        assert_eq!(split_label("A:b%3Ac"), (Some("A"), "b%3Ac"));
+        assert_eq!(split_label("Acme%3aalice"), (Some("Acme"), "alice"));
+        assert_eq!(split_label("Acme:alice"), (Some("Acme"), "alice"));
+        assert_eq!(split_label("alice"), (None, "alice"));
+        assert_eq!(split_label(":alice"), (Some(""), "alice"));
+    }
+
+    #[test]
+    fn an_empty_issuer_is_no_issuer() {
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        for uri in [
+            format!("otpauth://totp/alice?secret={secret}&issuer="),
+            format!("otpauth://totp/:alice?secret={secret}"),
+        ] {
+            assert_eq!(parse_otpauth_uri(&uri).unwrap().issuer, None, "{uri}");
+        }
+        let same = parse_otpauth_uri(&format!(
+            "otpauth://totp/Acme%20Corp:alice?secret={secret}&issuer=Acme%20Corp"
+        ))
+        .unwrap();
+        assert_eq!(same.issuer.as_deref(), Some("Acme Corp"));
     }
 
     #[test]
