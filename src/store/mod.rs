@@ -2265,6 +2265,15 @@ mod tests {
             "used at the cutoff itself"
         );
         assert!(unused(51).matches(&alice, now));
+        // Never used, created at 1: not unused since a time before its creation.
+        let idle = row("i", "ida")
+            .into_record(vec![token("i", "default", Status::Enabled, 1)])
+            .unwrap();
+        assert!(
+            !unused(1).matches(&idle, now),
+            "created at the cutoff itself"
+        );
+        assert!(unused(2).matches(&idle, now));
 
         let pending = row("p", "pat")
             .into_record(vec![token("p", "default", Status::Pending, 20)])
