@@ -910,3 +910,30 @@ fn each_token_is_judged_with_its_own_parameters_and_its_own_pending_age() {
     let tablet_status = env.query_strings("SELECT status FROM mfa_token WHERE label = 'tablet'");
     assert_eq!(tablet_status, ["pending"]);
 }
+
+#[test]
+fn of_two_tokens_accepting_one_code_the_first_by_label_takes_it() {
+    // The same secret imported under two labels (a migration gone wrong): a code matches both.
+    let env = TestEnv::initialised();
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let csv = format!(
+        "user,token,status,uri\n\
+         ann,second,enabled,otpauth://totp/ann?secret={secret}\n\
+         ann,first,enabled,otpauth://totp/ann?secret={secret}\n"
+    );
+    let out = env
+        .cmd()
+        .args(["import", "-", "--format", "csv"])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (rc, doc) = env.verify("ann", &totp_now(secret, "SHA1", 6, 30));
+    assert_eq!((rc, &doc["token"]), (0, &"first".into()), "{doc}");
+    assert!(mark(&env, "ann", "first").is_some());
+    assert_eq!(mark(&env, "ann", "second"), None);
+}
