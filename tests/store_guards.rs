@@ -243,3 +243,15 @@ fn the_store_refuses_a_look_alike_of_a_stored_name_on_enroll_and_import() {
         "a refused look-alike changed the store"
     );
 }
+
+#[test]
+fn the_store_never_confirms_an_expired_pairing_whatever_the_verdict() {
+    let env = TestEnv::initialised();
+    env.enroll("ann", &[]);
+    // Enrolled 8 days ago; pending-ttl is 7 days.
+    let at = mfactl::model::Timestamp::from_unix(unix_now() as i64 - 8 * 86_400);
+    env.execute(&format!("UPDATE mfa_token SET enrolled_at = '{at}'"));
+    let r = force(&env, Verdict::Accept { step: 5000 });
+    assert_eq!(r.rejected, Some(mfactl::totp::RejectReason::Expired));
+    assert_eq!(row(&env), (None, 1, "pending".to_owned()));
+}
