@@ -255,3 +255,49 @@ fn the_store_never_confirms_an_expired_pairing_whatever_the_verdict() {
     assert_eq!(r.rejected, Some(mfactl::totp::RejectReason::Expired));
     assert_eq!(row(&env), (None, 1, "pending".to_owned()));
 }
+
+#[test]
+fn a_lock_that_has_lifted_is_not_reported_as_in_force() {
+    let env = with_last_step();
+    env.execute(
+        "UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', \
+         locked_until = '2026-01-01T00:15:00Z', lockouts = 1, failed_attempts = 5",
+    );
+    let locked = Verdict::Reject(RejectReason::Locked);
+    let r = force_at(&env, locked, "2026-01-01T00:10:00Z");
+    assert_eq!(
+        r.locked_until,
+        Some(mfactl::model::Timestamp::parse("2026-01-01T00:15:00Z").unwrap())
+    );
+    let r = force_at(&env, locked, "2026-01-01T00:20:00Z");
+    assert_eq!(r.locked_until, None, "a lifted lock reported as in force");
+}
+
+#[test]
+fn an_acceptance_records_the_drift_in_its_audit_row_only_when_it_moved() {
+    let env = with_last_step();
+    let now = "2026-01-01T00:00:00Z";
+    let now_step = mfactl::model::Timestamp::parse(now).unwrap().unix() as u64 / 30;
+    // At now's step: the drift stays 0, and the row says nothing of it.
+    assert_eq!(
+        force_at(&env, Verdict::Accept { step: now_step }, now).rejected,
+        None
+    );
+    // Two steps ahead: the drift becomes 2, and the row says from what.
+    assert_eq!(
+        force_at(&env, Verdict::Accept { step: now_step + 2 }, now).rejected,
+        None
+    );
+    let all: Vec<serde_json::Value> = audit_rows(&env)
+        .iter()
+        .filter(|r| r.event == "verify-accepted")
+        .map(|r| r.details())
+        .collect();
+    // (The first is the enrollment's confirmation.)
+    let rows = &all[all.len() - 2..];
+    assert!(rows[0].get("drift").is_none(), "{}", rows[0]);
+    assert_eq!(
+        (&rows[1]["drift"], &rows[1]["previous_drift"]),
+        (&2.into(), &0.into())
+    );
+}
