@@ -912,7 +912,7 @@ fn each_token_is_judged_with_its_own_parameters_and_its_own_pending_age() {
 }
 
 #[test]
-fn of_two_tokens_accepting_one_code_the_first_by_label_takes_it() {
+fn of_two_tokens_accepting_one_code_the_first_by_label_takes_it_and_both_are_used_up() {
     // The same secret imported under two labels (a migration gone wrong): a code matches both.
     let env = TestEnv::initialised();
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -932,8 +932,16 @@ fn of_two_tokens_accepting_one_code_the_first_by_label_takes_it() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (rc, doc) = env.verify("ann", &totp_now(secret, "SHA1", 6, 30));
+    let code = totp_now(secret, "SHA1", 6, 30);
+    let (rc, doc) = env.verify("ann", &code);
     assert_eq!((rc, &doc["token"]), (0, &"first".into()), "{doc}");
+    // The code is used up on both: the second token's mark moved too, and nothing else of it.
     assert!(mark(&env, "ann", "first").is_some());
-    assert_eq!(mark(&env, "ann", "second"), None);
+    assert_eq!(mark(&env, "ann", "second"), mark(&env, "ann", "first"));
+    let last_used = env
+        .query_strings("SELECT coalesce(last_used_at, '-') FROM mfa_token WHERE label = 'second'");
+    assert_eq!(last_used, ["-"]);
+    // So it cannot be replayed through the other label.
+    let (rc, doc) = env.verify("ann", &code);
+    assert_eq!((rc, &doc["reason"]), (1, &"replayed".into()), "{doc}");
 }

@@ -303,6 +303,9 @@ pub(crate) trait Rows {
         existing_id: Option<&str>,
         reset_user: bool,
     ) -> Result<()>;
+    /// Raises the token's replay mark to `step` (never lowers it), nothing else: for another
+    /// token of the user that accepted the same code.
+    fn raise_replay_mark(&mut self, token_id: &str, step: u64) -> Result<()>;
     /// Records an accepted code at `step` on token `token_id` of user `id`, and the token's new
     /// `drift`, guarded in the statement itself: only a token that is not disabled, whose last
     /// step is older, of a user not locked at `now` (no lock, or a timed one whose
@@ -1303,7 +1306,7 @@ impl Store {
                 live.push(rec.clone());
             }
             let tried = live.len();
-            let mut best: Option<(u8, UserRecord, Verdict)> = None;
+            let mut judged: Vec<(u8, UserRecord, Verdict)> = Vec::with_capacity(tried);
             let mut malformed = None;
             for view in live {
                 let verdict = match decide(&view, &settings) {
@@ -1316,14 +1319,25 @@ impl Store {
                     }
                     Err(e) => return Err(e),
                 };
-                let rank = verdict_rank(verdict);
-                if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
-                    best = Some((rank, view, verdict));
-                }
+                judged.push((verdict_rank(verdict), view, verdict));
             }
+            // The best verdict; of equal ones, the first token's (by label).
+            let best = (0..judged.len()).min_by_key(|&i| judged[i].0);
             match best {
-                Some((_, view, verdict)) => {
-                    apply_token_verdict(rows, op, &rec, &view, &settings, verdict)
+                Some(i) => {
+                    let (_, view, verdict) = judged.remove(i);
+                    let result = apply_token_verdict(rows, op, &rec, &view, &settings, verdict)?;
+                    if result.rejected.is_none() {
+                        // A code that other tokens accept too (one secret held under two
+                        // labels) is used up on all of them: it cannot be replayed through
+                        // another label.
+                        for (_, other, verdict) in &judged {
+                            if let Verdict::Accept { step } = verdict {
+                                rows.raise_replay_mark(&other.token_id, *step)?;
+                            }
+                        }
+                    }
+                    Ok(result)
                 }
                 None => Err(malformed.unwrap_or_else(|| Error::Store {
                     message: format!("no verdict for any of {tried} tokens"),

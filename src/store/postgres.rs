@@ -738,6 +738,15 @@ impl Rows for PgRows<'_, '_> {
         Ok(())
     }
 
+    fn raise_replay_mark(&mut self, token_id: &str, step: u64) -> Result<()> {
+        self.tx.execute(
+            "UPDATE mfa_token SET last_used_step = $2 \
+             WHERE id = $1 AND (last_used_step IS NULL OR last_used_step < $2)",
+            &[&token_id, &step_param(step)],
+        )?;
+        Ok(())
+    }
+
     fn accept_step(
         &mut self,
         id: &str,

@@ -650,6 +650,16 @@ impl Rows for SqliteRows<'_> {
         Ok(())
     }
 
+    fn raise_replay_mark(&mut self, token_id: &str, step: u64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE mfa_token SET last_used_step = ?2 \
+                 WHERE id = ?1 AND (last_used_step IS NULL OR last_used_step < ?2)",
+            )?
+            .execute(params![token_id, i64::try_from(step).unwrap_or(i64::MAX)])?;
+        Ok(())
+    }
+
     fn accept_step(
         &mut self,
         id: &str,
