@@ -457,6 +457,12 @@ impl std::fmt::Debug for Store {
 }
 
 /// Adapts a closure that returns a value to the backends' object-safe transaction callback.
+/// A time step as both backends' integer columns hold it (steps beyond `i64` cannot come from
+/// a real clock; they saturate).
+pub(crate) fn step_param(step: u64) -> i64 {
+    i64::try_from(step).unwrap_or(i64::MAX)
+}
+
 /// A user's own row as a backend reads it: the part of a [`UserRecord`] that is not a token's.
 pub(crate) struct UserRow {
     pub id: String,

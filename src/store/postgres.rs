@@ -11,8 +11,8 @@ use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
 use super::{
-    join_tokens, AuditRow, Backend, Enrollment, Lock, NewAudit, RecoveryCodeRow, RowCounts, Rows,
-    StoreDump, TxFn, UserRow,
+    join_tokens, step_param, AuditRow, Backend, Enrollment, Lock, NewAudit, RecoveryCodeRow,
+    RowCounts, Rows, StoreDump, TxFn, UserRow,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -537,10 +537,6 @@ fn user_from_row(row: &Row) -> Result<UserRow> {
         recovery_codes_left: u32::try_from(row.try_get::<_, i64>(8)?).unwrap_or(u32::MAX),
         recovery_codes_legacy: row.try_get(9)?,
     })
-}
-
-fn step_param(step: u64) -> i64 {
-    i64::try_from(step).unwrap_or(i64::MAX)
 }
 
 /// A drift (bounded by `max-drift`, at most 60 steps) as the `INTEGER` column takes it.

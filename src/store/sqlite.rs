@@ -10,8 +10,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    join_tokens, AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows, Scrub,
-    StoreDump, TxFn, UserRow, SCRUB_PENDING_KEY,
+    join_tokens, step_param, AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows,
+    Scrub, StoreDump, TxFn, UserRow, SCRUB_PENDING_KEY,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -656,7 +656,7 @@ impl Rows for SqliteRows<'_> {
                 "UPDATE mfa_token SET last_used_step = ?2 \
                  WHERE id = ?1 AND (last_used_step IS NULL OR last_used_step < ?2)",
             )?
-            .execute(params![token_id, i64::try_from(step).unwrap_or(i64::MAX)])?;
+            .execute(params![token_id, step_param(step)])?;
         Ok(())
     }
 
@@ -679,13 +679,7 @@ impl Rows for SqliteRows<'_> {
                  AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
                      AND (locked_at IS NULL OR locked_until <= ?3))",
             )?
-            .execute(params![
-                id,
-                i64::try_from(step).unwrap_or(i64::MAX),
-                now,
-                token_id,
-                drift
-            ])?;
+            .execute(params![id, step_param(step), now, token_id, drift])?;
         if changed == 1 {
             self.tx
                 .prepare_cached(
@@ -714,13 +708,7 @@ impl Rows for SqliteRows<'_> {
                  AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
                      AND (locked_at IS NULL OR locked_until <= ?4))",
             )?
-            .execute(params![
-                id,
-                i64::try_from(step).unwrap_or(i64::MAX),
-                drift,
-                now,
-                token_id
-            ])?;
+            .execute(params![id, step_param(step), drift, now, token_id])?;
         Ok(changed == 1)
     }
 
@@ -1015,8 +1003,7 @@ impl Rows for SqliteRows<'_> {
                         t.enabled_at,
                         t.disabled_at,
                         t.last_used_at,
-                        t.last_used_step
-                            .map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+                        t.last_used_step.map(step_param),
                         t.enrolled_at,
                         t.drift,
                     ])?;
