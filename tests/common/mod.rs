@@ -204,11 +204,18 @@ impl Store {
         let sql = self.dialect(sql);
         match self {
             Store::File(db) => {
+                // Read-write with `query_only`, not a read-only open: after a killed write
+                // the file has a hot rollback journal, which a read-only connection cannot
+                // roll back ("attempt to write a readonly database"). Any real opener rolls it
+                // back first, so this reads what the next mfactl would read, and still cannot
+                // change a row.
                 let conn = rusqlite::Connection::open_with_flags(
                     db,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
                 )
-                .expect("open store read-only");
+                .expect("open store");
+                conn.pragma_update(None, "query_only", true)
+                    .expect("PRAGMA query_only");
                 let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
                 let n = stmt.column_count();
                 stmt.query_map([], |r| {
