@@ -1411,9 +1411,7 @@ fn revealable<'a>(user: &UserName, rec: &'a UserRecord, force: bool) -> Result<&
 /// Whether a sealed secret is shorter than 128 bits, from the ciphertext's length alone
 /// (nothing is decrypted).
 pub fn is_short_secret(ciphertext: Option<&[u8]>) -> bool {
-    ciphertext
-        .and_then(vault::sealed_secret_bits)
-        .is_some_and(|bits| bits < TotpSecret::MIN_LEN * 8)
+    ciphertext.is_some_and(vault::sealed_secret_is_short)
 }
 
 /// What [`Mfa::import`] may be told.

@@ -97,6 +97,12 @@ pub fn sealed_secret_bits(ciphertext: &[u8]) -> Option<usize> {
     Some(text_len * 5 / 8 * 8)
 }
 
+/// Whether the age file `ciphertext` holds a secret shorter than the 128 bits mfactl enrolls
+/// (a legacy import, `--allow-short-secrets`), from its length alone ([`sealed_secret_bits`]).
+pub fn sealed_secret_is_short(ciphertext: &[u8]) -> bool {
+    sealed_secret_bits(ciphertext).is_some_and(|bits| bits < TotpSecret::MIN_LEN * 8)
+}
+
 /// Someone outside the store a file is sealed to (`enroll --seal-to`, `export --to`): an age
 /// X25519 recipient (`age1...`) or an SSH public key (`ssh-ed25519 ...`, `ssh-rsa ...`, the
 /// line of `~/.ssh/id_ed25519.pub` or of GitHub's `.keys`), parsed by the age crate.

@@ -146,21 +146,11 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let mut mfa = ctx.mfa()?;
     let ttl = mfa.store().settings()?.pending_ttl();
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-    let (users, flags): (Vec<UserRecord>, Vec<bool>) = mfa
-        .list(query)?
-        .into_iter()
-        .map(|i| (i.record, i.short_secret))
-        .unzip();
-    let short: HashSet<&str> = users
-        .iter()
-        .zip(&flags)
-        .filter(|(_, &f)| f)
-        .map(|(r, _)| r.user.as_str())
-        .collect();
+    let infos = mfa.list(query)?;
     if ctx.json() {
-        let rows: Vec<Row<'_>> = users
+        let rows: Vec<Row<'_>> = infos
             .iter()
-            .map(|r| Row::new(r, short.contains(r.user.as_str()), ttl, now))
+            .map(|i| Row::new(&i.record, i.short_secret, ttl, now))
             .collect();
         // Streamed in large pieces: 100,000 users are over a million lines.
         let mut w = std::io::BufWriter::with_capacity(1 << 16, out::Stdout);
@@ -169,6 +159,12 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
         w.flush()?;
         return Ok(ExitCode::Success);
     }
+    let short: HashSet<&str> = infos
+        .iter()
+        .filter(|i| i.short_secret)
+        .map(|i| i.record.user.as_str())
+        .collect();
+    let users: Vec<&UserRecord> = infos.iter().map(|i| &i.record).collect();
     let layout = Layout::for_stdout(args.table.wide());
     // Piped, stdout holds only the table (a header alone when there is nobody): a script counts
     // rows, not sentences, and stderr stays for warnings.
@@ -205,7 +201,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
             outln!("{note}")?;
         }
     }
-    if users.iter().any(expired) {
+    if users.iter().any(|r| expired(r)) {
         let note = "(expired): pending longer than pending-ttl, can no longer be confirmed;\n\
                     enroll the user again with: mfactl enroll <USER>";
         if layout == Layout::Tsv {
@@ -237,7 +233,7 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
 
 /// The users as a table: the columns that matter on a ticket, or every column when `wide`.
 fn table(
-    users: &[UserRecord],
+    users: &[&UserRecord],
     short: &HashSet<&str>,
     expired: &dyn Fn(&UserRecord) -> bool,
     now: Timestamp,

@@ -274,10 +274,10 @@ pub(crate) trait Rows {
     /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
     /// the transaction.
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
-    /// Every user with their tokens, by name, ciphertexts included with `with_secrets`: one
+    /// Every user with their tokens, by name, with the `ciphertexts` asked for: one
     /// scan of the users and one of the tokens, joined by [`join_tokens`]. Every selection
     /// (status, lock, the janitor's ages) is made above, by [`UserQuery::matches`].
-    fn all_users(&mut self, with_secrets: bool) -> Result<Vec<UserRecord>>;
+    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>>;
     /// Deletes the user's row (and, by cascade, their recovery codes).
     fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
@@ -524,6 +524,38 @@ impl UserRow {
     }
 }
 
+/// Which of the tokens' ciphertexts a read of every user ([`Rows::all_users`]) carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ciphertexts {
+    /// None: nothing of the read decrypts.
+    None,
+    /// Every one (rekey, export, copy).
+    All,
+    /// Only those of short secrets ([`crate::vault::sealed_secret_is_short`]), the only ones a
+    /// listing flags: a listing of 100,000 users does not copy 100,000 ciphertexts to drop
+    /// them.
+    ShortOnly,
+}
+
+impl Ciphertexts {
+    /// Whether the backend must read the ciphertext column at all.
+    pub(crate) fn read(self) -> bool {
+        self != Ciphertexts::None
+    }
+
+    /// What a record keeps of the ciphertext `stored` (borrowed from the row).
+    pub(crate) fn keep(self, stored: Option<&[u8]>) -> Option<Vec<u8>> {
+        let stored = stored?;
+        match self {
+            Ciphertexts::None => None,
+            Ciphertexts::All => Some(stored.to_vec()),
+            Ciphertexts::ShortOnly => {
+                crate::vault::sealed_secret_is_short(stored).then(|| stored.to_vec())
+            }
+        }
+    }
+}
+
 /// Every user of `users` with their tokens out of `tokens` (pairs of user id and token, in any
 /// order), sorted by name in byte order. Joining here, rather than in SQL, keeps both reads
 /// plain sequential scans: a join picking each user's primary token costs a B-tree search per
@@ -549,14 +581,14 @@ pub(crate) fn join_tokens(
 }
 
 /// The users matching every condition of `query` (its time set: locks are judged then), by
-/// name, with ciphertexts if `with_secrets`.
+/// name, with the `ciphertexts` asked for.
 fn select_users(
     rows: &mut dyn Rows,
     query: &UserQuery,
     at: Timestamp,
-    with_secrets: bool,
+    ciphertexts: Ciphertexts,
 ) -> Result<Vec<UserRecord>> {
-    let mut users = rows.all_users(with_secrets)?;
+    let mut users = rows.all_users(ciphertexts)?;
     users.retain(|u| query.matches(u, at));
     Ok(users)
 }
@@ -568,7 +600,7 @@ fn users_with_secrets(
     filter: UserFilter,
     at: Timestamp,
 ) -> Result<Vec<UserRecord>> {
-    let mut users = select_users(rows, &UserQuery::from(filter), at, true)?;
+    let mut users = select_users(rows, &UserQuery::from(filter), at, Ciphertexts::All)?;
     users.retain(|u| u.secret.is_some());
     Ok(users)
 }
@@ -579,7 +611,7 @@ pub(crate) fn users_matching(
     query: &UserQuery,
     at: Timestamp,
 ) -> Result<Vec<UserRecord>> {
-    select_users(rows, query, at, false)
+    select_users(rows, query, at, Ciphertexts::None)
 }
 
 fn run_tx<T>(
@@ -1027,7 +1059,7 @@ impl Store {
     /// [`UserFilter::Locked`] is judged now.
     pub fn users(&mut self, filter: UserFilter) -> Result<Vec<UserRecord>> {
         let now = Timestamp::now();
-        self.read(|rows| select_users(rows, &UserQuery::from(filter), now, false))
+        self.read(|rows| select_users(rows, &UserQuery::from(filter), now, Ciphertexts::None))
     }
 
     /// Users matching every condition of `query` ([`UserQuery::matches`]), sorted by name,
@@ -1037,13 +1069,14 @@ impl Store {
         self.read(|rows| users_matching(rows, query, at))
     }
 
-    /// [`Store::users_matching`] with the ciphertexts, locks judged at `at`.
+    /// [`Store::users_matching`] with the ciphertexts of short secrets only
+    /// ([`Ciphertexts::ShortOnly`]: what a listing flags), locks judged at `at`.
     pub(crate) fn users_matching_sealed(
         &mut self,
         query: &UserQuery,
         at: Timestamp,
     ) -> Result<Vec<UserRecord>> {
-        self.read(|rows| select_users(rows, query, at, true))
+        self.read(|rows| select_users(rows, query, at, Ciphertexts::ShortOnly))
     }
 
     /// The janitor's plan at `now` (nothing changes).
@@ -1666,7 +1699,7 @@ impl Store {
     ) -> Result<usize> {
         let count = self.write(Lock::Store, |rows| {
             // Every token's secret, of every user that has one.
-            let secrets = token_secrets(rows.all_users(true)?);
+            let secrets = token_secrets(rows.all_users(Ciphertexts::All)?);
             if !secrets.is_empty() {
                 rows.note_erasure()?;
             }
@@ -2375,5 +2408,30 @@ mod tests {
         assert_eq!((view.id.as_str(), view.user.as_str()), ("u", "alice"));
         assert_eq!((view.failures, view.recovery_codes_left), (2, 3));
         assert_eq!(view.tokens.len(), 2);
+    }
+
+    #[test]
+    fn a_read_keeps_the_ciphertexts_it_was_asked_for() {
+        use crate::totp::TotpSecret;
+        use crate::vault::{encrypt_secret, Recipient};
+        let key = age::x25519::Identity::generate().to_public().to_string();
+        let to = [Recipient::parse(&key).unwrap()];
+        // 80 bits: a legacy import; 160 bits: what enroll makes.
+        let short = encrypt_secret(&to, &TotpSecret::from_bytes(vec![1; 10])).unwrap();
+        let long = encrypt_secret(&to, &TotpSecret::from_bytes(vec![2; 20])).unwrap();
+        for ct in [&short, &long] {
+            assert_eq!(Ciphertexts::All.keep(Some(ct)).as_ref(), Some(ct));
+            assert_eq!(Ciphertexts::None.keep(Some(ct)), None);
+        }
+        assert_eq!(
+            Ciphertexts::ShortOnly.keep(Some(&short)),
+            Some(short.clone())
+        );
+        assert_eq!(Ciphertexts::ShortOnly.keep(Some(&long)), None);
+        for mode in [Ciphertexts::All, Ciphertexts::None, Ciphertexts::ShortOnly] {
+            assert_eq!(mode.keep(None), None, "{mode:?}");
+        }
+        assert!(Ciphertexts::All.read() && Ciphertexts::ShortOnly.read());
+        assert!(!Ciphertexts::None.read());
     }
 }

@@ -11,8 +11,8 @@ use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
 use super::{
-    join_tokens, step_param, AuditRow, Backend, Enrollment, Lock, NewAudit, RecoveryCodeRow,
-    RowCounts, Rows, StoreDump, TxFn, UserRow,
+    join_tokens, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, NewAudit,
+    RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn, UserRow,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -445,7 +445,7 @@ const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.
      t.disabled_at, t.last_used_at, t.last_used_step, t.drift";
 
 /// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
-fn token_from_row(row: &Row) -> Result<(String, TokenRecord)> {
+fn token_from_row(row: &Row, ciphertexts: Ciphertexts) -> Result<(String, TokenRecord)> {
     let digits = small(row.try_get(5)?)?;
     let token = TokenRecord {
         id: row.try_get(0)?,
@@ -469,7 +469,8 @@ fn token_from_row(row: &Row) -> Result<(String, TokenRecord)> {
         last_used_at: opt_ts(row, 13)?,
         last_used_step: row.try_get::<_, Option<i64>>(14)?.map(|s| s.max(0) as u64),
         drift: i64::from(row.try_get::<_, i32>(15)?),
-        secret: row.try_get(16)?,
+        // Borrowed from the row: only what the read keeps is copied.
+        secret: ciphertexts.keep(row.try_get(16)?),
     };
     Ok((row.try_get(1)?, token))
 }
@@ -557,7 +558,7 @@ impl PgRows<'_, '_> {
                 &[&user_id],
             )?
             .iter()
-            .map(|r| token_from_row(r).map(|(_, t)| t))
+            .map(|r| token_from_row(r, Ciphertexts::All).map(|(_, t)| t))
             .collect()
     }
 
@@ -586,14 +587,14 @@ impl Rows for PgRows<'_, '_> {
         }
     }
 
-    fn all_users(&mut self, with_secrets: bool) -> Result<Vec<UserRecord>> {
+    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>> {
         let users = self
             .tx
             .query(&format!("SELECT {USER_COLUMNS} FROM mfa_user u"), &[])?
             .iter()
             .map(user_from_row)
             .collect::<Result<Vec<_>>>()?;
-        let secret = if with_secrets {
+        let secret = if ciphertexts.read() {
             "t.secret"
         } else {
             "NULL::bytea"
@@ -605,7 +606,7 @@ impl Rows for PgRows<'_, '_> {
                 &[],
             )?
             .iter()
-            .map(token_from_row)
+            .map(|row| token_from_row(row, ciphertexts))
             .collect::<Result<Vec<_>>>()?;
         Ok(join_tokens(users, tokens))
     }
@@ -1094,7 +1095,7 @@ impl Rows for PgRows<'_, '_> {
     }
 
     fn dump(&mut self) -> Result<StoreDump> {
-        let users = self.all_users(true)?;
+        let users = self.all_users(Ciphertexts::All)?;
         let recipients = self
             .tx
             .query(

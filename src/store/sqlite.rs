@@ -10,8 +10,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    join_tokens, step_param, AuditRow, Backend, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows,
-    Scrub, StoreDump, TxFn, UserRow, SCRUB_PENDING_KEY,
+    join_tokens, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, RecoveryCodeRow,
+    RowCounts, Rows, Scrub, StoreDump, TxFn, UserRow, SCRUB_PENDING_KEY,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -426,7 +426,10 @@ fn conversion_failure(i: usize, e: Error) -> rusqlite::Error {
 }
 
 /// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
-fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, TokenRecord)> {
+fn token_from_row(
+    row: &rusqlite::Row<'_>,
+    ciphertexts: Ciphertexts,
+) -> rusqlite::Result<(String, TokenRecord)> {
     let algorithm: Algorithm = row.get(4)?;
     let label: String = row.get(2)?;
     let token = TokenRecord {
@@ -447,7 +450,8 @@ fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, TokenRec
         last_used_at: row.get(13)?,
         last_used_step: row.get::<_, Option<i64>>(14)?.map(|s| s.max(0) as u64),
         drift: row.get(15)?,
-        secret: row.get(16)?,
+        // Borrowed from the row: only what the read keeps is copied.
+        secret: ciphertexts.keep(row.get_ref(16)?.as_blob_or_null()?),
     };
     Ok((row.get(1)?, token))
 }
@@ -485,7 +489,9 @@ impl SqliteRows<'_> {
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT {TOKEN_COLUMNS}, t.secret FROM mfa_token t WHERE t.user_id = ?1"
         ))?;
-        let rows = stmt.query_map(params![user_id], token_from_row)?;
+        let rows = stmt.query_map(params![user_id], |row| {
+            token_from_row(row, Ciphertexts::All)
+        })?;
         Ok(rows
             .map(|r| r.map(|(_, t)| t))
             .collect::<rusqlite::Result<Vec<_>>>()?)
@@ -517,7 +523,7 @@ impl Rows for SqliteRows<'_> {
         }
     }
 
-    fn all_users(&mut self, with_secrets: bool) -> Result<Vec<UserRecord>> {
+    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>> {
         let users = {
             let mut stmt = self
                 .tx
@@ -525,12 +531,16 @@ impl Rows for SqliteRows<'_> {
             let rows = stmt.query_map([], user_from_row)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
-        let secret = if with_secrets { "t.secret" } else { "NULL" };
+        let secret = if ciphertexts.read() {
+            "t.secret"
+        } else {
+            "NULL"
+        };
         let mut stmt = self.tx.prepare(&format!(
             "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"
         ))?;
         let tokens = stmt
-            .query_map([], token_from_row)?
+            .query_map([], |row| token_from_row(row, ciphertexts))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(join_tokens(users, tokens))
     }
@@ -923,7 +933,7 @@ impl Rows for SqliteRows<'_> {
 
     fn dump(&mut self) -> Result<StoreDump> {
         // Every user with their ciphertext (disabled ones have none).
-        let users = self.all_users(true)?;
+        let users = self.all_users(Ciphertexts::All)?;
         let recipients = {
             let mut stmt = self.tx.prepare(
                 "SELECT recipient, added_at FROM recipient ORDER BY added_at, recipient",
