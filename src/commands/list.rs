@@ -65,6 +65,20 @@ pub(super) struct TokenRow<'a> {
     drift: i64,
 }
 
+/// A JSON array of what the closure's iterator yields, without collecting it first.
+struct SerializeEach<F>(F);
+
+impl<F, I> Serialize for SerializeEach<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
 /// How many of the user's tokens are live (not disabled): the TOKENS column.
 pub(super) fn live_tokens(r: &UserRecord) -> usize {
     r.tokens
@@ -148,11 +162,13 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
     let infos = mfa.list(query)?;
     if ctx.json() {
-        let rows: Vec<Row<'_>> = infos
-            .iter()
-            .map(|i| Row::new(&i.record, i.short_secret, ttl, now))
-            .collect();
-        // Streamed in large pieces: 100,000 users are over a million lines.
+        // Each row is built as it is written, and streamed in large pieces: 100,000 users are
+        // over a million lines.
+        let rows = SerializeEach(|| {
+            infos
+                .iter()
+                .map(|i| Row::new(&i.record, i.short_secret, ttl, now))
+        });
         let mut w = std::io::BufWriter::with_capacity(1 << 16, out::Stdout);
         serde_json::to_writer_pretty(&mut w, &rows)?;
         w.write_all(b"\n")?;

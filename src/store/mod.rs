@@ -556,28 +556,37 @@ impl Ciphertexts {
     }
 }
 
-/// Every user of `users` with their tokens out of `tokens` (pairs of user id and token, in any
-/// order), sorted by name in byte order. Joining here, rather than in SQL, keeps both reads
-/// plain sequential scans: a join picking each user's primary token costs a B-tree search per
-/// user.
+/// Every user of `users` with their tokens, which `scan_tokens` hands over one by one with
+/// their user's id (in any order), sorted by name in byte order. Joining here, rather than in
+/// SQL, keeps both reads plain sequential scans: a join picking each user's primary token costs
+/// a B-tree search per user. The tokens go straight to their user: no list of every token, no
+/// copy of every user id.
 pub(crate) fn join_tokens(
     users: Vec<UserRow>,
-    tokens: impl IntoIterator<Item = (String, TokenRecord)>,
-) -> Vec<UserRecord> {
-    let mut by_user: std::collections::HashMap<String, Vec<TokenRecord>> =
-        std::collections::HashMap::with_capacity(users.len());
-    for (user_id, token) in tokens {
-        by_user.entry(user_id).or_default().push(token);
+    scan_tokens: impl FnOnce(&mut dyn FnMut(&str, TokenRecord)) -> Result<()>,
+) -> Result<Vec<UserRecord>> {
+    let mut tokens: Vec<Vec<TokenRecord>> = Vec::new();
+    tokens.resize_with(users.len(), Vec::new);
+    {
+        let by_id: std::collections::HashMap<&str, usize> = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.as_str(), i))
+            .collect();
+        // A token of no listed user cannot be (a foreign key): it is no token of the store.
+        scan_tokens(&mut |user_id, token| {
+            if let Some(&i) = by_id.get(user_id) {
+                tokens[i].push(token);
+            }
+        })?;
     }
     let mut records: Vec<UserRecord> = users
         .into_iter()
-        .filter_map(|u| {
-            let tokens = by_user.remove(&u.id).unwrap_or_default();
-            u.into_record(tokens)
-        })
+        .zip(tokens)
+        .filter_map(|(u, tokens)| u.into_record(tokens))
         .collect();
     records.sort_unstable_by(|a, b| a.user.as_str().cmp(b.user.as_str()));
-    records
+    Ok(records)
 }
 
 /// The users matching every condition of `query` (its time set: locks are judged then), by
@@ -2283,7 +2292,13 @@ mod tests {
             ("2".to_string(), token("z", "default", Status::Disabled, 1)),
             ("1".to_string(), token("b2", "laptop", Status::Enabled, 2)),
         ];
-        let joined = join_tokens(users, tokens);
+        let joined = join_tokens(users, |push| {
+            for (user_id, token) in tokens {
+                push(&user_id, token);
+            }
+            Ok(())
+        })
+        .unwrap();
         let got: Vec<(&str, usize, Status)> = joined
             .iter()
             .map(|u| (u.user.as_str(), u.tokens.len(), u.status))

@@ -444,8 +444,8 @@ const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.
      t.period, t.issuer, t.created_at, t.updated_at, t.enrolled_at, t.enabled_at, \
      t.disabled_at, t.last_used_at, t.last_used_step, t.drift";
 
-/// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
-fn token_from_row(row: &Row, ciphertexts: Ciphertexts) -> Result<(String, TokenRecord)> {
+/// The token of a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row (its user's id is column 1).
+fn token_from_row(row: &Row, ciphertexts: Ciphertexts) -> Result<TokenRecord> {
     let digits = small(row.try_get(5)?)?;
     let token = TokenRecord {
         id: row.try_get(0)?,
@@ -472,7 +472,7 @@ fn token_from_row(row: &Row, ciphertexts: Ciphertexts) -> Result<(String, TokenR
         // Borrowed from the row: only what the read keeps is copied.
         secret: ciphertexts.keep(row.try_get(16)?),
     };
-    Ok((row.try_get(1)?, token))
+    Ok(token)
 }
 
 fn bad_row(e: Error) -> Error {
@@ -558,7 +558,7 @@ impl PgRows<'_, '_> {
                 &[&user_id],
             )?
             .iter()
-            .map(|r| token_from_row(r, Ciphertexts::All).map(|(_, t)| t))
+            .map(|r| token_from_row(r, Ciphertexts::All))
             .collect()
     }
 
@@ -599,16 +599,17 @@ impl Rows for PgRows<'_, '_> {
         } else {
             "NULL::bytea"
         };
-        let tokens = self
-            .tx
-            .query(
-                &format!("SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"),
-                &[],
-            )?
-            .iter()
-            .map(|row| token_from_row(row, ciphertexts))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(join_tokens(users, tokens))
+        let rows = self.tx.query(
+            &format!("SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"),
+            &[],
+        )?;
+        join_tokens(users, |push| {
+            for row in &rows {
+                // The user id borrowed from the row: it only finds the user.
+                push(row.try_get(1)?, token_from_row(row, ciphertexts)?);
+            }
+            Ok(())
+        })
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {

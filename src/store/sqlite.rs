@@ -425,11 +425,11 @@ fn conversion_failure(i: usize, e: Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
-/// (user id, token) from a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row.
+/// The token of a `SELECT {TOKEN_COLUMNS}, secret-or-NULL` row (its user's id is column 1).
 fn token_from_row(
     row: &rusqlite::Row<'_>,
     ciphertexts: Ciphertexts,
-) -> rusqlite::Result<(String, TokenRecord)> {
+) -> rusqlite::Result<TokenRecord> {
     let algorithm: Algorithm = row.get(4)?;
     let label: String = row.get(2)?;
     let token = TokenRecord {
@@ -453,7 +453,7 @@ fn token_from_row(
         // Borrowed from the row: only what the read keeps is copied.
         secret: ciphertexts.keep(row.get_ref(16)?.as_blob_or_null()?),
     };
-    Ok((row.get(1)?, token))
+    Ok(token)
 }
 
 fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
@@ -492,9 +492,7 @@ impl SqliteRows<'_> {
         let rows = stmt.query_map(params![user_id], |row| {
             token_from_row(row, Ciphertexts::All)
         })?;
-        Ok(rows
-            .map(|r| r.map(|(_, t)| t))
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     fn count(&mut self, table: &str) -> Result<u64> {
@@ -539,10 +537,15 @@ impl Rows for SqliteRows<'_> {
         let mut stmt = self.tx.prepare(&format!(
             "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"
         ))?;
-        let tokens = stmt
-            .query_map([], |row| token_from_row(row, ciphertexts))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(join_tokens(users, tokens))
+        join_tokens(users, |push| {
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                // The user id borrowed from the row: it only finds the user.
+                let user_id = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                push(user_id, token_from_row(row, ciphertexts)?);
+            }
+            Ok(())
+        })
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
