@@ -234,6 +234,17 @@ fn init_refuses_an_existing_store_and_leaves_it_alone() {
         .code(2)
         .stderr(predicate::str::contains("already exists"));
     assert_eq!(env.snapshot(), before);
+    // The store is checked before anything is made for it: init with an identity path where
+    // there is no file yet refuses without generating an identity nobody would use.
+    let unused = env.dir.path().join("unused-identity.txt");
+    env.cmd()
+        .env("MFACTL_IDENTITY", &unused)
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    assert!(!unused.exists(), "init generated an identity for no store");
+    assert_eq!(env.snapshot(), before);
 }
 
 #[test]
