@@ -301,3 +301,69 @@ fn an_acceptance_records_the_drift_in_its_audit_row_only_when_it_moved() {
         (&2.into(), &0.into())
     );
 }
+
+/// An enrollment whose secret was encrypted to keys the store no longer has (a rekey committed
+/// between the encryption and the enrollment's lock) is encrypted again to the current keys,
+/// under the lock; without a way to do that it is refused and nothing is stored. Called
+/// through `Store::enroll` with a ciphertext made for another key: the race, made certain.
+#[test]
+fn an_enrollment_sealed_to_old_keys_is_resealed_or_refused() {
+    use age::x25519;
+    use mfactl::model::{Status, TokenLabel, TotpParams};
+    use mfactl::store::Enrollment;
+    use mfactl::totp::TotpSecret;
+    use mfactl::vault::{encrypt_secret, Recipient};
+
+    let env = TestEnv::initialised();
+    let text = std::fs::read_to_string(&env.identity).unwrap();
+    let store_key: x25519::Identity = text
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let old_key = x25519::Identity::generate();
+    let old = [Recipient::parse(&old_key.to_public().to_string()).unwrap()];
+    let secret = TotpSecret::generate(mfactl::model::Algorithm::Sha1).unwrap();
+    let enrollment = |user: &str| Enrollment {
+        user: UserName::parse(user).unwrap(),
+        params: TotpParams::default(),
+        issuer: "mfactl".into(),
+        ciphertext: encrypt_secret(&old, &secret).unwrap(),
+        status: Status::Pending,
+        label: TokenLabel::default_label(),
+    };
+    let mut store = open(&env);
+    let op = Op::new("guard-test");
+
+    // No way to reseal: refused, nothing stored.
+    let err = store
+        .enroll(&op, &enrollment("ann"), false, &old, None, false)
+        .unwrap_err();
+    assert!(err.to_string().contains("recipients changed"), "{err}");
+    assert!(env.stored_secrets().is_empty(), "a stale secret was stored");
+
+    // With a reseal: the stored secret opens with the store's key, not with the old one.
+    let mut resealed_to = Vec::new();
+    let mut reseal = |_: &Enrollment, to: &[Recipient]| {
+        resealed_to = to.iter().map(|r| r.to_string()).collect();
+        encrypt_secret(to, &secret)
+    };
+    store
+        .enroll(
+            &op,
+            &enrollment("bob"),
+            false,
+            &old,
+            Some(&mut reseal),
+            false,
+        )
+        .unwrap();
+    assert_eq!(resealed_to, [store_key.to_public().to_string()]);
+    let blob = env.stored_secret("bob").unwrap();
+    assert_eq!(
+        age::decrypt(&store_key, &blob).unwrap(),
+        secret.to_base32().as_bytes()
+    );
+    assert!(age::decrypt(&old_key, &blob).is_err());
+}
