@@ -263,6 +263,8 @@ fn an_empty_list_is_a_sentence_on_a_terminal_and_a_header_alone_piped() {
     let (lines, rc) = on_terminal(&env, &["list"], 80);
     assert_eq!(rc, 0);
     assert!(lines[0].starts_with("No users in "), "{lines:?}");
+    // Named by where it is (a file's path; a database's masked URL, which holds its name).
+    assert!(lines[0].contains(&env.location()), "{lines:?}");
     let (lines, _) = on_terminal(&env, &["log", "--event", "export"], 80);
     assert_eq!(lines, ["No audit events match."]);
     let out = env
