@@ -367,3 +367,77 @@ fn an_enrollment_sealed_to_old_keys_is_resealed_or_refused() {
     );
     assert!(age::decrypt(&old_key, &blob).is_err());
 }
+
+/// The janitor scrubs the store's files after a run that erased secrets (disabling), and only
+/// then: removing the rows of users disabled long ago erases none (their secrets went when
+/// they were disabled). `Store::last_scrub` says whether a scrub ran (on PostgreSQL, that
+/// there is nothing a backend can do at once).
+#[test]
+fn the_janitor_scrubs_after_erasing_secrets_and_only_then() {
+    use mfactl::janitor::{Action, Policy};
+    use mfactl::model::{Span, Timestamp};
+
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    // A year from now ann is unused for a year; a year after that, disabled for a year.
+    let later = |years: u64| Op {
+        now: Span::parse("t", &format!("{}d", 366 * years))
+            .unwrap()
+            .after(Timestamp::now()),
+        ..Op::new("janitor-test")
+    };
+    let unused = Policy {
+        disable_unused_since: Some(Span::parse("t", "30d").unwrap()),
+        ..Policy::default()
+    };
+    let mut store = open(&env);
+    let plan = store.janitor_apply(&later(1), &unused).unwrap();
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(plan.actions[0].action, Action::Disable);
+    assert!(
+        store.last_scrub().is_some(),
+        "no scrub after erasing a secret"
+    );
+
+    let old_disabled = Policy {
+        remove_disabled_older_than: Some(Span::parse("t", "30d").unwrap()),
+        ..Policy::default()
+    };
+    let mut store = open(&env);
+    let plan = store.janitor_apply(&later(2), &old_disabled).unwrap();
+    assert_eq!(plan.actions.len(), 1);
+    assert_eq!(plan.actions[0].action, Action::Remove);
+    assert!(
+        store.last_scrub().is_none(),
+        "a scrub with no secret erased"
+    );
+}
+
+/// `Store::users_matching`, the store's own listing for embedding programs: the users the query
+/// selects, by name, without ciphertexts.
+#[test]
+fn users_matching_selects_by_the_query_without_ciphertexts() {
+    use mfactl::model::{Status, UserFilter, UserQuery};
+
+    let env = TestEnv::initialised();
+    env.enroll_enabled("bob");
+    env.enroll_enabled("ann");
+    env.enroll("cyd", &[]);
+    let mut store = open(&env);
+    let names = |q: UserQuery, store: &mut Store| -> Vec<String> {
+        let users = store.users_matching(&q).unwrap();
+        assert!(users.iter().all(|u| u.secret.is_none()));
+        users.iter().map(|u| u.user.as_str().to_owned()).collect()
+    };
+    assert_eq!(
+        names(UserQuery::from(UserFilter::All), &mut store),
+        ["ann", "bob", "cyd"]
+    );
+    assert_eq!(
+        names(
+            UserQuery::from(UserFilter::Status(Status::Pending)),
+            &mut store
+        ),
+        ["cyd"]
+    );
+}
