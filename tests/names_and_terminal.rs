@@ -471,3 +471,26 @@ fn import_refuses_invisible_names() {
     assert_clean_output("import", &out);
     assert!(env.list(&[]).is_empty());
 }
+
+/// Importing a further token for an existing user is no new name: it is not refused as a
+/// look-alike of another existing user that resembles it (enrolled with --allow-similar).
+#[test]
+fn importing_a_token_for_an_existing_user_is_no_new_look_alike() {
+    let env = TestEnv::initialised();
+    env.cmd().args(["enroll", "alice"]).assert().success();
+    env.cmd()
+        .args(["enroll", "al\u{456}ce", "--allow-similar"])
+        .assert()
+        .success();
+    // The newer of the two: the one whose name resembles an earlier user's.
+    let csv = "user,token,status,uri\n\
+               al\u{456}ce,laptop,enabled,otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n";
+    let out = env
+        .cmd()
+        .args(["--json", "import", "-", "--format", "csv"])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(json(&out)["imported"], 1);
+}
