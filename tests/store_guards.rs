@@ -441,3 +441,52 @@ fn users_matching_selects_by_the_query_without_ciphertexts() {
         ["cyd"]
     );
 }
+
+/// `Store::import`'s own max-tokens guard (the import planner checks the batch first; the
+/// store checks again under its lock, where a token enrolled meanwhile counts): tokens that
+/// are not disabled and have another label count, a disabled one does not.
+#[test]
+fn import_counts_the_other_live_tokens_against_max_tokens() {
+    use mfactl::model::{Status, TokenLabel, TotpParams};
+    use mfactl::store::Enrollment;
+    use mfactl::totp::TotpSecret;
+    use mfactl::vault::encrypt_secret;
+
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    env.enroll("ann", &["--label", "old"]);
+    env.cmd()
+        .args(["disable", "ann", "--token", "old", "--yes"])
+        .assert()
+        .success();
+    env.cmd()
+        .args(["config", "set", "max-tokens", "2"])
+        .assert()
+        .success();
+    let mut store = open(&env);
+    let to = store.recipients().unwrap();
+    let token = |label: &str| Enrollment {
+        user: UserName::parse("ann").unwrap(),
+        params: TotpParams::default(),
+        issuer: "mfactl".into(),
+        ciphertext: encrypt_secret(
+            &to,
+            &TotpSecret::generate(mfactl::model::Algorithm::Sha1).unwrap(),
+        )
+        .unwrap(),
+        status: Status::Enabled,
+        label: label.parse::<TokenLabel>().unwrap(),
+    };
+    let op = Op::new("guard-test");
+    // default (enabled) and old (disabled): one live token besides the new one.
+    store
+        .import(&op, &[token("phone")], &to, None, false)
+        .unwrap();
+    // default and phone are live: a third is one too many.
+    let err = store
+        .import(&op, &[token("tablet")], &to, None, false)
+        .unwrap_err();
+    assert!(err.to_string().contains("max-tokens"), "{err}");
+    let labels = env.query_strings("SELECT label FROM mfa_token ORDER BY label");
+    assert_eq!(labels, ["default", "old", "phone"]);
+}
