@@ -18,6 +18,28 @@ fn open(env: &TestEnv) -> Store {
     Store::open(&Location::parse(std::ffi::OsStr::new(&env.store)).unwrap()).unwrap()
 }
 
+/// An enrollment of `user`'s token `label` in `status`, its secret encrypted to `to`.
+fn sealed(
+    user: &str,
+    label: &str,
+    status: mfactl::model::Status,
+    to: &[mfactl::vault::Recipient],
+    secret: &mfactl::totp::TotpSecret,
+) -> mfactl::store::Enrollment {
+    mfactl::store::Enrollment {
+        user: UserName::parse(user).unwrap(),
+        params: mfactl::model::TotpParams::default(),
+        issuer: "mfactl".into(),
+        ciphertext: mfactl::vault::encrypt_secret(to, secret).unwrap(),
+        status,
+        label: label.parse().unwrap(),
+    }
+}
+
+fn new_secret() -> mfactl::totp::TotpSecret {
+    mfactl::totp::TotpSecret::generate(mfactl::model::Algorithm::Sha1).unwrap()
+}
+
 /// (last_used_step, failed_attempts, status), read directly.
 fn row(env: &TestEnv) -> (Option<i64>, i64, String) {
     let r = &env.query(
@@ -309,9 +331,8 @@ fn an_acceptance_records_the_drift_in_its_audit_row_only_when_it_moved() {
 #[test]
 fn an_enrollment_sealed_to_old_keys_is_resealed_or_refused() {
     use age::x25519;
-    use mfactl::model::{Status, TokenLabel, TotpParams};
+    use mfactl::model::Status;
     use mfactl::store::Enrollment;
-    use mfactl::totp::TotpSecret;
     use mfactl::vault::{encrypt_secret, Recipient};
 
     let env = TestEnv::initialised();
@@ -324,21 +345,14 @@ fn an_enrollment_sealed_to_old_keys_is_resealed_or_refused() {
         .unwrap();
     let old_key = x25519::Identity::generate();
     let old = [Recipient::parse(&old_key.to_public().to_string()).unwrap()];
-    let secret = TotpSecret::generate(mfactl::model::Algorithm::Sha1).unwrap();
-    let enrollment = |user: &str| Enrollment {
-        user: UserName::parse(user).unwrap(),
-        params: TotpParams::default(),
-        issuer: "mfactl".into(),
-        ciphertext: encrypt_secret(&old, &secret).unwrap(),
-        status: Status::Pending,
-        label: TokenLabel::default_label(),
-    };
+    let secret = new_secret();
+    let stale = |user: &str| sealed(user, "default", Status::Pending, &old, &secret);
     let mut store = open(&env);
     let op = Op::new("guard-test");
 
     // No way to reseal: refused, nothing stored.
     let err = store
-        .enroll(&op, &enrollment("ann"), false, &old, None, false)
+        .enroll(&op, &stale("ann"), false, &old, None, false)
         .unwrap_err();
     assert!(err.to_string().contains("recipients changed"), "{err}");
     assert!(env.stored_secrets().is_empty(), "a stale secret was stored");
@@ -350,14 +364,7 @@ fn an_enrollment_sealed_to_old_keys_is_resealed_or_refused() {
         encrypt_secret(to, &secret)
     };
     store
-        .enroll(
-            &op,
-            &enrollment("bob"),
-            false,
-            &old,
-            Some(&mut reseal),
-            false,
-        )
+        .enroll(&op, &stale("bob"), false, &old, Some(&mut reseal), false)
         .unwrap();
     assert_eq!(resealed_to, [store_key.to_public().to_string()]);
     let blob = env.stored_secret("bob").unwrap();
@@ -447,10 +454,7 @@ fn users_matching_selects_by_the_query_without_ciphertexts() {
 /// are not disabled and have another label count, a disabled one does not.
 #[test]
 fn import_counts_the_other_live_tokens_against_max_tokens() {
-    use mfactl::model::{Status, TokenLabel, TotpParams};
-    use mfactl::store::Enrollment;
-    use mfactl::totp::TotpSecret;
-    use mfactl::vault::encrypt_secret;
+    use mfactl::model::Status;
 
     let env = TestEnv::initialised();
     env.enroll_enabled("ann");
@@ -465,18 +469,7 @@ fn import_counts_the_other_live_tokens_against_max_tokens() {
         .success();
     let mut store = open(&env);
     let to = store.recipients().unwrap();
-    let token = |label: &str| Enrollment {
-        user: UserName::parse("ann").unwrap(),
-        params: TotpParams::default(),
-        issuer: "mfactl".into(),
-        ciphertext: encrypt_secret(
-            &to,
-            &TotpSecret::generate(mfactl::model::Algorithm::Sha1).unwrap(),
-        )
-        .unwrap(),
-        status: Status::Enabled,
-        label: label.parse::<TokenLabel>().unwrap(),
-    };
+    let token = |label: &str| sealed("ann", label, Status::Enabled, &to, &new_secret());
     let op = Op::new("guard-test");
     // default (enabled) and old (disabled): one live token besides the new one.
     store
@@ -489,4 +482,65 @@ fn import_counts_the_other_live_tokens_against_max_tokens() {
     assert!(err.to_string().contains("max-tokens"), "{err}");
     let labels = env.query_strings("SELECT label FROM mfa_token ORDER BY label");
     assert_eq!(labels, ["default", "old", "phone"]);
+}
+
+/// An imported token resets the user's failures, lock and recovery codes only when the user
+/// has no other live token (as replacing a user's only secret always did): a further token
+/// for a user with a live one must not wipe a lock or the failures counted against it.
+#[test]
+fn import_resets_the_user_only_when_no_other_token_is_live() {
+    use mfactl::model::Status;
+
+    let env = TestEnv::initialised();
+    env.enroll_enabled("ann");
+    env.cmd()
+        .args(["recovery-codes", "ann", "--yes"])
+        .assert()
+        .success();
+    env.execute("UPDATE mfa_user SET failed_attempts = 2");
+    let state = || {
+        let failures = env.query_strings("SELECT failed_attempts FROM mfa_user");
+        let codes = env.query_strings("SELECT count(*) FROM recovery_code");
+        (failures[0].clone(), codes[0].clone())
+    };
+    let codes = state().1;
+    assert_ne!(codes, "0", "the test's recovery codes");
+    let mut store = open(&env);
+    let to = store.recipients().unwrap();
+    let op = Op::new("guard-test");
+
+    // A further token beside the live default one: the user's state stays.
+    store
+        .import(
+            &op,
+            &[sealed("ann", "laptop", Status::Enabled, &to, &new_secret())],
+            &to,
+            None,
+            false,
+        )
+        .unwrap();
+    assert_eq!(state(), ("2".to_owned(), codes));
+
+    // Every token disabled, then one imported again: a fresh start.
+    env.cmd()
+        .args(["disable", "ann", "--yes"])
+        .assert()
+        .success();
+    env.execute("UPDATE mfa_user SET failed_attempts = 3");
+    store
+        .import(
+            &op,
+            &[sealed(
+                "ann",
+                "default",
+                Status::Enabled,
+                &to,
+                &new_secret(),
+            )],
+            &to,
+            None,
+            false,
+        )
+        .unwrap();
+    assert_eq!(state(), ("0".to_owned(), "0".to_owned()));
 }
