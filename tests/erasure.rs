@@ -251,3 +251,50 @@ fn a_store_left_in_wal_mode_is_converted_on_open_and_erases_through_its_journal(
     assert!(!files_holding(&env, &env.stored_secret("other").unwrap()).is_empty());
     drop(idle);
 }
+
+/// copy-store takes the settings along but not a scrub the source still owes: that marker is
+/// the source file's business (the copy's files never held the old ciphertext).
+#[test]
+fn copy_store_leaves_a_pending_scrub_behind_and_copies_the_settings() {
+    if skip_on_pg("the SQLite write-ahead log") {
+        return;
+    }
+    let env = TestEnv::initialised();
+    env.cmd()
+        .args(["config", "set", "max-failures", "7"])
+        .assert()
+        .success();
+    let old = reader(&env);
+    env.enroll_enabled("u7");
+    let (doc, _) = disable_json(&env, "u7");
+    assert_eq!(doc["scrubbed"], false, "{doc}");
+    let settings = |db: &std::path::Path| -> Vec<(String, String)> {
+        let conn = Connection::open(db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT key, value FROM setting ORDER BY key")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+
+    let copy = env.dir.path().join("copy.db");
+    env.cmd()
+        .args(["copy-store", "--to"])
+        .arg(&copy)
+        .assert()
+        .success();
+    // The source still owes its scrub (the reader is still there) ...
+    let source = settings(&env.db);
+    assert!(
+        source.iter().any(|(k, _)| k == "scrub-pending"),
+        "{source:?}"
+    );
+    // ... and the copy has every other setting, and not that one.
+    let mut expected = source;
+    expected.retain(|(k, _)| k != "scrub-pending");
+    assert!(expected.contains(&("max-failures".to_owned(), "7".to_owned())));
+    assert_eq!(settings(&copy), expected);
+    drop(old);
+}
