@@ -945,3 +945,29 @@ fn of_two_tokens_accepting_one_code_the_first_by_label_takes_it_and_both_are_use
     let (rc, doc) = env.verify("ann", &code);
     assert_eq!((rc, &doc["reason"]), (1, &"replayed".into()), "{doc}");
 }
+
+/// A refused enrollment says which token is in the way: a labelled one by its label, the
+/// default one (a user's only token, usually) by the status alone.
+#[test]
+fn a_refused_enrollment_names_the_token_in_the_way() {
+    let env = TestEnv::initialised();
+    env.enroll("ann", &[]);
+    env.enroll("ann", &["--label", "laptop"]);
+    let refusal = |extra: &[&str]| -> String {
+        let out = env
+            .cmd()
+            .args(["--json", "enroll", "ann"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["error"]["kind"], "already_enrolled", "{doc}");
+        doc["error"]["message"].as_str().unwrap().to_owned()
+    };
+    let labelled = refusal(&["--label", "laptop"]);
+    assert!(labelled.contains("pending (token laptop)"), "{labelled}");
+    let default = refusal(&[]);
+    assert!(default.contains("pending"), "{default}");
+    assert!(!default.contains("(token"), "{default}");
+}
