@@ -240,15 +240,7 @@ impl Mfa {
             let token = rec.tokens.iter().find(|t| t.label == options.label);
             if let Some(token) = token.filter(|t| t.status != Status::Disabled) {
                 if !options.force && !token.pending_expired(settings.pending_ttl(), now) {
-                    let label = &options.label;
-                    return Err(Error::AlreadyEnrolled {
-                        user: user.to_string(),
-                        status: if label.as_str() == TokenLabel::DEFAULT {
-                            token.status.to_string()
-                        } else {
-                            format!("{} (token {label})", token.status)
-                        },
-                    });
+                    return Err(store::already_enrolled(&user, &options.label, token.status));
                 }
                 replaces = Some((rec.user.clone(), token.status));
             }

@@ -1914,9 +1914,9 @@ fn apply_token_verdict(
     Ok(result)
 }
 
-/// [`Error::AlreadyEnrolled`] for the token `label` of `user` (the message names a label other
-/// than `default`).
-fn already_enrolled(user: &UserName, label: &TokenLabel, status: Status) -> Error {
+/// [`Error::AlreadyEnrolled`] for the live token `label` of `user` (the message names a label
+/// other than `default`). The facade refuses early with it; the store again, under its lock.
+pub(crate) fn already_enrolled(user: &UserName, label: &TokenLabel, status: Status) -> Error {
     Error::AlreadyEnrolled {
         user: user.as_str().to_owned(),
         status: if label.as_str() == TokenLabel::DEFAULT {
