@@ -572,9 +572,10 @@ Hyperfine runs, one command at a time (mean ± σ, median):
   whole command tree, as every command does), and nothing else.
   \`mfactl recipients\` shows what an SQLite open/read/close adds to it.
 - **list**: \`mfactl --json list\` of the 100,000-user store, output to /dev/null (hyperfine). It
-  decrypts nothing: two sequential scans (users, then tokens with their ciphertexts, whose
-  lengths flag short secrets) joined in memory, then 87 MB of JSON (each user carries a
-  \`tokens\` array since schema 4) streamed to stdout.
+  decrypts nothing: two sequential scans (users, then tokens, each token handed to its user as
+  it is read; a ciphertext is looked at in place, to flag a short secret, and copied only for
+  those) joined in memory, then 87 MB of JSON (each user carries a \`tokens\` array since
+  schema 4) serialized row by row to stdout.
 - **import**: \`mfactl import FILE\` of 10,000 \`otpauth://\` URIs (exported with \`mfactl export\` from
   the 10,000-user store) into an empty store, whole process: parse, per-user checks, age
   encryption of each secret (on every core), one transaction. The floor is gen_store's age
@@ -614,19 +615,29 @@ pages would stay in the journal file).
 A verify's floor is what any process that records an accepted code durably must pay: the
 five fsyncs above dominate it, and on this shared machine each takes from 0.2 ms (idle disk)
 to several ms (other builds writing). The floor program pays the same five fsyncs with two
-pages written; mfactl writes seven (the user's row, the audit row and its indexes, the
-\`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`, the header) and adds its
-start-up, clap, the identity file, the schema check and the age decryption.
+pages written; mfactl writes eight (strace of one verify of an enabled user, pages named by
+SQLite's \`dbstat\`: the header, the token's and the user's rows, the audit row and its two
+indexes, the \`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`, and the
+\`mfa_token_status\` index, rewritten because the guarded UPDATE sets \`status\` even when it
+stays \`enabled\`), each also copied to the rollback journal first, and adds its start-up,
+clap, the identity file, the schema check and the age decryption. The last two pages are the
+ones a verify could still save (a schema change for the first, a second form of the guarded
+UPDATE for the second); neither would bring the ratio near 1.3.
 
 The start-up gap is the dynamic loader (relocations and the eager binding of every libc symbol
 of an 11 MB position-independent executable; since PostgreSQL's TLS moved from OpenSSL to
 rustls, libc, libm and libgcc_s are the only shared libraries) plus clap building its command
 tree. A static-PIE build would remove the loader, but stable cargo cannot make one from the
-README's commands: `+crt-static` in a config's rustflags also reaches proc-macros when no
-`--target` is given (they then fail to build), a configured `build.target` would pin every
-platform to one triple, and `target-applies-to-host`, which separates the two, is unstable.
-Packing the relative relocations (`-z pack-relative-relocs`) shrank them from 403 KB to 9 KB
+README's commands: \`+crt-static\` in a config's rustflags also reaches proc-macros when no
+\`--target\` is given (they then fail to build), a configured \`build.target\` would pin every
+platform to one triple, and \`target-applies-to-host\`, which separates the two, is unstable.
+Packing the relative relocations (\`-z pack-relative-relocs\`) shrank them from 403 KB to 9 KB
 and changed nothing measurable, so it was not kept.
+Built by hand as a static PIE (\`RUSTFLAGS="-C target-feature=+crt-static" cargo build
+--release --target x86_64-unknown-linux-gnu\`), the binary starts in about 0.8 of the time of
+the dynamic one (\`--version\`, pairs interleaved, 2026-11-26): still about 1.7× oathtool, so
+even a static build would miss the start-up target; what remains is the exec and page faults
+of an 11 MB binary and clap's parse.
 
 $(for m in "verify-100k $(ratio "$v100k" "$v1") 1.2" "list $list 0.4" "import $imp 5" "rekey $rk 30"; do
     set -- $m
