@@ -565,6 +565,20 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_secret_is_short_below_128_bits() {
+        let to = [Recipient(x25519::Identity::generate().to_public())];
+        let sealed = |len: usize| encrypt_secret(&to, &TotpSecret::from_bytes(vec![7u8; len]));
+        for (len, short) in [(10, true), (15, true), (16, false), (20, false)] {
+            assert_eq!(
+                sealed_secret_is_short(&sealed(len).unwrap()),
+                short,
+                "{len}"
+            );
+        }
+        assert!(!sealed_secret_is_short(b"not age"));
+    }
+
+    #[test]
     fn encrypt_then_decrypt_with_each_recipient() {
         let a = x25519::Identity::generate();
         let b = x25519::Identity::generate();
