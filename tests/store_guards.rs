@@ -393,31 +393,35 @@ fn the_janitor_scrubs_after_erasing_secrets_and_only_then() {
             .after(Timestamp::now()),
         ..Op::new("janitor-test")
     };
-    let unused = Policy {
-        disable_unused_since: Some(Span::parse("t", "30d").unwrap()),
-        ..Policy::default()
-    };
-    let mut store = open(&env);
-    let plan = store.janitor_apply(&later(1), &unused).unwrap();
-    assert_eq!(plan.actions.len(), 1);
-    assert_eq!(plan.actions[0].action, Action::Disable);
-    assert!(
-        store.last_scrub().is_some(),
-        "no scrub after erasing a secret"
-    );
-
-    let old_disabled = Policy {
-        remove_disabled_older_than: Some(Span::parse("t", "30d").unwrap()),
-        ..Policy::default()
-    };
-    let mut store = open(&env);
-    let plan = store.janitor_apply(&later(2), &old_disabled).unwrap();
-    assert_eq!(plan.actions.len(), 1);
-    assert_eq!(plan.actions[0].action, Action::Remove);
-    assert!(
-        store.last_scrub().is_none(),
-        "a scrub with no secret erased"
-    );
+    let month = Some(Span::parse("t", "30d").unwrap());
+    let runs = [
+        // (years from now, the rule, what it does, whether the store is scrubbed after it)
+        (
+            1,
+            Policy {
+                disable_unused_since: month,
+                ..Policy::default()
+            },
+            Action::Disable,
+            true,
+        ),
+        (
+            2,
+            Policy {
+                remove_disabled_older_than: month,
+                ..Policy::default()
+            },
+            Action::Remove,
+            false,
+        ),
+    ];
+    for (years, policy, action, scrubbed) in runs {
+        let mut store = open(&env);
+        let plan = store.janitor_apply(&later(years), &policy).unwrap();
+        let done: Vec<Action> = plan.actions.iter().map(|a| a.action).collect();
+        assert_eq!(done, [action]);
+        assert_eq!(store.last_scrub().is_some(), scrubbed, "{action:?}");
+    }
 }
 
 /// `Store::users_matching`, the store's own listing for embedding programs: the users the query
