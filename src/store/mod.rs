@@ -456,7 +456,6 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Adapts a closure that returns a value to the backends' object-safe transaction callback.
 /// A time step as both backends' integer columns hold it (steps beyond `i64` cannot come from
 /// a real clock; they saturate).
 pub(crate) fn step_param(step: u64) -> i64 {
@@ -623,6 +622,7 @@ pub(crate) fn users_matching(
     select_users(rows, query, at, Ciphertexts::None)
 }
 
+/// Adapts a closure that returns a value to the backends' object-safe transaction callback.
 fn run_tx<T>(
     run: impl FnOnce(&mut TxFn<'_>) -> Result<()>,
     f: impl FnOnce(&mut dyn Rows) -> Result<T>,
