@@ -60,6 +60,17 @@ fn with_last_step() -> TestEnv {
     env
 }
 
+/// [`with_last_step`], and `ann` locked at 2026-01-01T00:00:00Z for 15 minutes (her first
+/// lock, after five failures).
+fn with_timed_lock() -> TestEnv {
+    let env = with_last_step();
+    env.execute(
+        "UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', \
+         locked_until = '2026-01-01T00:15:00Z', lockouts = 1, failed_attempts = 5",
+    );
+    env
+}
+
 /// Forces `verdict` through the store, whatever the user's record says.
 fn force(env: &TestEnv, verdict: Verdict) -> mfactl::store::VerifyResult {
     let ann = UserName::parse("ann").unwrap();
@@ -122,11 +133,7 @@ fn force_at(env: &TestEnv, verdict: Verdict, now: &str) -> mfactl::store::Verify
 
 #[test]
 fn the_update_refuses_a_timed_lock_until_its_last_second_and_accepts_at_its_end() {
-    let env = with_last_step();
-    env.execute(
-        "UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', \
-         locked_until = '2026-01-01T00:15:00Z', lockouts = 1, failed_attempts = 5",
-    );
+    let env = with_timed_lock();
     let r = force_at(&env, Verdict::Accept { step: 5000 }, "2026-01-01T00:14:59Z");
     assert!(
         r.rejected.is_some(),
@@ -280,11 +287,7 @@ fn the_store_never_confirms_an_expired_pairing_whatever_the_verdict() {
 
 #[test]
 fn a_lock_that_has_lifted_is_not_reported_as_in_force() {
-    let env = with_last_step();
-    env.execute(
-        "UPDATE mfa_user SET locked_at = '2026-01-01T00:00:00Z', \
-         locked_until = '2026-01-01T00:15:00Z', lockouts = 1, failed_attempts = 5",
-    );
+    let env = with_timed_lock();
     let locked = Verdict::Reject(RejectReason::Locked);
     let r = force_at(&env, locked, "2026-01-01T00:10:00Z");
     assert_eq!(

@@ -921,17 +921,11 @@ fn of_two_tokens_accepting_one_code_the_first_by_label_takes_it_and_both_are_use
          ann,second,enabled,otpauth://totp/ann?secret={secret}\n\
          ann,first,enabled,otpauth://totp/ann?secret={secret}\n"
     );
-    let out = env
-        .cmd()
+    env.cmd()
         .args(["import", "-", "--format", "csv"])
         .write_stdin(csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .success();
     let code = totp_now(secret, "SHA1", 6, 30);
     let (rc, doc) = env.verify("ann", &code);
     assert_eq!((rc, &doc["token"]), (0, &"first".into()), "{doc}");
