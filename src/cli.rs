@@ -535,7 +535,12 @@ pub enum ColorWhen {
     Never,
 }
 
+// Each subcommand's arguments are built only when that subcommand is parsed (or help,
+// completions or a man page walk the tree): a run builds one subcommand, not all twenty.
+// A deferred build runs after the variant's own attributes, so an `Args` struct flattened
+// into a subcommand must not carry a doc comment: clap would make it that subcommand's about.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Create a new store
     ///
@@ -777,7 +782,8 @@ pub struct EnrollArgs {
     pub seal: SealArgs,
 }
 
-/// `enroll --seal-to`: the pairing sealed to the user's own key, never shown to the operator.
+// `enroll --seal-to`: the pairing sealed to the user's own key, never shown to the operator.
+// (Not a doc comment: clap would make it the about of the deferred `enroll`, see `Command`.)
 #[derive(Debug, Args)]
 #[group(id = "sealing", multiple = true, conflicts_with_all = ["qr", "qr_invert", "png", "svg"])]
 pub struct SealArgs {
@@ -947,7 +953,8 @@ pub enum TableFormat {
     Wide,
 }
 
-/// How `list` and `log` lay out their table (`--json` aside).
+// How `list` and `log` lay out their table (`--json` aside). (Not a doc comment: clap would
+// make it the about of the deferred `list` and `log`, see `Command`.)
 #[derive(Debug, Args)]
 pub struct TableArgs {
     /// wide: every column, nothing cut short (lines may be wider than the terminal)
@@ -977,6 +984,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ConfigCommand {
     /// Print one setting, or all of them
     Get {
