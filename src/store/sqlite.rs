@@ -681,18 +681,35 @@ impl Rows for SqliteRows<'_> {
         drift: i64,
         now: Timestamp,
     ) -> Result<bool> {
-        let changed = self
+        // The usual case, an enabled token, does not name `status` in its SET: SQLite rewrites
+        // an index whenever its column is assigned, even to the value it had, and that would be
+        // one more page (mfa_token_status) journalled and written by every verify. A pending
+        // token, confirmed by this code, takes the second form.
+        let mut changed = self
             .tx
             .prepare_cached(
                 "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
-                 updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3), \
-                 drift = ?5 \
-                 WHERE id = ?4 AND user_id = ?1 AND status IN ('pending', 'enabled') \
+                 updated_at = ?3, enabled_at = COALESCE(enabled_at, ?3), drift = ?5 \
+                 WHERE id = ?4 AND user_id = ?1 AND status = 'enabled' \
                  AND (last_used_step IS NULL OR last_used_step < ?2) \
                  AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
                      AND (locked_at IS NULL OR locked_until <= ?3))",
             )?
             .execute(params![id, step_param(step), now, token_id, drift])?;
+        if changed == 0 {
+            changed = self
+                .tx
+                .prepare_cached(
+                    "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
+                     updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3), \
+                     drift = ?5 \
+                     WHERE id = ?4 AND user_id = ?1 AND status = 'pending' \
+                     AND (last_used_step IS NULL OR last_used_step < ?2) \
+                     AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
+                         AND (locked_at IS NULL OR locked_until <= ?3))",
+                )?
+                .execute(params![id, step_param(step), now, token_id, drift])?;
+        }
         if changed == 1 {
             self.tx
                 .prepare_cached(
