@@ -127,6 +127,75 @@ pub(crate) struct PgLocation {
     application_name: String,
 }
 
+/// How a connection attempt on the helper thread failed.
+enum Failure {
+    /// The host name has no address (the reason, in one line).
+    Lookup(String),
+    /// rust-postgres's error, told apart by [`PgLocation::describe`].
+    Connect(postgres::Error),
+}
+
+/// The addresses of a server's host name, looked up by hickory (the hosts file, then the name
+/// servers and search domains of `/etc/resolv.conf`), never by glibc's `getaddrinfo`: the
+/// binary is linked statically (`.cargo/static-pie-linker`), and a static glibc binary must not
+/// load NSS modules, which may not match the glibc it was linked with. An IP address is its
+/// own answer; `localhost` is the loopback addresses without a lookup.
+fn resolve(host: &str) -> std::result::Result<Vec<std::net::IpAddr>, String> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a lookup: {e}"))?;
+    runtime.block_on(async {
+        let mut builder = hickory_resolver::Resolver::builder_tokio()
+            .map_err(|e| format!("cannot read /etc/resolv.conf: {e}"))?;
+        // Every address of both families, to try in turn as libpq does (the default stops at
+        // the IPv4 ones).
+        builder.options_mut().ip_strategy = hickory_resolver::config::LookupIpStrategy::Ipv4AndIpv6;
+        let resolver = builder.build();
+        let found = resolver.lookup_ip(host).await.map_err(|e| {
+            if e.is_nx_domain() || e.is_no_records_found() {
+                "not in /etc/hosts, and the name servers of /etc/resolv.conf know no address for it"
+                    .to_owned()
+            } else {
+                e.to_string()
+            }
+        })?;
+        Ok(found.iter().collect())
+    })
+}
+
+/// Connects to the first of `addrs` (the host name's addresses, in the resolver's order) that
+/// accepts a connection, as libpq does: an address that cannot be reached is passed over, but
+/// a server that answers ends the attempt, whatever it answers (a refused login is not retried
+/// elsewhere). When none can be reached, the first address's error is the one reported.
+fn connect_to_each(
+    config: &postgres::Config,
+    addrs: &[std::net::IpAddr],
+    connect: impl Fn(&postgres::Config) -> std::result::Result<postgres::Client, postgres::Error>,
+) -> std::result::Result<postgres::Client, Failure> {
+    let mut unreachable = None;
+    for addr in addrs {
+        // The host name stays in the configuration: TLS verifies the certificate against it.
+        let mut config = config.clone();
+        config.hostaddr(*addr);
+        match connect(&config) {
+            Ok(client) => return Ok(client),
+            // rust-postgres's text for a failure to open the socket (see `describe`).
+            Err(e) if e.to_string().starts_with("error connecting to server") => {
+                unreachable.get_or_insert(e);
+            }
+            Err(e) => return Err(Failure::Connect(e)),
+        }
+    }
+    Err(match unreachable {
+        Some(e) => Failure::Connect(e),
+        None => Failure::Lookup("it has no address".to_owned()),
+    })
+}
+
 /// What the environment contributes to a URL: passed in so that tests need not touch env vars.
 struct Defaults {
     /// The OS user name (`USER`, else `LOGNAME`): libpq's default role.
@@ -566,14 +635,24 @@ impl PgLocation {
         let plan = self.tls_plan();
         let tls = self.tls_connector(&plan)?;
         let config = self.config(&plan);
+        let name = match &self.host {
+            Host::Tcp(h) => Some(h.clone()),
+            Host::Socket(_) => None,
+        };
 
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("mfactl-pg-connect".into())
             .spawn(move || {
-                let result = match tls {
-                    Some(tls) => config.connect(tls),
+                let connect = |config: &postgres::Config| match &tls {
+                    Some(tls) => config.connect(tls.clone()),
                     None => config.connect(postgres::NoTls),
+                };
+                // The name is looked up here, so that connect_timeout bounds the lookup too.
+                let result = match name.as_deref().map(resolve).transpose() {
+                    Err(e) => Err(Failure::Lookup(e)),
+                    Ok(None) => connect(&config).map_err(Failure::Connect),
+                    Ok(Some(addrs)) => connect_to_each(&config, &addrs, connect),
                 };
                 // The receiver is gone after a timeout: the client is then dropped here.
                 let _ = tx.send(result);
@@ -592,7 +671,13 @@ impl PgLocation {
             }),
             None => rx.recv().map_err(|_| self.attempt_died()),
         }?;
-        received.map_err(|e| self.unavailable(self.describe(&e)))
+        received.map_err(|e| match e {
+            Failure::Connect(e) => self.unavailable(self.describe(&e)),
+            Failure::Lookup(e) => self.unavailable(format!(
+                "cannot connect to {}: cannot resolve the host name ({e})",
+                self.endpoint()
+            )),
+        })
     }
 
     /// The error for an attempt that ran out of time.
@@ -898,6 +983,36 @@ mod tests {
             Ok(loc) => loc,
             Err(e) => panic!("{url}: {e}"),
         }
+    }
+
+    #[test]
+    fn an_ip_address_is_its_own_address() {
+        assert_eq!(resolve("127.0.0.1"), Ok(vec![[127, 0, 0, 1].into()]));
+        assert_eq!(
+            resolve("::1"),
+            Ok(vec![std::net::Ipv6Addr::LOCALHOST.into()])
+        );
+    }
+
+    #[test]
+    fn localhost_resolves_to_the_loopback_without_glibc() {
+        let addrs = resolve("localhost").expect("localhost resolves");
+        assert!(!addrs.is_empty());
+        assert!(addrs.iter().all(|a| a.is_loopback()), "{addrs:?}");
+    }
+
+    #[test]
+    fn a_name_that_cannot_exist_is_a_one_line_lookup_error() {
+        // .invalid never resolves (RFC 6761): answered without asking a name server.
+        let e = resolve("db.example.invalid").unwrap_err();
+        assert!(e.contains("not in /etc/hosts"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        let loc = parse("postgresql://alice@db.example.invalid:1/mfactl?connect_timeout=10");
+        let e = loc.connect().err().expect("no address").to_string();
+        assert!(
+            e.contains("cannot connect to db.example.invalid:1: cannot resolve the host name"),
+            "{e}"
+        );
     }
 
     /// The reason of a parse error, checking its kind.
@@ -1472,6 +1587,51 @@ zhDK6IfBXwzYS36uAaoCIQCjgmdohZQbSSpWiT9p8v086tRXgVNujlCmlQRC6yPI
 4Q==
 -----END CERTIFICATE-----
 ";
+
+    #[test]
+    fn server_addresses_are_tried_in_turn_until_one_answers() {
+        let Some(url) = server_url() else { return };
+        let loc = PgLocation::parse(&with_param(&url, "sslmode=disable")).unwrap();
+        let config = loc.config(&TlsPlan::Off);
+        let connect = |c: &postgres::Config| c.connect(postgres::NoTls);
+        // Nothing listens on 127.0.0.2 (the cluster listens on 127.0.0.1): passed over.
+        let unreachable: std::net::IpAddr = [127, 0, 0, 2].into();
+        let server: std::net::IpAddr = [127, 0, 0, 1].into();
+        let mut client = connect_to_each(&config, &[unreachable, server], connect)
+            .unwrap_or_else(|_| panic!("the second address answers"));
+        let addr: Option<std::net::IpAddr> = client
+            .query_one("SELECT inet_client_addr()", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(addr, Some(server));
+        // None answers: the first address's failure is reported.
+        match connect_to_each(&config, &[unreachable, unreachable], connect) {
+            Err(Failure::Connect(e)) => {
+                assert!(
+                    e.to_string().starts_with("error connecting to server"),
+                    "{e}"
+                )
+            }
+            _ => panic!("no address answers"),
+        }
+        // A refused login on the first address ends the attempt: the second is not tried.
+        let wrong = PgLocation::parse(&with_param(
+            &url.replace("mfactl_pw:", "no_such_role_y:"),
+            "sslmode=disable",
+        ))
+        .unwrap()
+        .config(&TlsPlan::Off);
+        let tried = std::cell::Cell::new(0);
+        let counting = |c: &postgres::Config| {
+            tried.set(tried.get() + 1);
+            c.connect(postgres::NoTls)
+        };
+        assert!(matches!(
+            connect_to_each(&wrong, &[server, server], counting),
+            Err(Failure::Connect(e)) if e.as_db_error().is_some()
+        ));
+        assert_eq!(tried.get(), 1);
+    }
 
     #[test]
     fn server_tcp_login_in_each_sslmode() {
