@@ -568,8 +568,8 @@ Hyperfine runs, one command at a time (mean ± σ, median):
   decryption, no write. It is the floor of "a process that checks a TOTP code", not an
   equivalent workload: mfactl also decrypts the secret, enforces replay protection and lockout
   and writes an audit log durably.
-- **--version**: process start-up plus clap's parse of the command line (which builds the
-  whole command tree, as every command does), and nothing else.
+- **--version**: process start-up plus clap's parse of the command line (the top-level
+  command; a subcommand's arguments are built only when it is the one run), and nothing else.
   \`mfactl recipients\` shows what an SQLite open/read/close adds to it.
 - **list**: \`mfactl --json list\` of the 100,000-user store, output to /dev/null (hyperfine). It
   decrypts nothing: two sequential scans (users, then tokens, each token handed to its user as
@@ -615,29 +615,32 @@ pages would stay in the journal file).
 A verify's floor is what any process that records an accepted code durably must pay: the
 five fsyncs above dominate it, and on this shared machine each takes from 0.2 ms (idle disk)
 to several ms (other builds writing). The floor program pays the same five fsyncs with two
-pages written; mfactl writes eight (strace of one verify of an enabled user, pages named by
+pages written; mfactl writes six (strace of one verify of an enabled user, pages named by
 SQLite's \`dbstat\`: the header, the token's and the user's rows, the audit row and its two
-indexes, the \`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`, and the
-\`mfa_token_status\` index, rewritten because the guarded UPDATE sets \`status\` even when it
-stays \`enabled\`), each also copied to the rollback journal first, and adds its start-up,
-clap, the identity file, the schema check and the age decryption. The last two pages are the
-ones a verify could still save (a schema change for the first, a second form of the guarded
-UPDATE for the second); neither would bring the ratio near 1.3.
+indexes, and the \`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`), each also
+copied to the rollback journal first, and adds its start-up, clap's parse of one subcommand,
+the identity file, the schema check and the age decryption. A seventh page, the
+\`mfa_token_status\` index, is no longer written: the guarded UPDATE of an enabled token does
+not assign \`status\` (SQLite rewrites an index whenever its column is assigned, even to the
+same value). The \`sqlite_sequence\` page is the one left to save; it needs a migration that
+rebuilds the audit table (every row copied, the hash chain kept) and an id that may then be
+reused after the newest rows are deleted: not worth one page of six.
+$(le "$r_floor" 1.3 || echo "In this run the ratio is $r_floor: what separates mfactl from the floor program is mostly its larger process (its start-up, below, against the floor program's) and the decryption, not the write.")
 
-The start-up gap is the dynamic loader (relocations and the eager binding of every libc symbol
-of an 11 MB position-independent executable; since PostgreSQL's TLS moved from OpenSSL to
-rustls, libc, libm and libgcc_s are the only shared libraries) plus clap building its command
-tree. A static-PIE build would remove the loader, but stable cargo cannot make one from the
-README's commands: \`+crt-static\` in a config's rustflags also reaches proc-macros when no
-\`--target\` is given (they then fail to build), a configured \`build.target\` would pin every
-platform to one triple, and \`target-applies-to-host\`, which separates the two, is unstable.
-Packing the relative relocations (\`-z pack-relative-relocs\`) shrank them from 403 KB to 9 KB
-and changed nothing measurable, so it was not kept.
-Built by hand as a static PIE (\`RUSTFLAGS="-C target-feature=+crt-static" cargo build
---release --target x86_64-unknown-linux-gnu\`), the binary starts in about 0.8 of the time of
-the dynamic one (\`--version\`, pairs interleaved, 2026-11-26): still about
-1.7–1.9× oathtool, so even a static build would miss the start-up target; what remains is the exec and page faults
-of an 11 MB binary and clap's parse.
+The binary is a static position-independent executable (\`.cargo/static-pie-linker\`, which
+\`cargo build\`, \`cargo test\` and \`cargo install --path .\` all use on Linux with glibc):
+no dynamic loader maps libc, libm and libgcc_s, binds their symbols and relocates before
+\`main\`, and ASLR is kept. rustc would make one with \`-C target-feature=+crt-static\`, but
+without \`--target\` cargo hands that flag to proc-macro crates too, which then fail to build;
+the script turns rustc's dynamic link line into its static one instead (the floor program, an
+example of the same package, is linked the same way). A static glibc binary must not load NSS
+modules: mfactl reads the OS user from \`USER\`/\`LOGNAME\` and resolves PostgreSQL host names
+with hickory (\`/etc/hosts\`, then \`/etc/resolv.conf\`), never with \`getaddrinfo\`. clap
+builds only the subcommand being run (\`#[command(defer = true)]\`), not all twenty with their
+help texts. Measured on this machine in interleaved pairs (2026-11-26, \`--version\`): the
+deferred parse 0.89 of the time before it (0.85 for \`recipients\`), then the static link
+0.72 of the dynamic binary's, about 1.27× oathtool.
+$(le "$r_ver" 1.3 || echo "In this run start-up is $r_ver× oathtool: what remains is the exec and the page faults of a 14 MB binary (about 200 against oathtool's 67; some 80 are the copy-on-write pages of \`.data.rel.ro\` that the start-up self-relocation writes, 160 KB of it the confusables table of unicode-security, one pointer to relocate in each of its 6,712 entries).")
 
 $(le "$list" 0.4 || echo "**list** is missed ($(sec "$list") against 0.4 s), and not by noise: reading the two tables and building every user's full record (a few allocations each, kept until the output is written, since a listing must not hold the store's read lock while a slow reader drains stdout) is about two thirds of it, the JSON the rest. Reaching 0.4 s needs a listing that does not build the full record of each user.")
 
