@@ -156,7 +156,9 @@ fn resolve(host: &str) -> std::result::Result<Vec<std::net::IpAddr>, String> {
         builder.options_mut().ip_strategy = hickory_resolver::config::LookupIpStrategy::Ipv4AndIpv6;
         let resolver = builder.build();
         let found = resolver.lookup_ip(host).await.map_err(|e| {
-            if e.is_nx_domain() || e.is_no_records_found() {
+            // NXDOMAIN and a name without an address alike (hickory counts the first among
+            // the second).
+            if e.is_no_records_found() {
                 "not in /etc/hosts, and the name servers of /etc/resolv.conf know no address for it"
                     .to_owned()
             } else {
