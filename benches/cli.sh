@@ -615,16 +615,16 @@ pages would stay in the journal file).
 A verify's floor is what any process that records an accepted code durably must pay: the
 five fsyncs above dominate it, and on this shared machine each takes from 0.2 ms (idle disk)
 to several ms (other builds writing). The floor program pays the same five fsyncs with two
-pages written; mfactl writes six (strace of one verify of an enabled user, pages named by
+pages written; mfactl writes seven (strace of one verify of an enabled user, pages named by
 SQLite's \`dbstat\`: the header, the token's and the user's rows, the audit row and its two
 indexes, and the \`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`), each also
 copied to the rollback journal first, and adds its start-up, clap's parse of one subcommand,
-the identity file, the schema check and the age decryption. A seventh page, the
+the identity file, the schema check and the age decryption. An eighth page, the
 \`mfa_token_status\` index, is no longer written: the guarded UPDATE of an enabled token does
 not assign \`status\` (SQLite rewrites an index whenever its column is assigned, even to the
 same value). The \`sqlite_sequence\` page is the one left to save; it needs a migration that
 rebuilds the audit table (every row copied, the hash chain kept) and an id that may then be
-reused after the newest rows are deleted: not worth one page of six.
+reused after the newest rows are deleted: not worth one page of seven.
 $(le "$r_floor" 1.3 || echo "In this run the ratio is $r_floor. Both write durably with the same fsyncs; what separates them is the work around the write, in user space (below) and in the kernel for a larger process (its page faults and exec; the system CPU columns above). Counted by callgrind (one accepted verify, 2026-11-26): mfactl runs 3.7 M instructions, the floor program 0.7 M (of which 0.34 M parse the schema, which mfactl parses too). mfactl's own: the age decryption 1.07 M (an X25519 exchange, and the identity's public key derived again by the age crate for every unwrap), its other SQL statements about 0.6 M (the user and settings reads, the two audit statements of the hash chain, the schema check: the floor program prepares one UPDATE), clap 0.56 M (building the top-level command and the one subcommand, and parsing), the start-up self-relocation of a 14 MB binary 0.26 M against the floor program's 0.05 M. None of it is a write that could be dropped; each is a part of what a verify is.")
 
 The binary is a static position-independent executable (\`.cargo/static-pie-linker\`, which
