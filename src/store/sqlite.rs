@@ -503,6 +503,25 @@ impl SqliteRows<'_> {
     }
 }
 
+/// The UPDATE that records an accepted code on token `?4` of user `?1` (step `?2`, time `?3`,
+/// drift `?5`) when the token's status is `$status`, with `$set` added to its SET. The guard
+/// repeats the replay and lock rules in the statement, so the row can never record an older
+/// step or a locked user's success, whatever the caller decided.
+macro_rules! accept_step_sql {
+    ($set:literal, $status:literal) => {
+        concat!(
+            "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, updated_at = ?3, ",
+            $set,
+            "enabled_at = COALESCE(enabled_at, ?3), drift = ?5 \
+             WHERE id = ?4 AND user_id = ?1 AND status = '",
+            $status,
+            "' AND (last_used_step IS NULL OR last_used_step < ?2) \
+             AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
+                 AND (locked_at IS NULL OR locked_until <= ?3))"
+        )
+    };
+}
+
 impl Rows for SqliteRows<'_> {
     fn user(&mut self, user: &UserName, _for_update: bool) -> Result<Option<UserRecord>> {
         // The write transaction already holds the file's only write lock.
@@ -684,31 +703,22 @@ impl Rows for SqliteRows<'_> {
         // The usual case, an enabled token, does not name `status` in its SET: SQLite rewrites
         // an index whenever its column is assigned, even to the value it had, and that would be
         // one more page (mfa_token_status) journalled and written by every verify. A pending
-        // token, confirmed by this code, takes the second form.
-        let mut changed = self
-            .tx
-            .prepare_cached(
-                "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
-                 updated_at = ?3, enabled_at = COALESCE(enabled_at, ?3), drift = ?5 \
-                 WHERE id = ?4 AND user_id = ?1 AND status = 'enabled' \
-                 AND (last_used_step IS NULL OR last_used_step < ?2) \
-                 AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
-                     AND (locked_at IS NULL OR locked_until <= ?3))",
-            )?
-            .execute(params![id, step_param(step), now, token_id, drift])?;
-        if changed == 0 {
-            changed = self
-                .tx
-                .prepare_cached(
-                    "UPDATE mfa_token SET last_used_step = ?2, last_used_at = ?3, \
-                     updated_at = ?3, status = 'enabled', enabled_at = COALESCE(enabled_at, ?3), \
-                     drift = ?5 \
-                     WHERE id = ?4 AND user_id = ?1 AND status = 'pending' \
-                     AND (last_used_step IS NULL OR last_used_step < ?2) \
-                     AND EXISTS (SELECT 1 FROM mfa_user WHERE id = ?1 \
-                         AND (locked_at IS NULL OR locked_until <= ?3))",
-                )?
-                .execute(params![id, step_param(step), now, token_id, drift])?;
+        // token, confirmed by this code, takes the second form. Both carry the same guard.
+        let mut changed = 0;
+        for sql in [
+            accept_step_sql!("", "enabled"),
+            accept_step_sql!("status = 'enabled', ", "pending"),
+        ] {
+            changed = self.tx.prepare_cached(sql)?.execute(params![
+                id,
+                step_param(step),
+                now,
+                token_id,
+                drift
+            ])?;
+            if changed != 0 {
+                break;
+            }
         }
         if changed == 1 {
             self.tx
