@@ -87,8 +87,7 @@ pub fn encrypt_secret(recipients: &[Recipient], secret: &TotpSecret) -> Result<V
 /// gives the secret's. `None` for anything that is not such a file. Ciphertext lengths are no
 /// secret: anyone who can read the store sees them.
 pub fn sealed_secret_bits(ciphertext: &[u8]) -> Option<usize> {
-    const FOOTER: &[u8] = b"\n--- ";
-    let at = ciphertext.windows(FOOTER.len()).position(|w| w == FOOTER)?;
+    let at = memchr::memmem::find(ciphertext, b"\n--- ")?;
     let mac_line_end = at + 1 + ciphertext[at + 1..].iter().position(|&b| b == b'\n')?;
     let payload = ciphertext.len().checked_sub(mac_line_end + 1)?;
     // One chunk: a secret's base32 text is far below 64 KiB.
