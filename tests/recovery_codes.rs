@@ -409,3 +409,46 @@ fn disable_erases_codes_and_a_new_set_voids_the_old() {
     assert_eq!(codes_left(&env, "alice"), 0);
     assert_eq!(use_code(&env, "alice", &new[1]), (1, "invalid".into()));
 }
+
+/// `list` reads every user's unused codes in one scan of the codes and joins them to the users
+/// by id: each user gets their own count, as the table itself says and as `show` (one user's
+/// read) says.
+#[test]
+fn list_counts_each_users_own_unused_codes() {
+    let env = TestEnv::initialised();
+    for user in ["alice", "bob", "carol", "dave"] {
+        env.enroll_enabled(user);
+    }
+    let alice = issue(&env, "alice", Some(3));
+    issue(&env, "bob", Some(5));
+    let dave = issue(&env, "dave", Some(2));
+    assert_eq!(use_code(&env, "alice", &alice[0]), (0, "ok".into()));
+    assert_eq!(use_code(&env, "dave", &dave[1]), (0, "ok".into()));
+
+    let out = env.cmd().args(["--json", "list"]).assert().success();
+    let listed: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let listed: Vec<(String, u64)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let name = u["user"].as_str().unwrap().to_owned();
+            (name, u["recovery_codes_left"].as_u64().unwrap())
+        })
+        .collect();
+    for (user, left) in &listed {
+        let unused = env.query_i64(&format!(
+            "SELECT count(*) FROM recovery_code r JOIN mfa_user m ON r.user_id = m.id \
+             WHERE m.%USER% = '{user}' AND r.used_at IS NULL"
+        ));
+        assert_eq!(*left, unused as u64, "{user}");
+        let shown = env.cmd().args(["--json", "show", user]).assert().success();
+        let shown: Value = serde_json::from_slice(&shown.get_output().stdout).unwrap();
+        assert_eq!(shown["recovery_codes_left"], *left, "{user}");
+    }
+    let names_and_counts: Vec<(&str, u64)> = listed.iter().map(|(u, n)| (u.as_str(), *n)).collect();
+    assert_eq!(
+        names_and_counts,
+        [("alice", 2), ("bob", 5), ("carol", 0), ("dave", 1)]
+    );
+}

@@ -274,9 +274,9 @@ pub(crate) trait Rows {
     /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
     /// the transaction.
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
-    /// Every user with their tokens, by name, with the `ciphertexts` asked for: one
-    /// scan of the users and one of the tokens, joined by [`join_tokens`]. Every selection
-    /// (status, lock, the janitor's ages) is made above, by [`UserQuery::matches`].
+    /// Every user with their tokens, by name, with the `ciphertexts` asked for: one scan each
+    /// of the users, the tokens and the unused recovery codes, joined by [`join_users`]. Every
+    /// selection (status, lock, the janitor's ages) is made above, by [`UserQuery::matches`].
     fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>>;
     /// Deletes the user's row (and, by cascade, their recovery codes).
     fn delete_user(&mut self, id: &str) -> Result<()>;
@@ -555,34 +555,68 @@ impl Ciphertexts {
     }
 }
 
-/// Every user of `users` with their tokens, which `scan_tokens` hands over one by one with
-/// their user's id (in any order), sorted by name in byte order. Joining here, rather than in
-/// SQL, keeps both reads plain sequential scans: a join picking each user's primary token costs
-/// a B-tree search per user. The tokens go straight to their user: no list of every token, no
-/// copy of every user id.
-pub(crate) fn join_tokens(
+/// Some of a user's unused recovery codes, as a scan of them hands them to [`join_users`]: a
+/// backend may hand each code (`count` 1) or each user's total.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UnusedCodes {
+    /// How many.
+    pub count: u32,
+    /// Whether any of them is of the legacy kind (a bare 32-byte SHA-256).
+    pub legacy: bool,
+}
+
+/// Every user of `users` with their tokens and the counts of their unused recovery codes,
+/// sorted by name in byte order. `scan_tokens` hands over the tokens one by one with their
+/// user's id, `scan_codes` the unused recovery codes likewise, each in any order. Joining here,
+/// rather than in SQL, keeps every read a plain sequential scan: a join picking each user's
+/// primary token, or a subquery counting each user's codes, costs B-tree searches per user
+/// (with ten codes a user, SQLite's counting subqueries took longer than all the rest of a
+/// listing). The tokens go straight to their user: no list of every token, no copy of every
+/// user id. The counts in `users` are replaced by the scan's.
+pub(crate) fn join_users(
     users: Vec<UserRow>,
     scan_tokens: impl FnOnce(&mut dyn FnMut(&str, TokenRecord)) -> Result<()>,
+    scan_codes: impl FnOnce(&mut dyn FnMut(&str, UnusedCodes)) -> Result<()>,
 ) -> Result<Vec<UserRecord>> {
     let mut tokens: Vec<Vec<TokenRecord>> = Vec::new();
     tokens.resize_with(users.len(), Vec::new);
+    let mut codes = vec![UnusedCodes::default(); users.len()];
     {
         let by_id: std::collections::HashMap<&str, usize> = users
             .iter()
             .enumerate()
             .map(|(i, u)| (u.id.as_str(), i))
             .collect();
-        // A token of no listed user cannot be (a foreign key): it is no token of the store.
+        // A token or code of no listed user cannot be (foreign keys): it is none of the store.
         scan_tokens(&mut |user_id, token| {
             if let Some(&i) = by_id.get(user_id) {
-                tokens[i].push(token);
+                let user_tokens = &mut tokens[i];
+                // Most users have one token: room for one, not the four a first push makes.
+                if user_tokens.capacity() == 0 {
+                    user_tokens.reserve_exact(1);
+                }
+                user_tokens.push(token);
+            }
+        })?;
+        scan_codes(&mut |user_id, some| {
+            if let Some(&i) = by_id.get(user_id) {
+                codes[i].count = codes[i].count.saturating_add(some.count);
+                codes[i].legacy |= some.legacy;
             }
         })?;
     }
     let mut records: Vec<UserRecord> = users
         .into_iter()
         .zip(tokens)
-        .filter_map(|(u, tokens)| u.into_record(tokens))
+        .zip(codes)
+        .filter_map(|((u, tokens), codes)| {
+            UserRow {
+                recovery_codes_left: codes.count,
+                recovery_codes_legacy: codes.legacy,
+                ..u
+            }
+            .into_record(tokens)
+        })
         .collect();
     records.sort_unstable_by(|a, b| a.user.as_str().cmp(b.user.as_str()));
     Ok(records)
@@ -2292,12 +2326,16 @@ mod tests {
             ("2".to_string(), token("z", "default", Status::Disabled, 1)),
             ("1".to_string(), token("b2", "laptop", Status::Enabled, 2)),
         ];
-        let joined = join_tokens(users, |push| {
-            for (user_id, token) in tokens {
-                push(&user_id, token);
-            }
-            Ok(())
-        })
+        let joined = join_users(
+            users,
+            |push| {
+                for (user_id, token) in tokens {
+                    push(&user_id, token);
+                }
+                Ok(())
+            },
+            |_| Ok(()),
+        )
         .unwrap();
         let got: Vec<(&str, usize, Status)> = joined
             .iter()
@@ -2310,6 +2348,67 @@ mod tests {
                 ("alice", 1, Status::Enabled),
                 ("bob", 2, Status::Enabled),
             ]
+        );
+    }
+
+    #[test]
+    fn joined_users_get_the_unused_codes_of_their_own_id_summed_and_none_else() {
+        let users = vec![row("1", "bob"), row("2", "carol"), row("3", "alice")];
+        let tokens: Vec<(String, TokenRecord)> = ["1", "2", "3"]
+            .iter()
+            .map(|id| (id.to_string(), token(id, "default", Status::Enabled, 1)))
+            .collect();
+        let one = |legacy| UnusedCodes { count: 1, legacy };
+        let codes = [
+            ("3", one(false)),
+            ("1", one(false)),
+            (
+                "3",
+                UnusedCodes {
+                    count: 2,
+                    legacy: false,
+                },
+            ),
+            ("1", one(true)),
+            ("3", one(false)),
+            (
+                "9",
+                UnusedCodes {
+                    count: 5,
+                    legacy: true,
+                },
+            ),
+        ];
+        let joined = join_users(
+            users,
+            |push| {
+                for (user_id, token) in tokens {
+                    push(&user_id, token);
+                }
+                Ok(())
+            },
+            |push| {
+                for (user_id, some) in codes {
+                    push(user_id, some);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        let got: Vec<(&str, u32, bool)> = joined
+            .iter()
+            .map(|u| {
+                (
+                    u.user.as_str(),
+                    u.recovery_codes_left,
+                    u.recovery_codes_legacy,
+                )
+            })
+            .collect();
+        // carol has none: the row's own counts (3 in `row`) are not kept.
+        assert_eq!(
+            got,
+            [("alice", 4, false), ("bob", 2, true), ("carol", 0, false)]
         );
     }
 

@@ -11,8 +11,8 @@ use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
 use super::{
-    join_tokens, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, NewAudit,
-    RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn, UserRow,
+    join_users, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, NewAudit,
+    RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn, UnusedCodes, UserRow,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -434,10 +434,12 @@ struct PgRows<'a, 'b> {
 /// A user's own row (`u`), as [`user_from_row`] reads it, with the counts of their unused
 /// recovery codes.
 const USER_COLUMNS: &str = "u.id, u.username, u.created_at, u.updated_at, u.failed_attempts, \
-     u.locked_at, u.locked_until, u.lockouts, \
-     (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
-     EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND octet_length(r.code_hash) = 32)";
+     u.locked_at, u.locked_until, u.lockouts";
+
+/// The count of the user's (`u`) unused recovery codes, and whether any is of the legacy kind.
+const UNUSED_CODES: &str = "(SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id \
+     AND r.used_at IS NULL), EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id \
+     AND r.used_at IS NULL AND octet_length(r.code_hash) = 32)";
 
 /// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
@@ -575,7 +577,9 @@ impl Rows for PgRows<'_, '_> {
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>> {
         let lock = if for_update { "FOR UPDATE OF u" } else { "" };
         let row = self.tx.query_opt(
-            &format!("SELECT {USER_COLUMNS} FROM mfa_user u WHERE u.username = $1 {lock}"),
+            &format!(
+                "SELECT {USER_COLUMNS}, {UNUSED_CODES} FROM mfa_user u WHERE u.username = $1 {lock}"
+            ),
             &[&user.as_str()],
         )?;
         match row.map(|r| user_from_row(&r)).transpose()? {
@@ -590,7 +594,10 @@ impl Rows for PgRows<'_, '_> {
     fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>> {
         let users = self
             .tx
-            .query(&format!("SELECT {USER_COLUMNS} FROM mfa_user u"), &[])?
+            .query(
+                &format!("SELECT {USER_COLUMNS}, 0::bigint, FALSE FROM mfa_user u"),
+                &[],
+            )?
             .iter()
             .map(user_from_row)
             .collect::<Result<Vec<_>>>()?;
@@ -603,13 +610,29 @@ impl Rows for PgRows<'_, '_> {
             &format!("SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"),
             &[],
         )?;
-        join_tokens(users, |push| {
-            for row in &rows {
-                // The user id borrowed from the row: it only finds the user.
-                push(row.try_get(1)?, token_from_row(row, ciphertexts)?);
-            }
-            Ok(())
-        })
+        let codes = self.tx.query(
+            "SELECT user_id, count(*), bool_or(octet_length(code_hash) = 32) FROM recovery_code \
+             WHERE used_at IS NULL GROUP BY user_id",
+            &[],
+        )?;
+        join_users(
+            users,
+            |push| {
+                for row in &rows {
+                    // The user id borrowed from the row: it only finds the user.
+                    push(row.try_get(1)?, token_from_row(row, ciphertexts)?);
+                }
+                Ok(())
+            },
+            |push| {
+                for row in &codes {
+                    let count = u32::try_from(row.try_get::<_, i64>(1)?).unwrap_or(u32::MAX);
+                    let legacy = row.try_get(2)?;
+                    push(row.try_get(0)?, UnusedCodes { count, legacy });
+                }
+                Ok(())
+            },
+        )
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {

@@ -10,8 +10,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    join_tokens, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, RecoveryCodeRow,
-    RowCounts, Rows, Scrub, StoreDump, TxFn, UserRow, SCRUB_PENDING_KEY,
+    join_users, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, RecoveryCodeRow,
+    RowCounts, Rows, Scrub, StoreDump, TxFn, UnusedCodes, UserRow, SCRUB_PENDING_KEY,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -408,13 +408,15 @@ struct SqliteRows<'a> {
     tx: &'a rusqlite::Transaction<'a>,
 }
 
-/// A user's own row (`u`), as [`user_from_row`] reads it, with the counts of their unused
-/// recovery codes.
+/// A user's own row (`u`), as [`user_from_row`] reads it; the counts of their unused recovery
+/// codes follow ([`UNUSED_CODES`], or zeros in a scan of every user, which counts them apart).
 const USER_COLUMNS: &str = "u.id, u.user, u.created_at, u.updated_at, u.failed_attempts, \
-     u.locked_at, u.locked_until, u.lockouts, \
-     (SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL), \
-     EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id AND r.used_at IS NULL \
-     AND length(r.code_hash) = 32)";
+     u.locked_at, u.locked_until, u.lockouts";
+
+/// The count of the user's (`u`) unused recovery codes, and whether any is of the legacy kind.
+const UNUSED_CODES: &str = "(SELECT count(*) FROM recovery_code r WHERE r.user_id = u.id \
+     AND r.used_at IS NULL), EXISTS (SELECT 1 FROM recovery_code r WHERE r.user_id = u.id \
+     AND r.used_at IS NULL AND length(r.code_hash) = 32)";
 
 /// A token, as [`token_from_row`] reads it (the ciphertext last, or NULL).
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.label, t.status, t.algorithm, t.digits, \
@@ -525,7 +527,8 @@ macro_rules! accept_step_sql {
 impl Rows for SqliteRows<'_> {
     fn user(&mut self, user: &UserName, _for_update: bool) -> Result<Option<UserRecord>> {
         // The write transaction already holds the file's only write lock.
-        let sql = format!("SELECT {USER_COLUMNS} FROM mfa_user u WHERE u.user = ?1");
+        let sql =
+            format!("SELECT {USER_COLUMNS}, {UNUSED_CODES} FROM mfa_user u WHERE u.user = ?1");
         let row = self
             .tx
             .prepare_cached(&sql)?
@@ -544,7 +547,7 @@ impl Rows for SqliteRows<'_> {
         let users = {
             let mut stmt = self
                 .tx
-                .prepare(&format!("SELECT {USER_COLUMNS} FROM mfa_user u"))?;
+                .prepare(&format!("SELECT {USER_COLUMNS}, 0, FALSE FROM mfa_user u"))?;
             let rows = stmt.query_map([], user_from_row)?;
             rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
@@ -556,15 +559,31 @@ impl Rows for SqliteRows<'_> {
         let mut stmt = self.tx.prepare(&format!(
             "SELECT {TOKEN_COLUMNS}, {secret} FROM mfa_token t"
         ))?;
-        join_tokens(users, |push| {
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                // The user id borrowed from the row: it only finds the user.
-                let user_id = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-                push(user_id, token_from_row(row, ciphertexts)?);
-            }
-            Ok(())
-        })
+        let mut codes = self.tx.prepare(
+            "SELECT user_id, length(code_hash) = 32 FROM recovery_code WHERE used_at IS NULL",
+        )?;
+        join_users(
+            users,
+            |push| {
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    // The user id borrowed from the row: it only finds the user.
+                    let user_id = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+                    push(user_id, token_from_row(row, ciphertexts)?);
+                }
+                Ok(())
+            },
+            |push| {
+                // One row a code: SQLite's GROUP BY would sort them first.
+                let mut rows = codes.query([])?;
+                while let Some(row) = rows.next()? {
+                    let user_id = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                    let legacy = row.get(1)?;
+                    push(user_id, UnusedCodes { count: 1, legacy });
+                }
+                Ok(())
+            },
+        )
     }
 
     fn delete_user(&mut self, id: &str) -> Result<()> {
