@@ -47,22 +47,6 @@ fn write_with(
     }
 }
 
-/// A [`Write`] onto stdout through [`write`], for long output made piece by piece (a JSON
-/// document of 100,000 users) without holding all of it: wrap it in a `BufWriter`, since each
-/// write here flushes.
-pub struct Stdout;
-
-impl Write for Stdout {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        write(buf).map_err(std::io::Error::other)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Records that stdout's reader is gone (seen without writing, e.g. by `poll`).
 pub fn mark_closed() {
     CLOSED.store(true, Ordering::Relaxed);
