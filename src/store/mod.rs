@@ -582,14 +582,10 @@ pub(crate) fn join_users(
     tokens.resize_with(users.len(), Vec::new);
     let mut codes = vec![UnusedCodes::default(); users.len()];
     {
-        let by_id: std::collections::HashMap<&str, usize> = users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.id.as_str(), i))
-            .collect();
+        let mut index = UserIndex::new(&users);
         // A token or code of no listed user cannot be (foreign keys): it is none of the store.
         scan_tokens(&mut |user_id, token| {
-            if let Some(&i) = by_id.get(user_id) {
+            if let Some(i) = index.find(user_id) {
                 let user_tokens = &mut tokens[i];
                 // Most users have one token: room for one, not the four a first push makes.
                 if user_tokens.capacity() == 0 {
@@ -599,7 +595,7 @@ pub(crate) fn join_users(
             }
         })?;
         scan_codes(&mut |user_id, some| {
-            if let Some(&i) = by_id.get(user_id) {
+            if let Some(i) = index.find(user_id) {
                 codes[i].count = codes[i].count.saturating_add(some.count);
                 codes[i].legacy |= some.legacy;
             }
@@ -620,6 +616,45 @@ pub(crate) fn join_users(
         .collect();
     records.sort_unstable_by(|a, b| a.user.as_str().cmp(b.user.as_str()));
     Ok(records)
+}
+
+/// Finds users in a scan's order by id: first at the last one found or just after it (a user's
+/// tokens are mostly stored in the users' own order, a user's codes together), then through a
+/// map of every id, built at the first miss.
+struct UserIndex<'a> {
+    users: &'a [UserRow],
+    last: usize,
+    by_id: Option<std::collections::HashMap<&'a str, usize>>,
+}
+
+impl<'a> UserIndex<'a> {
+    fn new(users: &'a [UserRow]) -> Self {
+        UserIndex {
+            users,
+            last: 0,
+            by_id: None,
+        }
+    }
+
+    /// The position of the user whose id is `id`, if any.
+    fn find(&mut self, id: &str) -> Option<usize> {
+        let users = self.users;
+        let i = [self.last, self.last + 1]
+            .into_iter()
+            .find(|&i| users.get(i).is_some_and(|u| u.id == id))
+            .or_else(|| {
+                let by_id = self.by_id.get_or_insert_with(|| {
+                    users
+                        .iter()
+                        .enumerate()
+                        .map(|(i, u)| (u.id.as_str(), i))
+                        .collect()
+                });
+                by_id.get(id).copied()
+            })?;
+        self.last = i;
+        Some(i)
+    }
 }
 
 /// The users matching every condition of `query` (its time set: locks are judged then), by
@@ -2349,6 +2384,17 @@ mod tests {
                 ("bob", 2, Status::Enabled),
             ]
         );
+    }
+
+    #[test]
+    fn the_user_index_finds_every_id_in_any_order_and_no_other() {
+        let users: Vec<UserRow> = (0..5).map(|i| row(&i.to_string(), "u")).collect();
+        let mut index = UserIndex::new(&users);
+        // In order (the guesses), repeated, backwards, skipping (the map), then unknown.
+        for id in ["0", "1", "1", "2", "4", "3", "0", "2", "9", "3"] {
+            let want = users.iter().position(|u| u.id == id);
+            assert_eq!(index.find(id), want, "{id}");
+        }
     }
 
     #[test]
