@@ -2347,6 +2347,30 @@ mod tests {
         assert!(row("u", "alice").into_record(Vec::new()).is_none());
     }
 
+    /// [`join_users`] of `users` with scans handing over `tokens` and `codes` in that order.
+    fn join(
+        users: Vec<UserRow>,
+        tokens: Vec<(&str, TokenRecord)>,
+        codes: Vec<(&str, UnusedCodes)>,
+    ) -> Vec<UserRecord> {
+        join_users(
+            users,
+            |push| {
+                for (user_id, token) in tokens {
+                    push(user_id, token);
+                }
+                Ok(())
+            },
+            |push| {
+                for (user_id, some) in codes {
+                    push(user_id, some);
+                }
+                Ok(())
+            },
+        )
+        .unwrap()
+    }
+
     #[test]
     fn joined_users_come_sorted_by_name_in_byte_order_with_their_own_tokens() {
         let users = vec![
@@ -2356,22 +2380,12 @@ mod tests {
             row("4", "nobody"),
         ];
         let tokens = vec![
-            ("3".to_string(), token("a", "default", Status::Enabled, 1)),
-            ("1".to_string(), token("b", "default", Status::Pending, 1)),
-            ("2".to_string(), token("z", "default", Status::Disabled, 1)),
-            ("1".to_string(), token("b2", "laptop", Status::Enabled, 2)),
+            ("3", token("a", "default", Status::Enabled, 1)),
+            ("1", token("b", "default", Status::Pending, 1)),
+            ("2", token("z", "default", Status::Disabled, 1)),
+            ("1", token("b2", "laptop", Status::Enabled, 2)),
         ];
-        let joined = join_users(
-            users,
-            |push| {
-                for (user_id, token) in tokens {
-                    push(&user_id, token);
-                }
-                Ok(())
-            },
-            |_| Ok(()),
-        )
-        .unwrap();
+        let joined = join(users, tokens, Vec::new());
         let got: Vec<(&str, usize, Status)> = joined
             .iter()
             .map(|u| (u.user.as_str(), u.tokens.len(), u.status))
@@ -2400,47 +2414,19 @@ mod tests {
     #[test]
     fn joined_users_get_the_unused_codes_of_their_own_id_summed_and_none_else() {
         let users = vec![row("1", "bob"), row("2", "carol"), row("3", "alice")];
-        let tokens: Vec<(String, TokenRecord)> = ["1", "2", "3"]
-            .iter()
-            .map(|id| (id.to_string(), token(id, "default", Status::Enabled, 1)))
-            .collect();
-        let one = |legacy| UnusedCodes { count: 1, legacy };
-        let codes = [
-            ("3", one(false)),
-            ("1", one(false)),
-            (
-                "3",
-                UnusedCodes {
-                    count: 2,
-                    legacy: false,
-                },
-            ),
-            ("1", one(true)),
-            ("3", one(false)),
-            (
-                "9",
-                UnusedCodes {
-                    count: 5,
-                    legacy: true,
-                },
-            ),
+        let tokens = ["1", "2", "3"]
+            .map(|id| (id, token(id, "default", Status::Enabled, 1)))
+            .to_vec();
+        let some = |count, legacy| UnusedCodes { count, legacy };
+        let codes = vec![
+            ("3", some(1, false)),
+            ("1", some(1, false)),
+            ("3", some(2, false)),
+            ("1", some(1, true)),
+            ("3", some(1, false)),
+            ("9", some(5, true)),
         ];
-        let joined = join_users(
-            users,
-            |push| {
-                for (user_id, token) in tokens {
-                    push(&user_id, token);
-                }
-                Ok(())
-            },
-            |push| {
-                for (user_id, some) in codes {
-                    push(user_id, some);
-                }
-                Ok(())
-            },
-        )
-        .unwrap();
+        let joined = join(users, tokens, codes);
         let got: Vec<(&str, u32, bool)> = joined
             .iter()
             .map(|u| {
