@@ -438,7 +438,7 @@ mod tests {
             Item {
                 name,
                 tokens: (0..name.len() as u32 % 3).collect(),
-                at: (name.len() % 2 == 0).then_some(7),
+                at: name.len().is_multiple_of(2).then_some(7),
             }
         }
         for n in [0, 1, 2, 5, 10] {
