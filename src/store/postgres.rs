@@ -431,8 +431,8 @@ struct PgRows<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
 }
 
-/// A user's own row (`u`), as [`user_from_row`] reads it, with the counts of their unused
-/// recovery codes.
+/// A user's own row (`u`), as [`user_from_row`] reads it; the counts of their unused recovery
+/// codes follow ([`UNUSED_CODES`], or zeros in a scan of every user, which counts them apart).
 const USER_COLUMNS: &str = "u.id, u.username, u.created_at, u.updated_at, u.failed_attempts, \
      u.locked_at, u.locked_until, u.lockouts";
 
