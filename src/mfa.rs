@@ -536,21 +536,17 @@ impl Mfa {
         let at = *query.at.get_or_insert_with(Timestamp::now);
         // One read with the ciphertexts: which secrets are short shows in their lengths (nothing
         // is decrypted); they are dropped at once.
-        let users = self.store.users_matching_sealed(&query, at)?;
-        Ok(users
-            .into_iter()
-            .map(|mut record| {
-                let short_secret = is_short_secret(record.secret.as_deref());
-                record.secret = None;
-                for t in &mut record.tokens {
-                    t.secret = None;
-                }
-                UserInfo {
-                    record,
-                    short_secret,
-                }
-            })
-            .collect())
+        self.store.users_matching_sealed(&query, at, |mut record| {
+            let short_secret = is_short_secret(record.secret.as_deref());
+            record.secret = None;
+            for t in &mut record.tokens {
+                t.secret = None;
+            }
+            UserInfo {
+                record,
+                short_secret,
+            }
+        })
     }
 
     // ----- recovery codes -----

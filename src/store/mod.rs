@@ -274,10 +274,14 @@ pub(crate) trait Rows {
     /// One user with their ciphertext; with `for_update`, the row stays locked until the end of
     /// the transaction.
     fn user(&mut self, user: &UserName, for_update: bool) -> Result<Option<UserRecord>>;
-    /// Every user with their tokens, by name, with the `ciphertexts` asked for: one scan each
-    /// of the users, the tokens and the unused recovery codes, joined by [`join_users`]. Every
+    /// Every user with their tokens, with the `ciphertexts` asked for: one scan each of the
+    /// users, the tokens and the unused recovery codes, joined by [`UserScan::join`]. Every
     /// selection (status, lock, the janitor's ages) is made above, by [`UserQuery::matches`].
-    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>>;
+    fn scan_users(&mut self, ciphertexts: Ciphertexts) -> Result<UserScan>;
+    /// Every user's record, by name ([`Rows::scan_users`]).
+    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>> {
+        Ok(self.scan_users(ciphertexts)?.records(Some))
+    }
     /// Deletes the user's row (and, by cascade, their recovery codes).
     fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Every user's name exactly as stored, in no particular order.
@@ -555,7 +559,7 @@ impl Ciphertexts {
     }
 }
 
-/// Some of a user's unused recovery codes, as a scan of them hands them to [`join_users`]: a
+/// Some of a user's unused recovery codes, as a scan of them hands them to [`UserScan::join`]: a
 /// backend may hand each code (`count` 1) or each user's total.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct UnusedCodes {
@@ -565,57 +569,103 @@ pub(crate) struct UnusedCodes {
     pub legacy: bool,
 }
 
-/// Every user of `users` with their tokens and the counts of their unused recovery codes,
-/// sorted by name in byte order. `scan_tokens` hands over the tokens one by one with their
-/// user's id, `scan_codes` the unused recovery codes likewise, each in any order. Joining here,
-/// rather than in SQL, keeps every read a plain sequential scan: a join picking each user's
-/// primary token, or a subquery counting each user's codes, costs B-tree searches per user
-/// (with ten codes a user, SQLite's counting subqueries took longer than all the rest of a
-/// listing). The tokens go straight to their user: no list of every token, no copy of every
-/// user id. The counts in `users` are replaced by the scan's.
-pub(crate) fn join_users(
-    users: Vec<UserRow>,
-    scan_tokens: impl FnOnce(&mut dyn FnMut(&str, TokenRecord)) -> Result<()>,
-    scan_codes: impl FnOnce(&mut dyn FnMut(&str, UnusedCodes)) -> Result<()>,
-) -> Result<Vec<UserRecord>> {
-    let mut tokens: Vec<Vec<TokenRecord>> = Vec::new();
-    tokens.resize_with(users.len(), Vec::new);
-    let mut codes = vec![UnusedCodes::default(); users.len()];
-    {
-        let mut index = UserIndex::new(&users);
-        // A token or code of no listed user cannot be (foreign keys): it is none of the store.
-        scan_tokens(&mut |user_id, token| {
-            if let Some(i) = index.find(user_id) {
-                let user_tokens = &mut tokens[i];
-                // Most users have one token: room for one, not the four a first push makes.
-                if user_tokens.capacity() == 0 {
-                    user_tokens.reserve_exact(1);
+/// Every user of a store with their tokens and the counts of their unused recovery codes, as
+/// a backend's scans found them (in the store's order), not yet made into records:
+/// [`UserScan::records`] does that, in name order, building only the records it keeps.
+pub(crate) struct UserScan {
+    /// The users' rows; a slot is emptied when its record is built.
+    users: Vec<Option<UserRow>>,
+    /// The tokens of `users[i]`.
+    tokens: Vec<Vec<TokenRecord>>,
+}
+
+impl UserScan {
+    /// Every user of `users` with their tokens and the counts of their unused recovery codes.
+    /// `scan_tokens` hands over the tokens one by one with their user's id, `scan_codes` the
+    /// unused recovery codes likewise, each in any order. Joining here, rather than in SQL,
+    /// keeps every read a plain sequential scan: a join picking each user's primary token, or
+    /// a subquery counting each user's codes, costs B-tree searches per user (with ten codes a
+    /// user, SQLite's counting subqueries took longer than all the rest of a listing). The
+    /// tokens go straight to their user: no list of every token, no copy of every user id. The
+    /// counts in `users` are replaced by the scan's.
+    pub(crate) fn join(
+        mut users: Vec<UserRow>,
+        scan_tokens: impl FnOnce(&mut dyn FnMut(&str, TokenRecord)) -> Result<()>,
+        scan_codes: impl FnOnce(&mut dyn FnMut(&str, UnusedCodes)) -> Result<()>,
+    ) -> Result<UserScan> {
+        let mut tokens: Vec<Vec<TokenRecord>> = Vec::new();
+        tokens.resize_with(users.len(), Vec::new);
+        let mut codes = vec![UnusedCodes::default(); users.len()];
+        {
+            let mut index = UserIndex::new(&users);
+            // A token or code of no listed user cannot be (foreign keys): it is none of the
+            // store.
+            scan_tokens(&mut |user_id, token| {
+                if let Some(i) = index.find(user_id) {
+                    let user_tokens = &mut tokens[i];
+                    // Most users have one token: room for one, not the four a first push makes.
+                    if user_tokens.capacity() == 0 {
+                        user_tokens.reserve_exact(1);
+                    }
+                    user_tokens.push(token);
                 }
-                user_tokens.push(token);
-            }
-        })?;
-        scan_codes(&mut |user_id, some| {
-            if let Some(i) = index.find(user_id) {
-                codes[i].count = codes[i].count.saturating_add(some.count);
-                codes[i].legacy |= some.legacy;
-            }
-        })?;
-    }
-    let mut records: Vec<UserRecord> = users
-        .into_iter()
-        .zip(tokens)
-        .zip(codes)
-        .filter_map(|((u, tokens), codes)| {
-            UserRow {
-                recovery_codes_left: codes.count,
-                recovery_codes_legacy: codes.legacy,
-                ..u
-            }
-            .into_record(tokens)
+            })?;
+            scan_codes(&mut |user_id, some| {
+                if let Some(i) = index.find(user_id) {
+                    codes[i].count = codes[i].count.saturating_add(some.count);
+                    codes[i].legacy |= some.legacy;
+                }
+            })?;
+        }
+        for (u, codes) in users.iter_mut().zip(codes) {
+            u.recovery_codes_left = codes.count;
+            u.recovery_codes_legacy = codes.legacy;
+        }
+        Ok(UserScan {
+            users: users.into_iter().map(Some).collect(),
+            tokens,
         })
-        .collect();
-    records.sort_unstable_by(|a, b| a.user.as_str().cmp(b.user.as_str()));
-    Ok(records)
+    }
+
+    /// What `keep` makes of each user's record, for the records it keeps (`None`: left out),
+    /// sorted by the users' names in byte order. The order is found over the rows, and each
+    /// record is built once, in place: a listing of 100,000 users never moves its records
+    /// around to sort them (whose names, in a real store, are in no particular order), nor
+    /// builds those a filter leaves out. A user row without any token is no user of the store
+    /// and is left out.
+    pub(crate) fn records<T>(mut self, mut keep: impl FnMut(UserRecord) -> Option<T>) -> Vec<T> {
+        let users = &self.users;
+        let name = |i: usize| users[i].as_ref().map_or("", |u| u.user.as_str());
+        // Each name's first bytes travel with its index, so that most comparisons read no
+        // name: the names lie all over the heap, and chasing them was most of the sort.
+        let mut order: Vec<(u128, usize)> = (0..users.len())
+            .map(|i| (name_prefix(name(i)), i))
+            .collect();
+        // Names are unique: an unstable sort is the sort (and a store in name order, as
+        // enroll and import of sorted names make it, is sorted in one pass).
+        order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| name(a.1).cmp(name(b.1))));
+        let mut kept = Vec::with_capacity(order.len());
+        for (_, i) in order {
+            let Some(user) = self.users[i].take() else {
+                continue;
+            };
+            let tokens = std::mem::take(&mut self.tokens[i]);
+            if let Some(t) = user.into_record(tokens).and_then(&mut keep) {
+                kept.push(t);
+            }
+        }
+        kept
+    }
+}
+
+/// The first 16 bytes of `name`, zero-padded, as a big-endian number: names whose prefixes
+/// differ are in the order of their prefixes (byte order), so only names with equal prefixes
+/// need comparing in full.
+fn name_prefix(name: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = name.len().min(16);
+    bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 /// Finds users in a scan's order by id: first at the last one found or just after it (a user's
@@ -665,9 +715,20 @@ fn select_users(
     at: Timestamp,
     ciphertexts: Ciphertexts,
 ) -> Result<Vec<UserRecord>> {
-    let mut users = rows.all_users(ciphertexts)?;
-    users.retain(|u| query.matches(u, at));
-    Ok(users)
+    select_users_as(rows, query, at, ciphertexts, |u| u)
+}
+
+/// [`select_users`], each record made into what `wrap` makes of it as it is built.
+fn select_users_as<T>(
+    rows: &mut dyn Rows,
+    query: &UserQuery,
+    at: Timestamp,
+    ciphertexts: Ciphertexts,
+    mut wrap: impl FnMut(UserRecord) -> T,
+) -> Result<Vec<T>> {
+    Ok(rows
+        .scan_users(ciphertexts)?
+        .records(|u| query.matches(&u, at).then(|| wrap(u))))
 }
 
 /// The users matching `filter` at `at` that have a secret (pending or enabled), with their
@@ -1148,13 +1209,15 @@ impl Store {
     }
 
     /// [`Store::users_matching`] with the ciphertexts of short secrets only
-    /// ([`Ciphertexts::ShortOnly`]: what a listing flags), locks judged at `at`.
-    pub(crate) fn users_matching_sealed(
+    /// ([`Ciphertexts::ShortOnly`]: what a listing flags), locks judged at `at`, each record
+    /// made into what `wrap` makes of it (which drops the ciphertexts) as it is built.
+    pub(crate) fn users_matching_sealed<T>(
         &mut self,
         query: &UserQuery,
         at: Timestamp,
-    ) -> Result<Vec<UserRecord>> {
-        self.read(|rows| select_users(rows, query, at, Ciphertexts::ShortOnly))
+        wrap: impl FnMut(UserRecord) -> T,
+    ) -> Result<Vec<T>> {
+        self.read(|rows| select_users_as(rows, query, at, Ciphertexts::ShortOnly, wrap))
     }
 
     /// The janitor's plan at `now` (nothing changes).
@@ -2347,13 +2410,14 @@ mod tests {
         assert!(row("u", "alice").into_record(Vec::new()).is_none());
     }
 
-    /// [`join_users`] of `users` with scans handing over `tokens` and `codes` in that order.
+    /// The records of [`UserScan::join`] of `users` with scans handing over `tokens` and
+    /// `codes` in that order.
     fn join(
         users: Vec<UserRow>,
         tokens: Vec<(&str, TokenRecord)>,
         codes: Vec<(&str, UnusedCodes)>,
     ) -> Vec<UserRecord> {
-        join_users(
+        UserScan::join(
             users,
             |push| {
                 for (user_id, token) in tokens {
@@ -2369,6 +2433,7 @@ mod tests {
             },
         )
         .unwrap()
+        .records(Some)
     }
 
     #[test]
@@ -2398,6 +2463,67 @@ mod tests {
                 ("bob", 2, Status::Enabled),
             ]
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever order the scan found them in, and however long the prefix they share
+        /// (past the 16 bytes of the sort's key), the records come in the byte order of the
+        /// names, as `str`'s own sort has it.
+        #[test]
+        fn records_come_in_the_byte_order_of_the_names(
+            names in proptest::collection::hash_set(
+                "(user000000000000|u|\u{e9}|Z)[a-c\u{e9}\u{10348}]{0,4}", 1..40),
+        ) {
+            let names: Vec<String> = names.into_iter().collect();
+            let users = names.iter().enumerate().map(|(i, n)| row(&i.to_string(), n)).collect();
+            let tokens = (0..names.len())
+                .map(|i| (i.to_string(), token(&format!("t{i}"), "default", Status::Enabled, 1)))
+                .collect::<Vec<_>>();
+            let tokens = tokens.iter().map(|(id, t)| (id.as_str(), t.clone())).collect();
+            let got: Vec<String> =
+                join(users, tokens, Vec::new()).into_iter().map(|u| u.user.to_string()).collect();
+            let mut want = names.clone();
+            want.sort();
+            proptest::prop_assert_eq!(got, want);
+        }
+
+        /// Two names whose keys differ are in the order of their keys (equal keys leave it to
+        /// the names), whatever they hold, NULs included.
+        #[test]
+        fn the_name_prefix_never_contradicts_the_names_order(a in ".{0,20}", b in ".{0,20}") {
+            let (ka, kb) = (name_prefix(&a), name_prefix(&b));
+            if ka != kb {
+                proptest::prop_assert_eq!(ka.cmp(&kb), a.as_bytes().cmp(b.as_bytes()));
+            }
+        }
+    }
+
+    #[test]
+    fn records_are_built_only_for_users_with_tokens_and_kept_only_when_kept() {
+        let users = vec![row("1", "bob"), row("2", "carol"), row("3", "alice")];
+        let tokens = vec![
+            ("1", token("b", "default", Status::Enabled, 1)),
+            ("3", token("a", "default", Status::Pending, 1)),
+        ];
+        let scan = UserScan::join(
+            users,
+            |push| {
+                for (id, t) in tokens {
+                    push(id, t);
+                }
+                Ok(())
+            },
+            |_| Ok(()),
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        let kept = scan.records(|u| {
+            seen.push(u.user.to_string());
+            (u.status == Status::Enabled).then(|| (u.user.to_string(), u.token_id))
+        });
+        // carol has no token: no record; alice's is built and left out.
+        assert_eq!(seen, ["alice", "bob"]);
+        assert_eq!(kept, [("bob".to_string(), "b".to_string())]);
     }
 
     #[test]

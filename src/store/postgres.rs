@@ -11,8 +11,8 @@ use postgres::{Client, IsolationLevel, Row, SimpleQueryMessage};
 use super::pg_conn::PgLocation;
 use super::schema::SCHEMA_VERSION;
 use super::{
-    join_users, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, NewAudit,
-    RecoveryCodeRow, RowCounts, Rows, StoreDump, TxFn, UnusedCodes, UserRow,
+    step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, NewAudit, RecoveryCodeRow,
+    RowCounts, Rows, StoreDump, TxFn, UnusedCodes, UserRow, UserScan,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -591,7 +591,7 @@ impl Rows for PgRows<'_, '_> {
         }
     }
 
-    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>> {
+    fn scan_users(&mut self, ciphertexts: Ciphertexts) -> Result<UserScan> {
         let users = self
             .tx
             .query(
@@ -615,7 +615,7 @@ impl Rows for PgRows<'_, '_> {
              WHERE used_at IS NULL GROUP BY user_id",
             &[],
         )?;
-        join_users(
+        UserScan::join(
             users,
             |push| {
                 for row in &rows {

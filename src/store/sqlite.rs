@@ -10,8 +10,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use super::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 use super::{
-    join_users, step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, RecoveryCodeRow,
-    RowCounts, Rows, Scrub, StoreDump, TxFn, UnusedCodes, UserRow, SCRUB_PENDING_KEY,
+    step_param, AuditRow, Backend, Ciphertexts, Enrollment, Lock, RecoveryCodeRow, RowCounts, Rows,
+    Scrub, StoreDump, TxFn, UnusedCodes, UserRow, UserScan, SCRUB_PENDING_KEY,
 };
 use crate::audit::{AuditEntry, AuditEvent, AuditQuery, Op};
 use crate::error::{Error, Result};
@@ -543,7 +543,7 @@ impl Rows for SqliteRows<'_> {
         }
     }
 
-    fn all_users(&mut self, ciphertexts: Ciphertexts) -> Result<Vec<UserRecord>> {
+    fn scan_users(&mut self, ciphertexts: Ciphertexts) -> Result<UserScan> {
         let users = {
             let mut stmt = self
                 .tx
@@ -562,7 +562,7 @@ impl Rows for SqliteRows<'_> {
         let mut codes = self.tx.prepare(
             "SELECT user_id, length(code_hash) = 32 FROM recovery_code WHERE used_at IS NULL",
         )?;
-        join_users(
+        UserScan::join(
             users,
             |push| {
                 let mut rows = stmt.query([])?;
