@@ -242,10 +242,13 @@ pub fn run(ctx: &Context, args: ListArgs) -> Result<ExitCode> {
     let mut mfa = ctx.mfa()?;
     let ttl = mfa.store().settings()?.pending_ttl();
     // Which secrets are short, from the ciphertexts' lengths: nothing is decrypted.
-    let infos = mfa.list(query)?;
+    // Never freed: the process ends once they are printed, and handing 100,000 records back to
+    // the allocator one by one took 8% of a listing. They hold no ciphertext (`Mfa::list`
+    // dropped them), let alone a secret.
+    let infos = std::mem::ManuallyDrop::new(mfa.list(query)?);
     if ctx.json() {
         write_json_array(
-            &infos,
+            &infos[..],
             |i| Row::new(&i.record, i.short_secret, ttl, now),
             JSON_CHUNK,
             json_workers(),
