@@ -262,7 +262,7 @@ impl Context {
 }
 
 /// The OS user: `$USER` (`$LOGNAME`, `$USERNAME`), else the account name of the real uid in
-/// the passwd database, else `uid:N`.
+/// the passwd file (on Linux; the passwd database elsewhere), else `uid:N`.
 fn os_user() -> Option<String> {
     for var in ["USER", "LOGNAME", "USERNAME"] {
         if let Ok(v) = std::env::var(var) {
@@ -284,8 +284,32 @@ fn os_user() -> Option<String> {
     None
 }
 
+/// The account name of `uid` in `/etc/passwd`, read directly. On Linux the binary is linked
+/// statically (`.cargo/config.toml`), and a static glibc must not call NSS: `getpwuid` would
+/// load the system's NSS modules, built for whatever glibc the system has. An account known
+/// only to a directory service (LDAP, sssd) is not found, and the actor is then `uid:N`
+/// (such logins set `$USER`, which comes first).
+#[cfg(target_os = "linux")]
+fn account_name(uid: u32) -> Option<String> {
+    passwd_name(&std::fs::read_to_string("/etc/passwd").ok()?, uid)
+}
+
+/// The name of the first entry for `uid` in `passwd`, the text of a passwd(5) file: lines of
+/// `name:password:uid:gid:gecos:home:shell`. NIS compat entries (`+`, `-`) and comments name
+/// no account.
+#[cfg(any(target_os = "linux", test))]
+fn passwd_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let entry_uid = fields.nth(1)?;
+        let named = !name.is_empty() && !name.starts_with(['+', '-', '#']);
+        (named && entry_uid.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+    })
+}
+
 /// The passwd entry's name for `uid` (getpwuid_r, re-entrant; NSS as the system has it).
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "linux")))]
 fn account_name(uid: libc::uid_t) -> Option<String> {
     let mut buf = vec![0u8; 1024];
     loop {
@@ -475,5 +499,29 @@ fn confirmed(yes: bool, what: &str) -> Result<()> {
             message: format!("{what} was not confirmed; nothing changed"),
         }
         .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passwd_name;
+
+    #[test]
+    fn the_passwd_file_names_the_first_account_of_a_uid() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\
+                      +nis::1000:1000:::\n\
+                      #old:x:1000:1000::/home/old:/bin/sh\n\
+                      :x:1000:1000::/:/bin/sh\n\
+                      alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n\
+                      alias:x:1000:1000::/home/alice:/bin/bash\n\
+                      broken:x\n\
+                      bob:x:10001:100::/home/bob:/bin/sh";
+        assert_eq!(passwd_name(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(passwd_name(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(passwd_name(passwd, 10001).as_deref(), Some("bob"));
+        // 100 is bob's gid, not a uid; 1 is nobody's.
+        assert_eq!(passwd_name(passwd, 100), None);
+        assert_eq!(passwd_name(passwd, 1), None);
+        assert_eq!(passwd_name("", 0), None);
     }
 }
