@@ -516,6 +516,19 @@ impl Timestamp {
 }
 
 impl Timestamp {
+    /// [`Timestamp::parse`] of a column's bytes: the stored form is read from them as they are
+    /// (it is ASCII or it is not the stored form), and only anything else is checked to be
+    /// UTF-8 and parsed.
+    pub(crate) fn parse_bytes(b: &[u8]) -> Result<Self> {
+        match Self::parse_stored(b) {
+            Some(ts) => Ok(ts),
+            None => Self::parse(
+                std::str::from_utf8(b)
+                    .map_err(|_| Error::invalid("time", "not UTF-8 text".to_string()))?,
+            ),
+        }
+    }
+
     /// The stored form, `YYYY-MM-DDTHH:MM:SSZ`, read at fixed offsets: the store holds
     /// nothing else, and `list` reads several per row. Whatever it accepts, `time` reads the
     /// same for `TS_FORMAT` (checked against it in tests/timestamps.rs); `None` otherwise.
@@ -542,19 +555,14 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// The stored form, `YYYY-MM-DDTHH:MM:SSZ`, written at fixed offsets (no allocation, no
+    /// formatter): `None` for a year before 0 (only from `from_unix` of a far past) or past
+    /// 9999 (only with `time`'s large-dates), which `time`'s general formatter writes.
+    fn stored_form(&self) -> Option<[u8; 20]> {
         let (year, month, day) = self.0.to_calendar_date();
         let (hour, minute, second) = self.0.to_hms();
-        let Some(year) = u16::try_from(year).ok().filter(|y| *y <= 9999) else {
-            // Before year 0 (only from `from_unix` of a far past), or past 9999 (only with
-            // `time`'s large-dates): `time`'s general formatter.
-            return match self.0.format(TS_FORMAT) {
-                Ok(s) => f.write_str(&s),
-                Err(_) => Err(fmt::Error),
-            };
-        };
-        // Fixed width, no allocation: `YYYY-MM-DDTHH:MM:SSZ` (years up to 9999, as `time`).
+        let year = u16::try_from(year).ok().filter(|y| *y <= 9999)?;
         let mut out = *b"0000-00-00T00:00:00Z";
         let two = |out: &mut [u8; 20], at: usize, v: u8| {
             out[at] = b'0' + v / 10;
@@ -567,14 +575,33 @@ impl fmt::Display for Timestamp {
         two(&mut out, 11, hour);
         two(&mut out, 14, minute);
         two(&mut out, 17, second);
-        // Only ASCII digits and punctuation were written.
-        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+        Some(out)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.stored_form() {
+            // Only ASCII digits and punctuation were written.
+            Some(out) => f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?),
+            None => match self.0.format(TS_FORMAT) {
+                Ok(s) => f.write_str(&s),
+                Err(_) => Err(fmt::Error),
+            },
+        }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // The string itself, not through a formatter: a listing writes hundreds of thousands.
+        match self.stored_form() {
+            Some(out) => match std::str::from_utf8(&out) {
+                Ok(text) => s.serialize_str(text),
+                Err(_) => s.collect_str(self),
+            },
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -1006,6 +1033,32 @@ mod tests {
             assert_eq!(span.to_string(), text);
             assert_eq!(text.parse::<Span>().unwrap(), span);
         }
+    }
+
+    #[test]
+    fn a_columns_bytes_parse_as_their_text_would_and_non_utf8_is_refused() {
+        for text in [
+            "2026-01-31T12:00:00Z",
+            "2026-01-31T13:00:00+01:00",
+            "2024-02-29T23:59:59Z",
+            "2026-02-30T00:00:00Z",
+            "2026-01-31 12:00:00",
+            "",
+        ] {
+            assert_eq!(
+                Timestamp::parse_bytes(text.as_bytes()).ok(),
+                Timestamp::parse(text).ok(),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Timestamp::parse_bytes(b"2026-01-31T12:00:00Z")
+                .unwrap()
+                .unix(),
+            1_769_860_800
+        );
+        assert!(Timestamp::parse_bytes(b"2026-01-31T12:00:0\xffZ").is_err());
+        assert!(Timestamp::parse_bytes(b"\xff").is_err());
     }
 
     #[test]

@@ -59,6 +59,21 @@ proptest! {
         let ts = Timestamp::from_unix(secs);
         prop_assert_eq!(ts.to_string(), oracle_format(secs));
         prop_assert_eq!(Timestamp::parse(&ts.to_string()).unwrap().unix(), secs);
+        // JSON holds the same text, as a string.
+        prop_assert_eq!(
+            serde_json::to_value(ts).unwrap(),
+            serde_json::Value::String(oracle_format(secs))
+        );
+    }
+
+    #[test]
+    fn json_of_any_time_is_its_text(
+        secs in prop_oneof![proptest::num::i64::ANY, -377_705_116_800i64..-62_167_219_200]
+    ) {
+        // Years before 0 (the second range) are written by `time`'s formatter, and out of
+        // `time`'s range `from_unix` clamps: whatever the year, JSON holds `Display`'s text.
+        let ts = Timestamp::from_unix(secs);
+        prop_assert_eq!(serde_json::to_value(ts).unwrap(), serde_json::Value::String(ts.to_string()));
     }
 
     #[test]

@@ -1129,7 +1129,12 @@ impl ToSql for Timestamp {
 
 impl FromSql for Timestamp {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        Timestamp::parse(value.as_str()?).map_err(conversion_error)
+        match value {
+            // Text, as `as_str` would take it, but not checked to be UTF-8 first: see
+            // `parse_bytes`.
+            ValueRef::Text(b) => Timestamp::parse_bytes(b).map_err(conversion_error),
+            _ => Err(FromSqlError::InvalidType),
+        }
     }
 }
 
