@@ -2488,13 +2488,20 @@ mod tests {
         }
 
         /// Two names whose keys differ are in the order of their keys (equal keys leave it to
-        /// the names), whatever they hold, NULs included.
+        /// the names), whatever they hold, NULs included; and the keys differ whenever the
+        /// first 16 bytes do (the point of them), zero bytes past a name's end counting as
+        /// such.
         #[test]
         fn the_name_prefix_never_contradicts_the_names_order(a in ".{0,20}", b in ".{0,20}") {
             let (ka, kb) = (name_prefix(&a), name_prefix(&b));
             if ka != kb {
                 proptest::prop_assert_eq!(ka.cmp(&kb), a.as_bytes().cmp(b.as_bytes()));
             }
+            let first16 = |s: &str| {
+                let mut b = s.as_bytes().iter().copied().chain(std::iter::repeat(0)).take(16);
+                std::array::from_fn::<u8, 16, _>(|_| b.next().unwrap_or(0))
+            };
+            proptest::prop_assert_eq!(ka == kb, first16(&a) == first16(&b));
         }
     }
 
