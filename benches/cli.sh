@@ -675,7 +675,8 @@ no dynamic loader maps libc, libm and libgcc_s, binds their symbols and relocate
 without \`--target\` cargo hands that flag to proc-macro crates too, which then fail to build;
 the script turns rustc's dynamic link line into its static one instead (the floor program, an
 example of the same package, is linked the same way). A static glibc binary must not load NSS
-modules: mfactl reads the OS user from \`USER\`/\`LOGNAME\` and resolves PostgreSQL host names
+modules: mfactl reads the OS user from \`USER\`/\`LOGNAME\` (else the account name from
+\`/etc/passwd\` itself, not \`getpwuid\`) and resolves PostgreSQL host names
 with hickory (\`/etc/hosts\`, then \`/etc/resolv.conf\`), never with \`getaddrinfo\`. clap
 builds only the subcommand being run (\`#[command(defer = true)]\`), not all twenty with their
 help texts. Measured on this machine in interleaved pairs (2026-11-26, \`--version\`): the
