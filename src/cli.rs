@@ -410,10 +410,36 @@ fn examples_help(examples: &[(&str, &str)]) -> String {
     out
 }
 
+/// The process's command line parsed, with `color` for clap's own messages. Only help shows
+/// the tails [`command`] adds to it (the examples, and mfactl's environment, exit status and
+/// files), so the command line is parsed without them first, and again with them when the
+/// outcome is help: writing them out for every subcommand was two fifths of the instructions
+/// of a start-up (`--version`, callgrind).
+pub fn matches(color: clap::ColorChoice) -> Result<clap::ArgMatches, clap::Error> {
+    use clap::error::ErrorKind;
+    match plain_command().color(color).try_get_matches() {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
+            command().color(color).try_get_matches()
+        }
+        parsed => parsed,
+    }
+}
+
+/// [`Cli`] as clap's derive makes it, help fitting 80 columns.
+fn plain_command() -> clap::Command {
+    use clap::CommandFactory;
+    // Help fits 80 columns, on a wider terminal too and when piped (clap's default is 100).
+    Cli::command().max_term_width(80)
+}
+
 /// The command line as mfactl parses it: [`Cli`] with the Examples (and, for mfactl itself,
 /// the environment, exit status and files) at the end of every `--help`.
 pub fn command() -> clap::Command {
-    use clap::CommandFactory;
     fn add(cmd: clap::Command, prefix: &str) -> clap::Command {
         let examples = examples(prefix);
         let examples = if examples.is_empty() {
@@ -436,22 +462,18 @@ pub fn command() -> clap::Command {
         if !examples.is_empty() {
             cmd = cmd.after_help(examples.trim_end().to_owned());
         }
-        let names: Vec<String> = cmd
-            .get_subcommands()
-            .map(|s| s.get_name().to_owned())
-            .collect();
-        for name in names {
+        // Each subcommand in place (`mut_subcommand` by name removes it from the list and
+        // pushes it back: every other command shifted, for each of twenty, in every run).
+        cmd.mut_subcommands(|s| {
             let path = if prefix.is_empty() {
-                name.clone()
+                s.get_name().to_owned()
             } else {
-                format!("{prefix} {name}")
+                format!("{prefix} {}", s.get_name())
             };
-            cmd = cmd.mut_subcommand(name, |s| add(s, &path));
-        }
-        cmd
+            add(s, &path)
+        })
     }
-    // Help fits 80 columns, on a wider terminal too and when piped (clap's default is 100).
-    add(Cli::command().max_term_width(80), "")
+    add(plain_command(), "")
 }
 
 /// Administer TOTP multi-factor authentication over an age-encrypted store (SQLite or PostgreSQL).

@@ -11,9 +11,7 @@ mod ui;
 use clap::FromArgMatches;
 
 fn main() -> std::process::ExitCode {
-    let cmd = cli::command().color(ui::colour_choice_from_args());
-    let cli = match cmd
-        .try_get_matches()
+    let cli = match cli::matches(ui::colour_choice_from_args())
         .and_then(|m| cli::Cli::from_arg_matches(&m))
     {
         Ok(cli) => cli,

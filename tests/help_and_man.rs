@@ -1,6 +1,7 @@
-//! Every subcommand's `--help` ends with an Examples section and fits 80 columns; the man
-//! pages have real EXAMPLES and EXIT STATUS sections (mfactl.1 also ENVIRONMENT and FILES),
-//! no `EXTRA` section, and a SYNOPSIS that names values (`--db <PATH|URL>`).
+//! Every subcommand's help (`--help`, `-h`, `mfactl help ...`) ends with an Examples section
+//! and fits 80 columns; the man pages have real EXAMPLES and EXIT STATUS sections (mfactl.1
+//! also ENVIRONMENT and FILES), no `EXTRA` section, and a SYNOPSIS that names values
+//! (`--db <PATH|URL>`).
 
 use std::path::Path;
 use std::process::Command;
@@ -50,9 +51,15 @@ fn command_paths() -> Vec<Vec<String>> {
 #[test]
 fn every_help_ends_with_examples_and_fits_80_columns() {
     for path in command_paths() {
-        for flag in ["--help", "-h"] {
-            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
-            args.push(flag);
+        // Asked for in each of clap's three ways (the help subcommand too): mfactl parses a
+        // command line without the Examples first, and again with them only for help.
+        let path_args: Vec<&str> = path.iter().map(String::as_str).collect();
+        let ways = [
+            [path_args.as_slice(), &["--help"]].concat(),
+            [path_args.as_slice(), &["-h"]].concat(),
+            [&["help"], path_args.as_slice()].concat(),
+        ];
+        for args in ways {
             let help = mfactl(&args);
             for line in help.lines() {
                 assert!(line.chars().count() <= 80, "{args:?}: {line:?}");
@@ -74,6 +81,29 @@ fn every_help_ends_with_examples_and_fits_80_columns() {
                 );
             }
         }
+    }
+}
+
+/// `mfactl` and `mfactl config` alone, in an empty environment: clap shows the help instead of
+/// an error (on stderr, exit status 2), and it ends with the Examples like `--help`'s.
+#[test]
+fn a_missing_subcommand_shows_the_help_with_its_examples() {
+    for args in [&[][..], &["config"]] {
+        let out = BinCommand::cargo_bin("mfactl")
+            .unwrap()
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let help = String::from_utf8(out.stderr).unwrap();
+        let long = mfactl(&[args, &["--help"]].concat());
+        let (_, examples) = long.rsplit_once("\nExamples:\n").unwrap();
+        assert!(
+            help.contains(&format!("\nExamples:\n{examples}")),
+            "{args:?}:\n{help}"
+        );
     }
 }
 
