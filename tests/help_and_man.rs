@@ -8,14 +8,20 @@ use std::process::Command;
 
 use assert_cmd::Command as BinCommand;
 
-fn mfactl(args: &[&str]) -> String {
-    let out = BinCommand::cargo_bin("mfactl")
+/// mfactl run with `args` in an empty environment (but `NO_COLOR`).
+fn run(args: &[&str]) -> std::process::Output {
+    BinCommand::cargo_bin("mfactl")
         .unwrap()
         .env_clear()
         .env("NO_COLOR", "1")
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// The stdout of a successful [`run`].
+fn mfactl(args: &[&str]) -> String {
+    let out = run(args);
     assert!(out.status.success(), "{args:?}");
     String::from_utf8(out.stdout).unwrap()
 }
@@ -89,13 +95,7 @@ fn every_help_ends_with_examples_and_fits_80_columns() {
 #[test]
 fn a_missing_subcommand_shows_the_help_with_its_examples() {
     for args in [&[][..], &["config"]] {
-        let out = BinCommand::cargo_bin("mfactl")
-            .unwrap()
-            .env_clear()
-            .env("NO_COLOR", "1")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let help = String::from_utf8(out.stderr).unwrap();
         let long = mfactl(&[args, &["--help"]].concat());
