@@ -2410,13 +2410,22 @@ mod tests {
         assert!(row("u", "alice").into_record(Vec::new()).is_none());
     }
 
-    /// The records of [`UserScan::join`] of `users` with scans handing over `tokens` and
-    /// `codes` in that order.
+    /// The records of [`scan`] of `users`, `tokens` and `codes`, all kept.
     fn join(
         users: Vec<UserRow>,
         tokens: Vec<(&str, TokenRecord)>,
         codes: Vec<(&str, UnusedCodes)>,
     ) -> Vec<UserRecord> {
+        scan(users, tokens, codes).records(Some)
+    }
+
+    /// [`UserScan::join`] of `users` with scans handing over `tokens` and `codes` in that
+    /// order.
+    fn scan(
+        users: Vec<UserRow>,
+        tokens: Vec<(&str, TokenRecord)>,
+        codes: Vec<(&str, UnusedCodes)>,
+    ) -> UserScan {
         UserScan::join(
             users,
             |push| {
@@ -2433,7 +2442,6 @@ mod tests {
             },
         )
         .unwrap()
-        .records(Some)
     }
 
     #[test]
@@ -2512,19 +2520,8 @@ mod tests {
             ("1", token("b", "default", Status::Enabled, 1)),
             ("3", token("a", "default", Status::Pending, 1)),
         ];
-        let scan = UserScan::join(
-            users,
-            |push| {
-                for (id, t) in tokens {
-                    push(id, t);
-                }
-                Ok(())
-            },
-            |_| Ok(()),
-        )
-        .unwrap();
         let mut seen = Vec::new();
-        let kept = scan.records(|u| {
+        let kept = scan(users, tokens, Vec::new()).records(|u| {
             seen.push(u.user.to_string());
             (u.status == Status::Enabled).then(|| (u.user.to_string(), u.token_id))
         });
