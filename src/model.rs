@@ -595,12 +595,13 @@ impl fmt::Display for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         // The string itself, not through a formatter: a listing writes hundreds of thousands.
-        match self.stored_form() {
-            Some(out) => match std::str::from_utf8(&out) {
-                Ok(text) => s.serialize_str(text),
-                Err(_) => s.collect_str(self),
-            },
-            None => s.collect_str(self),
+        match self
+            .stored_form()
+            .as_ref()
+            .map(|out| std::str::from_utf8(out))
+        {
+            Some(Ok(text)) => s.serialize_str(text),
+            _ => s.collect_str(self),
         }
     }
 }
