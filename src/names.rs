@@ -8,6 +8,13 @@ use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
+// Generated from unicode-security's tables (tests/confusables_table.rs): arrays, not slices.
+// That crate keeps each of its 6,712 prototypes behind a pointer, which the start-up of a
+// position-independent binary must relocate: 160 KB of pages written by every process,
+// though only a new name's look-alike check reads them. Plain arrays stay on disk until read.
+#[rustfmt::skip]
+mod confusables;
+
 /// Whether `c` must not appear raw in output for a person, and is refused in new names:
 /// control characters (C0, DEL, C1: they drive terminals), format characters (Unicode
 /// category Cf: bidi overrides and isolates, zero-width spaces and joiners, soft hyphen, BOM,
@@ -117,9 +124,26 @@ fn similarity_keys(name: &str) -> [String; 3] {
         .nfkc()
         .filter(|c| !is_invisible(*c))
         .collect();
-    let skeleton: String = unicode_security::skeleton(name).collect();
-    let folded_skeleton: String = unicode_security::skeleton(&folded).collect();
-    [folded, skeleton, folded_skeleton]
+    let (name_skeleton, folded_skeleton) = (skeleton(name), skeleton(&folded));
+    [folded, name_skeleton, folded_skeleton]
+}
+
+/// The UTS #39 skeleton of `s`: its NFD with each character replaced by its confusable
+/// prototype (default-ignorable ones by nothing), in NFD. The same as
+/// `unicode_security::skeleton` (tested on every character and on random strings).
+fn skeleton(s: &str) -> String {
+    let mut mapped = String::with_capacity(s.len());
+    for c in s.chars().nfd() {
+        match confusables::CHARS.binary_search(&c) {
+            Ok(i) => {
+                let start = i.checked_sub(1).map_or(0, |j| confusables::ENDS[j]);
+                let end = confusables::ENDS[i];
+                mapped.extend(&confusables::PROTOTYPES[usize::from(start)..usize::from(end)]);
+            }
+            Err(_) => mapped.push(c),
+        }
+    }
+    mapped.nfd().collect()
 }
 
 /// What a new name was found to look like.
@@ -292,6 +316,38 @@ mod tests {
         }
         for c in ['a', 'é', 'і', '-', ' ', '\u{301}'] {
             assert!(!is_invisible(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn the_skeleton_is_unicode_securitys_for_every_character() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let alone = c.to_string();
+            let want: String = unicode_security::skeleton(&alone).collect();
+            assert_eq!(skeleton(&alone), want, "U+{:04X}", u32::from(c));
+        }
+    }
+
+    proptest::proptest! {
+        /// Strings of characters with prototypes, characters of prototypes, combining marks
+        /// (which NFD moves across a prototype's characters), characters that decompose,
+        /// default-ignorables and any others: the skeleton is unicode-security's.
+        #[test]
+        fn the_skeleton_is_unicode_securitys_for_any_string(
+            chars in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(&confusables::CHARS[..]),
+                    proptest::sample::select(&confusables::PROTOTYPES[..]),
+                    proptest::char::range('\u{300}', '\u{36f}'),
+                    proptest::sample::select(&['\u{e9}', '\u{1ec7}', '\u{ac00}', '\u{ad}', '\u{fe0f}'][..]),
+                    proptest::char::any(),
+                ],
+                0..12,
+            ),
+        ) {
+            let s: String = chars.into_iter().collect();
+            let want: String = unicode_security::skeleton(&s).collect();
+            proptest::prop_assert_eq!(skeleton(&s), want);
         }
     }
 
