@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// The environment variables mfactl reads: `--help` and the man page's ENVIRONMENT section.
 pub const ENVIRONMENT: &[(&str, &str)] = &[
@@ -430,8 +430,9 @@ pub fn matches(color: clap::ColorChoice) -> Result<clap::ArgMatches, clap::Error
     }
 }
 
-/// [`Cli`] as clap's derive makes it, help fitting 80 columns.
-fn plain_command() -> clap::Command {
+/// [`Cli`] as clap's derive makes it, help fitting 80 columns, not built (the man pages and
+/// completion scripts are generated from it).
+pub fn plain_command() -> clap::Command {
     use clap::CommandFactory;
     // Help fits 80 columns, on a wider terminal too and when piped (clap's default is 100).
     Cli::command().max_term_width(80)
@@ -473,7 +474,10 @@ pub fn command() -> clap::Command {
             add(s, &path)
         })
     }
-    add(plain_command(), "")
+    // Built first: a deferred subcommand has its own subcommands (`config get`) only then.
+    let mut root = plain_command();
+    root.build();
+    add(root, "")
 }
 
 /// Administer TOTP multi-factor authentication over an age-encrypted store (SQLite or PostgreSQL).
@@ -496,7 +500,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options valid on every subcommand.
+// Options valid on every subcommand, before it or after it ([`WithGlobals`]).
+// (No doc comment: flattened into a subcommand, it would become that subcommand's about.)
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
@@ -504,7 +509,6 @@ pub struct GlobalArgs {
     /// [default: $XDG_DATA_HOME/mfactl/mfactl.db]
     #[arg(
         long,
-        global = true,
         env = "MFACTL_DB",
         hide_env_values = true,
         value_name = "PATH|URL"
@@ -516,7 +520,6 @@ pub struct GlobalArgs {
     #[arg(
         short = 'i',
         long,
-        global = true,
         env = "MFACTL_IDENTITY",
         hide_env_values = true,
         value_name = "PATH"
@@ -524,13 +527,12 @@ pub struct GlobalArgs {
     pub identity: Option<PathBuf>,
 
     /// Print exactly one JSON document on stdout (errors too, as {"error": {...}})
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub json: bool,
 
     /// Who is acting, for the audit log [default: the OS user]
     #[arg(
         long,
-        global = true,
         env = "MFACTL_ACTOR",
         hide_env_values = true,
         value_name = "NAME"
@@ -540,7 +542,6 @@ pub struct GlobalArgs {
     /// When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never
     #[arg(
         long,
-        global = true,
         value_enum,
         value_name = "WHEN",
         default_value_t = ColorWhen::Auto
@@ -557,6 +558,78 @@ pub enum ColorWhen {
     Never,
 }
 
+/// The ids of [`GlobalArgs`]' options, for code that treats them apart (the man pages'
+/// synopses, the hint for an option given to the wrong subcommand).
+pub const GLOBAL_OPTIONS: [&str; 5] = ["db", "identity", "json", "actor", "color"];
+
+/// Whether `arg` is one of [`GlobalArgs`]' options (on mfactl or on a subcommand).
+pub fn is_global(arg: &clap::Arg) -> bool {
+    GLOBAL_OPTIONS.contains(&arg.get_id().as_str())
+}
+
+impl GlobalArgs {
+    /// The global options of a parse: each as given last on the command line (before the
+    /// subcommand, after it, or after a subcommand of it), else from its environment variable
+    /// or default, which every level reads alike.
+    fn merged(matches: &clap::ArgMatches) -> Result<GlobalArgs, clap::Error> {
+        use clap::parser::ValueSource;
+        let mut global = GlobalArgs::from_arg_matches(matches)?;
+        let mut level = matches;
+        while let Some((_, sub)) = level.subcommand() {
+            level = sub;
+            let given = |id: &str| {
+                sub.try_get_raw(id).is_ok()
+                    && sub.value_source(id) == Some(ValueSource::CommandLine)
+            };
+            if !GLOBAL_OPTIONS.iter().any(|id| given(id)) {
+                continue;
+            }
+            let here = GlobalArgs::from_arg_matches(sub)?;
+            if given("db") {
+                global.db = here.db;
+            }
+            if given("identity") {
+                global.identity = here.identity;
+            }
+            if given("json") {
+                global.json = here.json;
+            }
+            if given("actor") {
+                global.actor = here.actor;
+            }
+            if given("color") {
+                global.color = here.color;
+            }
+        }
+        Ok(global)
+    }
+}
+
+// A subcommand's arguments and the global options again: they are accepted after the
+// subcommand too. They are not clap's `global` arguments, which clap copies into every one of
+// the twenty subcommands whenever it parses a command line (a fifth of the heap pages of a
+// start-up); this way only the subcommand being parsed builds them. [`Cli::from_matches`]
+// merges the levels into [`Cli::global`].
+// (No doc comment: flattened into a subcommand, it would become that subcommand's about.)
+#[derive(Debug, Args)]
+pub struct WithGlobals<T: Args> {
+    #[command(flatten)]
+    pub args: T,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+// A subcommand without arguments of its own.
+#[derive(Debug, Args)]
+pub struct NoArgs {}
+
+// `config`: its subcommand (each with the global options again).
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
 // Each subcommand's arguments are built only when that subcommand is parsed (or help,
 // completions or a man page walk the tree): a run builds one subcommand, not all twenty.
 // A deferred build runs after the variant's own attributes, so an `Args` struct flattened
@@ -569,17 +642,17 @@ pub enum Command {
     /// With no --recipient, the store encrypts to the identity file's key, and a new X25519
     /// identity is generated there (0600) if none exists. Back it up: without it no secret can
     /// be read again.
-    Init(InitArgs),
+    Init(WithGlobals<InitArgs>),
 
     /// Enroll a user: a new secret, its QR code and otpauth URI
     ///
     /// The secret is stored age-encrypted with status pending; the user's first valid code
     /// (`mfactl verify`) enables MFA. On a terminal, mfactl offers to check a code right away.
     /// A missing store is created first, as `mfactl init` would.
-    Enroll(EnrollArgs),
+    Enroll(WithGlobals<EnrollArgs>),
 
     /// Print a user's pairing QR code and otpauth URI again
-    ShowQr(ShowQrArgs),
+    ShowQr(WithGlobals<ShowQrArgs>),
 
     /// Check a code; exit 0 if accepted, 1 if rejected, 2 on error
     ///
@@ -588,7 +661,7 @@ pub enum Command {
     /// step or one either side (see `mfactl config`), once: a reused code is rejected as
     /// replayed. Too many wrong codes lock the user until `mfactl unlock`, or, with the lockout
     /// setting a duration, until the lock lifts by itself (verify says when).
-    Verify(VerifyArgs),
+    Verify(WithGlobals<VerifyArgs>),
 
     /// Resync a drifting token's clock from two consecutive codes
     ///
@@ -602,37 +675,36 @@ pub enum Command {
     /// a login: it does not confirm a pending user, reset the failure count, or count as use;
     /// the codes cannot be used again. Locked and disabled users are refused. Exit 0 when the
     /// drift was set, 1 if refused, 2 on error.
-    Resync(ResyncArgs),
+    Resync(WithGlobals<ResyncArgs>),
 
     /// Disable MFA for a user and erase their secret
-    Disable(DisableArgs),
+    Disable(WithGlobals<DisableArgs>),
 
     /// List users and their MFA state (never secrets)
     ///
     /// On a terminal: aligned columns fitted to its width (-o wide for every column). Piped:
     /// tab-separated lines under a header line, for cut and awk.
-    List(ListArgs),
+    List(WithGlobals<ListArgs>),
 
     /// Show one user: status, lockout, parameters, recent events
     ///
     /// Never the secret nor its ciphertext.
-    Show(ShowArgs),
+    Show(WithGlobals<ShowArgs>),
 
     /// Clear a user's lockout and failure count
     ///
     /// Also resets the backoff of timed lockouts: the next lock is a first one again.
-    Unlock(UserArg),
+    Unlock(WithGlobals<UserArg>),
 
     /// Show or change the store's settings
-    #[command(subcommand)]
-    Config(ConfigCommand),
+    Config(WithGlobals<ConfigArgs>),
 
     /// Clean up unused, expired pending and old disabled users
     ///
     /// Prints the plan (who, what, why) and changes nothing unless --apply is given (and then
     /// --yes off a terminal). Applies it in one transaction, with one audit row per user.
     /// Removing a disabled user deletes their row; their audit history stays.
-    Janitor(JanitorArgs),
+    Janitor(WithGlobals<JanitorArgs>),
 
     /// Show the audit log, newest first; verify or follow it
     ///
@@ -642,29 +714,29 @@ pub enum Command {
     /// `--anchor` to detect a truncated or wholly rewritten log too. `--follow` prints the
     /// matching events oldest first, then new ones as they are committed, until interrupted
     /// (`--json`: one JSON object a line); `--since` resumes after a stop.
-    Log(LogArgs),
+    Log(WithGlobals<LogArgs>),
 
     /// Issue one-time recovery codes (replacing any earlier set)
     ///
     /// For an enabled user. The codes are shown once; the store keeps only their hashes.
-    RecoveryCodes(RecoveryCodesArgs),
+    RecoveryCodes(WithGlobals<RecoveryCodesArgs>),
 
     /// Re-encrypt every secret to a new set of recipients
-    Rekey(RekeyArgs),
+    Rekey(WithGlobals<RekeyArgs>),
 
     /// List the public keys the store encrypts secrets to
-    Recipients,
+    Recipients(WithGlobals<NoArgs>),
 
     /// Export secrets as URIs, CSV or JSON, plain or age-encrypted
     ///
     /// Without --to the secrets are printed in plaintext (asked for confirmation on a
     /// terminal); with --to or -R the export is age-encrypted in memory.
-    Export(ExportArgs),
+    Export(WithGlobals<ExportArgs>),
 
     /// Import users from otpauth URIs, CSV, JSON or Authelia YAML
     ///
     /// JSON as export writes it; an age-encrypted export (export --to) is decrypted in memory.
-    Import(ImportArgs),
+    Import(WithGlobals<ImportArgs>),
 
     /// Copy the whole store into a new, empty file or database
     ///
@@ -673,19 +745,19 @@ pub enum Command {
     /// counts the rows again there. This is how a store moves from a file to a shared
     /// PostgreSQL database, or back. A target that already holds a store is refused and left
     /// untouched.
-    CopyStore(CopyStoreArgs),
+    CopyStore(WithGlobals<CopyStoreArgs>),
 
     /// Print a shell completion script
-    Completions(CompletionsArgs),
+    Completions(WithGlobals<CompletionsArgs>),
 
     /// Write man pages and completion scripts into a directory (for packagers)
     #[command(hide = true)]
-    GenerateDocs(GenerateDocsArgs),
+    GenerateDocs(WithGlobals<GenerateDocsArgs>),
 
     /// Print the store's user names that start with PREFIX, one a line, for the completion
     /// scripts; prints nothing, and exits 0, on any error
     #[command(name = "__complete-users", hide = true)]
-    CompleteUsers(CompleteUsersArgs),
+    CompleteUsers(WithGlobals<CompleteUsersArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -1014,6 +1086,8 @@ pub enum ConfigCommand {
         /// lockout, lockout-max or max-drift
         #[arg(value_parser = setting_keys(), hide_possible_values = true)]
         key: Option<String>,
+        #[command(flatten)]
+        global: GlobalArgs,
     },
     /// Change a setting
     ///
@@ -1034,6 +1108,8 @@ pub enum ConfigCommand {
         /// Its new value
         #[arg(allow_hyphen_values = true)]
         value: String,
+        #[command(flatten)]
+        global: GlobalArgs,
     },
 }
 
@@ -1312,6 +1388,14 @@ pub struct GenerateDocsArgs {
 }
 
 impl Cli {
+    /// The command line of a parse, the global options merged from every level they were
+    /// given at ([`WithGlobals`]).
+    pub fn from_matches(matches: &clap::ArgMatches) -> Result<Cli, clap::Error> {
+        let mut cli = Cli::from_arg_matches(matches)?;
+        cli.global = GlobalArgs::merged(matches)?;
+        Ok(cli)
+    }
+
     /// `--json` promises one JSON document on stdout: with a command or format that prints
     /// something else there (a shell script, CSV, URIs), it is a usage error, not ignored.
     pub fn check_json(&self) -> Result<(), clap::Error> {
@@ -1321,10 +1405,10 @@ impl Cli {
         let why = match &self.command {
             Command::Completions(_) => "completions prints a shell script",
             Command::GenerateDocs(_) => "generate-docs writes files and prints no JSON",
-            Command::Export(a) if a.output.is_none() && a.encrypted() => {
+            Command::Export(WithGlobals { args: a, .. }) if a.output.is_none() && a.encrypted() => {
                 "export --to prints an age file (use -o FILE)"
             }
-            Command::Export(a) if a.output.is_none() => match a.format {
+            Command::Export(WithGlobals { args: a, .. }) if a.output.is_none() => match a.format {
                 Some(ExportFormat::Uri) => "export --format uri prints URIs (use -o FILE)",
                 Some(ExportFormat::Csv) => "export --format csv prints CSV (use -o FILE)",
                 Some(ExportFormat::Json) | None => return Ok(()),
@@ -1335,5 +1419,41 @@ impl Cli {
             clap::error::ErrorKind::ArgumentConflict,
             format!("--json cannot be used here: {why}"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        let matches = plain_command()
+            .try_get_matches_from(std::iter::once("mfactl").chain(args.iter().copied()))
+            .unwrap();
+        Cli::from_matches(&matches).unwrap()
+    }
+
+    #[test]
+    fn every_global_option_is_taken_after_the_subcommand_too() {
+        let globals = [
+            "--db", "d", "-i", "id", "--json", "--actor", "a", "--color", "never",
+        ];
+        let before: Vec<&str> = globals.iter().copied().chain(["unlock", "u"]).collect();
+        let after: Vec<&str> = ["unlock", "u"].into_iter().chain(globals).collect();
+        for args in [before, after] {
+            let g = parse(&args).global;
+            assert_eq!(g.db.as_deref(), Some("d".as_ref()), "{args:?}");
+            assert_eq!(g.identity.as_deref(), Some("id".as_ref()), "{args:?}");
+            assert!(g.json, "{args:?}");
+            assert_eq!(g.actor.as_deref(), Some("a"), "{args:?}");
+            assert_eq!(g.color, ColorWhen::Never, "{args:?}");
+        }
+        // Given at both levels, the subcommand's (the last) wins.
+        let g = parse(&[
+            "--actor", "a", "--color", "always", "unlock", "u", "--actor", "b",
+        ])
+        .global;
+        assert_eq!(g.actor.as_deref(), Some("b"));
+        assert_eq!(g.color, ColorWhen::Always);
     }
 }

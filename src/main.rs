@@ -8,11 +8,9 @@ mod exit_codes;
 mod table;
 mod ui;
 
-use clap::FromArgMatches;
-
 fn main() -> std::process::ExitCode {
     let cli = match cli::matches(ui::colour_choice_from_args())
-        .and_then(|m| cli::Cli::from_arg_matches(&m))
+        .and_then(|m| cli::Cli::from_matches(&m))
     {
         Ok(cli) => cli,
         Err(e) => return ui::report_usage_error(e).into(),

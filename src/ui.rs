@@ -519,7 +519,7 @@ fn commands_with_option(cmd: &clap::Command, long: &str, out: &mut Vec<String>) 
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         if sub
             .get_arguments()
-            .any(|a| !a.is_global_set() && !a.is_hide_set() && a.get_long() == Some(long))
+            .any(|a| !crate::cli::is_global(a) && !a.is_hide_set() && a.get_long() == Some(long))
         {
             out.push(sub.get_bin_name().unwrap_or(sub.get_name()).to_owned());
         }

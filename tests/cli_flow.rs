@@ -674,3 +674,67 @@ fn verify_reads_one_line_and_does_not_wait_for_the_pipe_to_close() {
     drop(stdin);
     assert_eq!(status.code(), Some(0));
 }
+
+/// The global options are taken before the subcommand and after it (and after `config`'s
+/// subcommand): the one given last on the command line wins, and one given on the command
+/// line anywhere wins over its environment variable.
+#[test]
+fn global_options_are_taken_at_every_level_the_last_one_winning() {
+    let env = TestEnv::new();
+    env.enroll("alice", &[]);
+    let missing = env.dir.path().join("missing.db");
+    let missing = missing.to_str().unwrap();
+    let store = env.store.as_str();
+    let lists_alice = |args: &[&str], db_env: &str| {
+        let out = env
+            .cmd()
+            .env("MFACTL_DB", db_env)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listed = json_of(&out.stdout);
+        assert_eq!(listed[0]["user"], "alice", "{args:?}: {listed}");
+    };
+    lists_alice(&["--db", store, "--json", "list"], missing);
+    lists_alice(&["list", "--db", store, "--json"], missing);
+    lists_alice(&["--db", missing, "list", "--json", "--db", store], missing);
+    lists_alice(&["--json", "--db", store, "list"], store);
+
+    let skew = |args: &[&str]| {
+        env.cmd()
+            .env("MFACTL_DB", missing)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["config", "--db", store, "get", "skew"][..],
+        &["config", "get", "skew", "--db", store],
+        &[
+            "--db", missing, "config", "--db", missing, "get", "--db", store, "skew",
+        ],
+    ] {
+        let out = skew(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{args:?}");
+    }
+    // The last one names a store that does not exist: refused, whatever came before.
+    let out = skew(&[
+        "--db", store, "config", "--db", store, "get", "--db", missing, "skew",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

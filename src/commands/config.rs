@@ -12,7 +12,7 @@ use crate::exit_codes::ExitCode;
 
 pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
     match cmd {
-        ConfigCommand::Get { key } => {
+        ConfigCommand::Get { key, .. } => {
             let key = key.map(|k| k.parse::<SettingKey>()).transpose()?;
             let settings = ctx.open_store()?.settings()?;
             match (key, ctx.json()) {
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<ExitCode> {
                 }
             }
         }
-        ConfigCommand::Set { key, value } => {
+        ConfigCommand::Set { key, value, .. } => {
             let key: SettingKey = key.parse()?;
             let mut store = ctx.open_store()?;
             let (before, after) = store.set_setting(&ctx.op(), key, &value)?;

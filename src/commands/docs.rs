@@ -246,7 +246,7 @@ pub fn generate(args: GenerateDocsArgs) -> Result<ExitCode> {
 /// The command line without its hidden subcommands: clap_complete offers every subcommand,
 /// hidden or not, so they are left out of the copy the scripts are generated from.
 fn completion_command() -> Command {
-    let full = cli::command();
+    let full = cli::plain_command();
     let mut cmd = Command::new("mfactl");
     if let Some(about) = full.get_about() {
         cmd = cmd.about(about.clone());
@@ -257,7 +257,7 @@ fn completion_command() -> Command {
 }
 
 fn write_man_pages(dir: &Path) -> Result<()> {
-    let mut cmd = cli::command().disable_help_subcommand(true);
+    let mut cmd = cli::plain_command().disable_help_subcommand(true);
     cmd.build();
     write_page(&cmd, "", dir)
         .with_context(|| format!("cannot write man pages to {}", dir.display()))?;
@@ -352,7 +352,7 @@ fn synopsis(cmd: &Command) -> Roff {
         .get_arguments()
         .filter(|a| !a.is_hide_set() && !a.is_positional())
     {
-        if arg.is_global_set() && !top_level {
+        if crate::cli::is_global(arg) && !top_level {
             has_globals = true;
             continue;
         }

@@ -40,8 +40,8 @@ use crate::ui;
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     // Completing never fails, never prompts, and needs no actor.
-    if let Command::CompleteUsers(args) = &cli.command {
-        return Ok(complete::users(&cli.global, args));
+    if let Command::CompleteUsers(c) = &cli.command {
+        return Ok(complete::users(&cli.global, &c.args));
     }
     // Everything but printing shell scripts may write an audit row naming the actor.
     let needs_actor = !matches!(
@@ -83,27 +83,27 @@ fn with_suggestions(ctx: &Context, mut e: anyhow::Error) -> anyhow::Error {
 
 fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
     match command {
-        Command::Init(args) => init::run(ctx, args),
-        Command::Enroll(args) => enroll::run(ctx, args),
-        Command::ShowQr(args) => show_qr::run(ctx, args),
-        Command::Verify(args) => verify::run(ctx, args),
-        Command::Resync(args) => resync::run(ctx, args),
-        Command::Disable(args) => disable::run(ctx, args),
-        Command::List(args) => list::run(ctx, args),
-        Command::Show(args) => show::run(ctx, args),
-        Command::Unlock(args) => unlock::run(ctx, args),
-        Command::Config(cmd) => config::run(ctx, cmd),
-        Command::Janitor(args) => janitor::run(ctx, args),
-        Command::Log(args) => log::run(ctx, args),
-        Command::RecoveryCodes(args) => recovery_codes::run(ctx, args),
-        Command::Rekey(args) => rekey::run(ctx, args),
-        Command::Recipients => rekey::list_recipients(ctx),
-        Command::Export(args) => export::run(ctx, args),
-        Command::Import(args) => import::run(ctx, args),
-        Command::CopyStore(args) => copy_store::run(ctx, args),
-        Command::Completions(args) => docs::completions(args),
-        Command::GenerateDocs(args) => docs::generate(args),
-        Command::CompleteUsers(args) => Ok(complete::users(&ctx.global, &args)),
+        Command::Init(c) => init::run(ctx, c.args),
+        Command::Enroll(c) => enroll::run(ctx, c.args),
+        Command::ShowQr(c) => show_qr::run(ctx, c.args),
+        Command::Verify(c) => verify::run(ctx, c.args),
+        Command::Resync(c) => resync::run(ctx, c.args),
+        Command::Disable(c) => disable::run(ctx, c.args),
+        Command::List(c) => list::run(ctx, c.args),
+        Command::Show(c) => show::run(ctx, c.args),
+        Command::Unlock(c) => unlock::run(ctx, c.args),
+        Command::Config(c) => config::run(ctx, c.args.command),
+        Command::Janitor(c) => janitor::run(ctx, c.args),
+        Command::Log(c) => log::run(ctx, c.args),
+        Command::RecoveryCodes(c) => recovery_codes::run(ctx, c.args),
+        Command::Rekey(c) => rekey::run(ctx, c.args),
+        Command::Recipients(_) => rekey::list_recipients(ctx),
+        Command::Export(c) => export::run(ctx, c.args),
+        Command::Import(c) => import::run(ctx, c.args),
+        Command::CopyStore(c) => copy_store::run(ctx, c.args),
+        Command::Completions(c) => docs::completions(c.args),
+        Command::GenerateDocs(c) => docs::generate(c.args),
+        Command::CompleteUsers(c) => Ok(complete::users(&ctx.global, &c.args)),
     }
 }
 
