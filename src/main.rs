@@ -9,6 +9,8 @@ mod table;
 mod ui;
 
 fn main() -> std::process::ExitCode {
+    // SAFETY: first thing in main, before any thread or SQLite connection exists.
+    unsafe { mfactl::store::disable_sqlite_memory_statistics() };
     let cli = match cli::matches(ui::colour_choice_from_args())
         .and_then(|m| cli::Cli::from_matches(&m))
     {

@@ -32,6 +32,7 @@ use crate::vault::Recipient;
 
 pub use location::Location;
 pub use schema::SCHEMA_VERSION;
+pub use sqlite::disable_sqlite_memory_statistics;
 
 /// A secret ready to be stored: validated parameters and the age ciphertext.
 #[derive(Clone, Debug)]
