@@ -43,7 +43,7 @@ fn generated() -> String {
          //! from the unicode-security crate's tables: do not edit. Refresh with\n\
          //! `MFACTL_REGENERATE=1 cargo test --test confusables_table`.\n\
          //! The data is Unicode's confusables.txt: © Unicode, Inc., under the Unicode License v3\n\
-         //! (https://www.unicode.org/license.txt).\n"
+         //! (<https://www.unicode.org/license.txt>).\n"
     )
     .unwrap();
     let array = |out: &mut String, doc: &str, name: &str, ty: &str, items: Vec<String>| {

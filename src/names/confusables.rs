@@ -2,7 +2,7 @@
 //! from the unicode-security crate's tables: do not edit. Refresh with
 //! `MFACTL_REGENERATE=1 cargo test --test confusables_table`.
 //! The data is Unicode's confusables.txt: © Unicode, Inc., under the Unicode License v3
-//! (https://www.unicode.org/license.txt).
+//! (<https://www.unicode.org/license.txt>).
 
 /// The characters (each its own NFD) whose prototype is not themselves, ascending.
 pub(super) static CHARS: [char; 10884] = [
