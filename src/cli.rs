@@ -439,7 +439,7 @@ pub fn plain_command() -> clap::Command {
 }
 
 /// The command line as mfactl parses it: [`Cli`] with the Examples (and, for mfactl itself,
-/// the environment, exit status and files) at the end of every `--help`.
+/// the environment, exit status and files) at the end of every `--help`; already built.
 pub fn command() -> clap::Command {
     fn add(cmd: clap::Command, prefix: &str) -> clap::Command {
         let examples = examples(prefix);
@@ -568,12 +568,12 @@ pub fn is_global(arg: &clap::Arg) -> bool {
 }
 
 impl GlobalArgs {
-    /// The global options of a parse: each as given last on the command line (before the
-    /// subcommand, after it, or after a subcommand of it), else from its environment variable
-    /// or default, which every level reads alike.
-    fn merged(matches: &clap::ArgMatches) -> Result<GlobalArgs, clap::Error> {
+    /// These options, read at mfactl's level of `matches`, overridden by those given on the
+    /// command line at a subcommand's level (after the subcommand, or after a subcommand of
+    /// it): each is then as given last, else from its environment variable or default, which
+    /// every level reads alike.
+    fn merge_subcommand_levels(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
         use clap::parser::ValueSource;
-        let mut global = GlobalArgs::from_arg_matches(matches)?;
         let mut level = matches;
         while let Some((_, sub)) = level.subcommand() {
             level = sub;
@@ -586,22 +586,22 @@ impl GlobalArgs {
             }
             let here = GlobalArgs::from_arg_matches(sub)?;
             if given("db") {
-                global.db = here.db;
+                self.db = here.db;
             }
             if given("identity") {
-                global.identity = here.identity;
+                self.identity = here.identity;
             }
             if given("json") {
-                global.json = here.json;
+                self.json = here.json;
             }
             if given("actor") {
-                global.actor = here.actor;
+                self.actor = here.actor;
             }
             if given("color") {
-                global.color = here.color;
+                self.color = here.color;
             }
         }
-        Ok(global)
+        Ok(())
     }
 }
 
@@ -1392,7 +1392,7 @@ impl Cli {
     /// given at ([`WithGlobals`]).
     pub fn from_matches(matches: &clap::ArgMatches) -> Result<Cli, clap::Error> {
         let mut cli = Cli::from_arg_matches(matches)?;
-        cli.global = GlobalArgs::merged(matches)?;
+        cli.global.merge_subcommand_levels(matches)?;
         Ok(cli)
     }
 

@@ -480,8 +480,7 @@ fn misplaced_option(e: clap::Error) -> clap::Error {
     if e.get(ContextKind::SuggestedArg).is_some() && !builtin {
         return e;
     }
-    let mut root = crate::cli::command();
-    root.build();
+    let root = crate::cli::command();
     let mut owners = Vec::new();
     commands_with_option(&root, long, &mut owners);
     if owners.is_empty() {
