@@ -18,11 +18,9 @@ fn main() -> rusqlite::Result<()> {
         std::process::exit(2);
     };
     let user = user.to_string_lossy().into_owned();
-    // As mfactl's main does first (`store::disable_sqlite_memory_statistics`): the same SQLite.
+    // As mfactl's main does first: the same SQLite.
     // SAFETY: no other thread, no connection yet.
-    unsafe {
-        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int)
-    };
+    unsafe { mfactl::store::disable_sqlite_memory_statistics() };
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(Duration::from_secs(10))?;
