@@ -432,6 +432,33 @@ fn a_success_resets_the_failure_count() {
 }
 
 #[test]
+fn a_success_with_nothing_to_clear_writes_the_token_and_not_the_users_row() {
+    let env = TestEnv::initialised();
+    let secret = env.enroll_enabled("alice");
+    // Both rows' last change set far back, to see which one a verify writes (timestamps have
+    // whole seconds: the verify of enroll_enabled may share this one's second).
+    let old = "2020-01-01T00:00:00Z";
+    env.execute(&format!(
+        "UPDATE mfa_user SET updated_at = '{old}' WHERE %USER% = 'alice'"
+    ));
+    env.execute(&format!("UPDATE mfa_token SET updated_at = '{old}'"));
+    let user_row = |env: &TestEnv| env.query("SELECT * FROM mfa_user WHERE %USER% = 'alice'");
+    let before = user_row(&env);
+    assert_eq!(listed(&env, "alice")["updated_at"], old);
+
+    // A fresh code (the next step, inside the window, newer than the one enroll_enabled used).
+    let fresh = totp_at(&secret, "SHA1", 6, 30, unix_now() + 30);
+    let (code, doc) = env.verify("alice", &fresh);
+    assert_eq!((code, reason(&doc)), (0, "ok"), "{doc}");
+    // No failures, lock or lockouts to clear: the user's own row is as it was, byte for byte.
+    assert_eq!(user_row(&env), before);
+    // The token's row took the code, and the user's last change is the token's.
+    let token_updated = env.query_strings("SELECT updated_at FROM mfa_token");
+    assert_ne!(token_updated, [old]);
+    assert_eq!(listed(&env, "alice")["updated_at"], token_updated[0]);
+}
+
+#[test]
 fn unlock_of_a_user_who_is_not_locked_changes_nothing() {
     let env = TestEnv::initialised();
     env.enroll_enabled("alice");

@@ -314,8 +314,9 @@ pub(crate) trait Rows {
     /// Records an accepted code at `step` on token `token_id` of user `id`, and the token's new
     /// `drift`, guarded in the statement itself: only a token that is not disabled, whose last
     /// step is older, of a user not locked at `now` (no lock, or a timed one whose
-    /// `locked_until` is at or before `now`); then clears the user's failures, lock and count
-    /// of lockouts. Returns whether the token changed.
+    /// `locked_until` is at or before `now`); then, when `clear_lock_state` (the user read under
+    /// the lock has failures, a lock or lockouts to forget), clears the user's failures, lock and
+    /// count of lockouts. Returns whether the token changed.
     fn accept_step(
         &mut self,
         id: &str,
@@ -323,6 +324,7 @@ pub(crate) trait Rows {
         step: u64,
         drift: i64,
         now: Timestamp,
+        clear_lock_state: bool,
     ) -> Result<bool>;
     /// Records a resync of token `token_id` of user `id`: its replay mark moves to `step` and
     /// its drift becomes `drift`, under the same guard as [`Rows::accept_step`] (never
@@ -510,7 +512,11 @@ impl UserRow {
             issuer: primary.issuer.clone(),
             secret: primary.secret.clone(),
             created_at: self.created_at,
-            updated_at: self.updated_at.max(primary.updated_at),
+            // "Last change of any kind": the user's row or any of its tokens.
+            updated_at: tokens
+                .iter()
+                .map(|t| t.updated_at)
+                .fold(self.updated_at, Timestamp::max),
             enrolled_at: primary.enrolled_at,
             enabled_at: primary.enabled_at,
             disabled_at: primary.disabled_at,
@@ -2097,7 +2103,10 @@ fn apply_verdict(
             let drift = crate::totp::drift_after(step, now_step(op, rec), settings.max_drift());
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.
-            if !rows.accept_step(&rec.id, &rec.token_id, step, drift, op.now)? {
+            // A user with nothing to clear keeps its row as it is: no write of it (one page
+            // fewer to journal on SQLite, no new row version on PostgreSQL).
+            let clear = LockState::of(rec) != LockState::CLEAR;
+            if !rows.accept_step(&rec.id, &rec.token_id, step, drift, op.now, clear)? {
                 return record_rejection(rows, op, rec, settings, RejectReason::Replayed);
             }
             let confirmed = rec.status == Status::Pending;
@@ -2399,11 +2408,25 @@ mod tests {
         assert_eq!(rec.last_used_step, Some(300));
         assert_eq!(rec.drift, 300);
         assert_eq!(rec.enrolled_at, Timestamp::from_unix(300));
-        // The later of the user's last change (100) and the primary token's (305).
+        // The latest of the user's last change (100) and its tokens' (305, 55).
         assert_eq!(rec.updated_at, Timestamp::from_unix(305));
         assert_eq!((rec.failures, rec.recovery_codes_left), (2, 3));
         let labels: Vec<&str> = rec.tokens.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["default", "phone"]);
+    }
+
+    #[test]
+    fn a_records_last_change_is_the_latest_of_its_row_and_every_token() {
+        // The primary (enabled) token last changed at 15, the user's row at 100, and a
+        // disabled token at 405: a change to any token is a change of the user's MFA.
+        let rec = row("u", "alice")
+            .into_record(vec![
+                token("t1", "default", Status::Enabled, 10),
+                token("t2", "old-phone", Status::Disabled, 400),
+            ])
+            .unwrap();
+        assert_eq!(rec.token_id, "t1");
+        assert_eq!(rec.updated_at, Timestamp::from_unix(405));
     }
 
     #[test]

@@ -742,6 +742,7 @@ impl Rows for SqliteRows<'_> {
         step: u64,
         drift: i64,
         now: Timestamp,
+        clear_lock_state: bool,
     ) -> Result<bool> {
         // The usual case, an enabled token, does not name `status` in its SET: SQLite rewrites
         // an index whenever its column is assigned, even to the value it had, and that would be
@@ -763,7 +764,7 @@ impl Rows for SqliteRows<'_> {
                 break;
             }
         }
-        if changed == 1 {
+        if changed == 1 && clear_lock_state {
             self.tx
                 .prepare_cached(
                     "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, \
