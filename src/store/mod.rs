@@ -487,8 +487,8 @@ impl UserRow {
     /// The user's record with `tokens`, sorted here by label (byte order, as both backends
     /// compare text). The per-token fields of the record are those of the primary token
     /// ([`UserRecord::token_id`]: enabled before pending before disabled, then the latest
-    /// enrolled, then the smallest id), and its last change is the later of the user's and that
-    /// token's. `None` for a user row without any token, which is no user of the store.
+    /// enrolled, then the smallest id), and its last change is the latest of the user's row's
+    /// and every token's. `None` for a user row without any token, which is no user of the store.
     pub(crate) fn into_record(self, mut tokens: Vec<TokenRecord>) -> Option<UserRecord> {
         tokens.sort_by(|a, b| a.label.as_str().cmp(b.label.as_str()));
         let primary = tokens.iter().min_by(|a, b| {
@@ -512,7 +512,7 @@ impl UserRow {
             issuer: primary.issuer.clone(),
             secret: primary.secret.clone(),
             created_at: self.created_at,
-            // "Last change of any kind": the user's row or any of its tokens.
+            // "Last change of any kind" (UserRecord::updated_at): the row's or any token's.
             updated_at: tokens
                 .iter()
                 .map(|t| t.updated_at)
