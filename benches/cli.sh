@@ -108,6 +108,8 @@ field() {
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
 sec() { awk -v s="$1" 'BEGIN { printf "%.2f s", s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# budget SECONDS: a time left over, or how far past nothing it is.
+budget() { awk -v s="$1" 'BEGIN { if (s > 0) printf "%.2f ms", s * 1000; else printf "nothing (%.2f ms short)", -s * 1000 }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 verdict() { if le "$1" "$2"; then echo "met"; else echo "**missed**"; fi; }
 # mean ± σ (median) of a result, in ms.
@@ -190,7 +192,8 @@ ispread() {
 # verify (accepted, 1-user store) against: the floor program (benches/floor.rs: one durable
 # UPDATE with mfactl's SQLite build and settings), oathtool checking a code, and the pipeline a
 # user would otherwise write (age decrypts the secret, oathtool checks the code; run by sh, as
-# in a script); and the start-ups. The verify and the floor get the same untimed reset (the
+# in a script); the start-ups; and the floor program checking a code (it also decrypts the
+# secret with the identity file and checks the code before its UPDATE). The verify and the floor get the same untimed reset (the
 # floor's UPDATE then changes the row, so it writes: SQLite writes nothing for an UPDATE that
 # changes nothing); oathtool's code (alone and in the pipeline) is for a fixed --now, so that
 # it stays valid all run long.
@@ -206,7 +209,8 @@ roundrobin floors "$RUNS" \
     "true" "oathtool --totp -b ${SECRET[1]} --now '$fixed_now' $fixed_code" \
     "true" "sh -c 'age -d -i $id1 $WORK/secret.age | oathtool --totp -b - --now \"$fixed_now\" $fixed_code'" \
     "true" "$B --version" \
-    "true" "oathtool --version"
+    "true" "oathtool --version" \
+    "$reset1" "$FLOOR $WORK/s1.db bench $id1 @CODE@"
 # hyperfine stopped on any exit status but 0: every verify above was an acceptance.
 FLOORS_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -487,6 +491,7 @@ roath=$(istat floors 3 median)
 rpipe=$(istat floors 4 median)
 rver=$(istat floors 5 median)
 roathver=$(istat floors 6 median)
+rfloordec=$(istat floors 7 median)
 r_floor=$(ratio "$rv" "$rfloor")
 r_pipe=$(ratio "$rv" "$rpipe")
 r_ver=$(ratio "$rver" "$roathver")
@@ -536,7 +541,7 @@ All users are enabled, SHA1, 6 digits, 30 s; every secret is age-encrypted to on
 ## Targets
 
 The first four rows come from one round-robin run ($(istat floors 1 runs) rounds; in each round every
-command of the six below runs once, in an order rotated from round to round, each run its own
+command of the seven below runs once, in an order rotated from round to round, each run its own
 hyperfine call with its reset before it, untimed): ratios of their medians. The others are
 hyperfine runs of one command at a time ($RUNS runs or more for the short commands, after
 warm-up). The store files live in \`$(dirname "$WORK")\`, on $(df -PT "$WORK" | awk 'NR == 2 { print $2 }'). Load average when the
@@ -546,6 +551,8 @@ round-robin run ended: $FLOORS_LOAD (on $(nproc) CPUs).
 | --- | --- | --- | --- | --- | --- |
 | \`mfactl verify\` of a valid code, whole process, 1-user store, vs the floor program (benches/floor.rs: one durable UPDATE) | $(ms "$rv") | $(ms "$rfloor") | $r_floor | ≤ 1.3 | $(verdict "$r_floor" 1.3) |
 | \`mfactl verify\` vs \`age -d -i ID secret.age \| oathtool --totp -b - CODE\` (run by sh) | $(ms "$rv") | $(ms "$rpipe") | $r_pipe | ≤ 0.7 | $(verdict "$r_pipe" 0.7) |
+| \`mfactl verify\` vs the floor program checking the code (\`floor STORE USER ID CODE\`: the identity file read, the secret decrypted with age, the code checked, then the UPDATE) | $(ms "$rv") | $(ms "$rfloordec") | $(ratio "$rv" "$rfloordec") | none | |
+| ... that floor program vs the floor program without the decryption, and vs the pipeline: what the first two targets leave for everything else a verify does (below) | $(ms "$rfloordec") | $(ms "$rfloor"), $(ms "$rpipe") | $(ratio "$rfloordec" "$rfloor"), $(ratio "$rfloordec" "$rpipe") | none | |
 | \`mfactl verify\` vs \`oathtool --totp -b SECRET CODE\` (no file, no decryption, no write) | $(ms "$rv") | $(ms "$roath") | $(ratio "$rv" "$roath") | none | |
 | Start-up: \`mfactl --version\` vs \`oathtool --version\` | $(ms "$rver") | $(ms "$roathver") | $r_ver | ≤ 1.3 | $(verdict "$r_ver" 1.3) |
 | \`mfactl verify\` of a valid code, 100,000-user store vs 1-user store | $(ms "$v100k") | $(ms "$v1") | $(ratio "$v100k" "$v1") | ≤ 1.2 | $(verdict "$(ratio "$v100k" "$v1")" 1.2) |
@@ -567,6 +574,7 @@ $(frow 3 "\`oathtool --totp -b SECRET CODE\`")
 $(frow 4 "\`sh -c 'age -d -i ID secret.age \| oathtool --totp -b - CODE'\`")
 $(frow 5 "\`mfactl --version\`")
 $(frow 6 "\`oathtool --version\`")
+$(frow 7 "floor program checking the code: open, identity file, decryption, code check, one UPDATE, commit")
 
 Hyperfine runs, one command at a time (mean ± σ, median):
 
@@ -592,12 +600,19 @@ Hyperfine runs, one command at a time (mean ± σ, median):
   just before the benchmark. Between runs, hyperfine's \`--prepare\` runs
   \`sqlite3 S "$reset_sql"\` (not timed), so every timed run takes the full accepting path:
   process start, clap, identity file read, SQLite open, \`BEGIN IMMEDIATE\`, user and settings
-  read, age decryption (X25519), HMAC-SHA1 over the ±1 step window, the UPDATE of the user's
-  row and the audit row, the commit (rollback journal: see Durability), and the close.
+  read, age decryption (X25519), HMAC-SHA1 over the ±1 step window, the guarded UPDATE of the
+  token's row (not the user's: the reset leaves it nothing to clear) and the audit row, the
+  commit (rollback journal: see Durability), and the close.
   hyperfine stops on any exit status but 0, so every timed run was an acceptance.
 - **verify, replayed**: the same code again without the reset: rejected as \`replayed\` (exit 1,
-  checked by the script), the same path except that the user's row is not updated (the audit row
+  checked by the script), the same path except that the token's row is not updated (the audit row
   still is: it is a write transaction).
+- **floor programs** (benches/floor.rs, built like mfactl, with its SQLite and durability
+  settings): \`floor S bench\` opens the store, runs one UPDATE of the user's token in a
+  \`BEGIN IMMEDIATE\` transaction and commits; \`floor S bench ID CODE\` also reads the token's
+  ciphertext, loads the identity file, decrypts the secret with age and checks the code (mfactl's
+  own functions) before the UPDATE. They get verify's reset before each run, so their UPDATE
+  changes the row and writes.
 - **oathtool**: \`oathtool --totp -b SECRET CODE\` validating one code (window 0): no file, no
   decryption, no write. It is the floor of "a process that checks a TOTP code", not an
   equivalent workload: mfactl also decrypts the secret, enforces replay protection and lockout
@@ -656,16 +671,35 @@ pages would stay in the journal file).
 A verify's floor is what any process that records an accepted code durably must pay: the
 five fsyncs above dominate it, and on this shared machine each takes from 0.2 ms (idle disk)
 to several ms (other builds writing). The floor program pays the same five fsyncs with two
-pages written; mfactl writes seven (strace of one verify of an enabled user, pages named by
-SQLite's \`dbstat\`: the header, the token's and the user's rows, the audit row and its two
-indexes, and the \`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`), each also
-copied to the rollback journal first, and adds its start-up, clap's parse of one subcommand,
-the identity file, the schema check and the age decryption. An eighth page, the
-\`mfa_token_status\` index, is no longer written: the guarded UPDATE of an enabled token does
-not assign \`status\` (SQLite rewrites an index whenever its column is assigned, even to the
-same value). The \`sqlite_sequence\` page is the one left to save; it needs a migration that
-rebuilds the audit table (every row copied, the hash chain kept) and an id that may then be
-reused after the newest rows are deleted: not worth one page of seven.
+pages written; mfactl writes six (strace of one verify of an enabled user, pages named by
+SQLite's \`dbstat\`: the header, the token's row, the audit row and its two indexes, and the
+\`sqlite_sequence\` row of the audit table's \`AUTOINCREMENT\`), each also copied to the
+rollback journal first, and adds its start-up, clap's parse of one subcommand, the identity
+file, the schema check and the age decryption. Two more pages are no longer written: the
+\`mfa_token_status\` index (the guarded UPDATE of an enabled token does not assign
+\`status\`; SQLite rewrites an index whenever its column is assigned, even to the same
+value), and the user's row, which a success rewrote to clear failures, a lock and lockouts the
+user did not have (since 2026-11-26, late evening, it is written only when there is something
+to clear; on PostgreSQL that is one row version fewer per verify). The \`sqlite_sequence\`
+page is the one left to save; it needs a migration that rebuilds the audit table (every row
+copied, the hash chain kept) and an id that may then be reused after the newest rows are
+deleted: not worth one page of six.
+
+**What the first two targets leave.** The floor program checking a code is the least any
+verifier of an age-encrypted secret does: the floor program's durable write, plus the identity
+file, the X25519 decryption and the HMAC, and nothing else (no command line, settings,
+lockout or replay rule, audit row or output). In this run it takes
+$(ratio "$rfloordec" "$rfloor")× the floor program's time and $(ratio "$rfloordec" "$rpipe")× the
+pipeline's. A verify within 1.3× the floor program would have to do everything else in
+$(budget "$(awk -v a="$rfloor" -v b="$rfloordec" 'BEGIN { print 1.3 * a - b }')"), and within
+0.7× the pipeline in $(budget "$(awk -v a="$rpipe" -v b="$rfloordec" 'BEGIN { print 0.7 * a - b }')");
+it takes $(ms "$(awk -v a="$rv" -v b="$rfloordec" 'BEGIN { print a - b }')"). That everything
+else is what the other issues' contracts make a verify: clap's parse of the command line, the
+schema check, the settings, the lockout and replay rules checked under the write lock (the
+user's and the token's rows read, the replay mark written in the guarded UPDATE), the audit row of the hash chain (its tail read, the row, its two indexes and
+its hash), the output; and, in the kernel, the page faults of a 13 MB binary that also carries
+the PostgreSQL, TLS, terminal and export code.
+
 $(le "$r_floor" 1.3 || echo "In this run the ratio is $r_floor. Both write durably with the same fsyncs; what separates them is the work around the write, in user space (below) and in the kernel for a larger process (its page faults and exec; the system CPU columns above). Counted by callgrind (one accepted verify, 2026-11-26, evening): mfactl runs 2.76 M instructions (3.2 M in the morning, 3.7 M before help's tails were written out only for help, below), the floor program 0.65 M (of which 0.31 M parse the schema, which mfactl parses too). mfactl's own: the age decryption 1.06 M (an X25519 exchange, 0.64 M, and the identity's public key derived again by the age crate for every unwrap), its other SQL statements about 0.6 M (the user and settings reads, the guarded UPDATE, the two audit statements of the hash chain, the schema check: the floor program prepares one UPDATE; preparing the user's and the token's SELECTs alone is 0.3 M), clap 0.2 M, the start-up self-relocation 0.18 M against the floor program's 0.05 M. None of it is a write that could be dropped; each is a part of what a verify is. What the evening took off: SQLite's memory statistics, which made each of its allocations take a process-wide mutex (turned off first thing in \`main\`, and in the floor program, which runs the same SQLite: 2.94 M → 2.77 M instructions, 0.97× the time in 60 interleaved rounds), and the two start-up changes below (0.92× and 0.99×). The ratio moves with the machine as much as with mfactl: the floor program is mostly its fsyncs, whose time varies from run to run. In 60 interleaved rounds on a quiet machine (2026-11-26, late evening) a verify took 2.89 ms against the floor program's 1.88 ms (1.54), and the morning's binary 3.13 ms (so 0.92× the time).")
 
 The binary is a static position-independent executable (\`.cargo/static-pie-linker\`, which
@@ -686,9 +720,27 @@ the help texts (each subcommand's examples, and mfactl's environment, exit statu
 half of the instructions of \`--version\`: they are now added only when the parse ends in
 help (the command line is then parsed again with them), 1.12 M → 0.61 M instructions, 0.85×
 the time in 100 interleaved pairs.
-$(le "$r_ver" 1.3 || echo "In this run start-up is $r_ver× oathtool. What remains is the exec and the page faults of a 13 MB binary: about 117 against oathtool's 68, 47 of them the start-up self-relocation writing \`.data.rel.ro\` (200 KB, copy-on-write page by page: the panic locations and vtables of every crate linked in, a pointer each), and 0.35 M instructions (half of them that relocation). Two changes of 2026-11-26 evening, in interleaved pairs: the confusable prototypes of the look-alike check come from a generated table of plain arrays (\`src/names/confusables.rs\`, from unicode-security's data and tested against it) instead of unicode-security's own, whose 6,712 slices put 160 KB in \`.data.rel.ro\`: 20,293 → 13,580 relocations, 217 → 151 page faults, 0.91× the time; and the five global options are flattened into each subcommand instead of being clap \`global\` arguments, which clap copied into all twenty subcommands on every parse (about 150 KB allocated): 151 → 117 page faults, 0.86× the time. Packing the relocations (\`-z pack-relative-relocs\`) shrinks their table but not the pages they write: no measurable change, not kept. The same binary measures 1.1–1.3× oathtool in interleaved pairs of warm runs; this script's round-robin, one cold run per hyperfine call, puts every larger process further from oathtool than that.")
+$(le "$r_ver" 1.3 || echo "In this run start-up is $r_ver× oathtool. What remains is the exec and the page faults of a 13 MB binary: 139 as this script runs it (118 for a copy, below) against oathtool's 67, 47 of them the start-up self-relocation writing \`.data.rel.ro\` (200 KB, copy-on-write page by page: the panic locations and vtables of every crate linked in, a pointer each), and 0.35 M instructions (half of them that relocation). Two changes of 2026-11-26 evening, in interleaved pairs (page faults counted on copies of the binaries): the confusable prototypes of the look-alike check come from a generated table of plain arrays (\`src/names/confusables.rs\`, from unicode-security's data and tested against it) instead of unicode-security's own, whose 6,712 slices put 160 KB in \`.data.rel.ro\`: 20,293 → 13,580 relocations, 217 → 151 page faults, 0.91× the time; and the five global options are flattened into each subcommand instead of being clap \`global\` arguments, which clap copied into all twenty subcommands on every parse (about 150 KB allocated): 151 → 117 page faults, 0.86× the time. Packing the relocations (\`-z pack-relative-relocs\`) shrinks their table but not the pages they write: no measurable change, not kept. Spawned one after the other with nothing in between (60 interleaved rounds, 2026-11-26, night), the binary as built measures 1.37–1.45× oathtool and a copy 1.09–1.17×; this script's round-robin, one cold run per hyperfine call, puts every larger process further from oathtool than that.")
 
-$(if le "$list" 0.4; then echo "**list** is met ($(sec "$list") against 0.4 s; $(ratio "$list" "$listsql")× SQLite's shell printing the same columns)."; else echo "**list** is missed ($(sec "$list") against 0.4 s; $(ratio "$list" "$listsql")× SQLite's shell printing the same columns)."; fi) A profile (2026-11-26) puts about three quarters of it in the read, which must end before the output starts (a listing must not hold the store's read lock while a slow reader drains stdout): SQLite stepping through the rows and extracting 25 columns a user, then turning them into records (UTF-8 checks, ten timestamps parsed, a few allocations a user, the join by id), and the kernel's page faults for the ~110 MB the records take (about 27,000 faults; a quarter of the process's time is system time). The JSON, on worker threads, is the rest. What counted most on 2026-11-26: a user's token vector starts with room for one (peak RSS 194 → 125 MB); the unused recovery codes are counted in one scan instead of two subqueries a user (with ten codes a user, 2.58 s → 1.23 s, in one hyperfine call); in the evening, the records are built once, in name order, as the caller wants them (sorting an index of name prefixes, not 340-byte records, and no second vector for \`Mfa::list\`: peak RSS 124 → 111 MB, and a store whose names are not in row order, the fourth row, no longer lists 1.4× slower than one whose are), and the listed records are not freed one by one before the process exits (0.92× in interleaved pairs). Tried and not kept: mimalloc as the global allocator lists in about 0.8× the time with its transparent huge pages (the faults are most of what it saves: without them it gains little), but every process then starts 0.2 to 0.45 ms later (\`--version\` 1.16 to 1.35× as long, depending on the version and huge-page setting), which every verify would pay; SQLite's memory-mapped I/O made its own shell's scan slower (1.15×).
+**How the binary sits in the page cache moves start-up by a fifth.** This script times the
+binaries as cargo's linker wrote them, which is also how they are cached after being read back
+from disk (\`--version\`: 139 page faults either way, after \`echo 1 > /proc/sys/vm/drop_caches\`
+too). The same bytes written by \`cp\` take 118, and a binary installed by \`cargo install\` 128: the kernel here
+(Linux 6.18) caches a file written with \`write\` in large folios and maps a large folio whole on a
+fault, while the linker's output (written through \`mmap\`) and a binary read in by exec's
+faults are cached in 4 KiB pages, mapped 16 at a time. In 60 interleaved rounds (2026-11-26,
+late evening), the \`cp\` copy ran \`--version\` in 0.81× the time (1.08 against 1.34 ms;
+oathtool 0.92 ms: 1.17× against 1.45×), a verify in 0.80× (3.56 against 4.42 ms) and the floor
+program in 0.96×. The rows above keep the linker's state: it is what \`cargo run --release\`
+runs and what any binary falls back to once the cache is dropped, so a fresh install measures
+better than they say for a while, never worse. Tried and not kept: ordering the functions a verify and \`--version\` run
+first in \`.text\` (lld's \`--symbol-ordering-file\`, 1,155 symbols listed from a callgrind run)
+took their code's page faults from 90 to 29, a verify 0.95× and \`--version\` 0.93× the time in 60
+interleaved rounds; but the list names mangled symbols whose hashes change with the package's
+path, its dependencies and the compiler, so it stops working unnoticed (in a clone elsewhere)
+unless it is made again from a profile at every build.
+
+$(if le "$list" 0.4; then echo "**list** is met ($(sec "$list") against 0.4 s; $(ratio "$list" "$listsql")× SQLite's shell printing the same columns)."; else echo "**list** is missed in this run ($(sec "$list") against 0.4 s; $(ratio "$list" "$listsql")× SQLite's shell printing the same columns). Its JSON is written by worker threads, so it loses more than the other rows when another process holds a CPU (the load average above): in 12 interleaved rounds on a quiet machine (2026-11-26, night) this binary listed a store of the same kind in 0.35 s, and so did the late evening's, which measured 0.38 s in its own run of this script."; fi) A profile (2026-11-26) puts about three quarters of it in the read, which must end before the output starts (a listing must not hold the store's read lock while a slow reader drains stdout): SQLite stepping through the rows and extracting 25 columns a user, then turning them into records (UTF-8 checks, ten timestamps parsed, a few allocations a user, the join by id), and the kernel's page faults for the ~110 MB the records take (about 27,000 faults; a quarter of the process's time is system time). The JSON, on worker threads, is the rest. What counted most on 2026-11-26: a user's token vector starts with room for one (peak RSS 194 → 125 MB); the unused recovery codes are counted in one scan instead of two subqueries a user (with ten codes a user, 2.58 s → 1.23 s, in one hyperfine call); in the evening, the records are built once, in name order, as the caller wants them (sorting an index of name prefixes, not 340-byte records, and no second vector for \`Mfa::list\`: peak RSS 124 → 111 MB, and a store whose names are not in row order, the fourth row, no longer lists 1.4× slower than one whose are), and the listed records are not freed one by one before the process exits (0.92× in interleaved pairs). Tried and not kept: mimalloc as the global allocator lists in about 0.8× the time with its transparent huge pages (the faults are most of what it saves: without them it gains little), but every process then starts 0.2 to 0.45 ms later (\`--version\` 1.16 to 1.35× as long, depending on the version and huge-page setting), which every verify would pay; SQLite's memory-mapped I/O made its own shell's scan slower (1.15×).
 
 $(for m in "verify-100k $(ratio "$v100k" "$v1") 1.2" "import $imp 5" "rekey $rk 30"; do
     set -- $m
