@@ -314,9 +314,9 @@ pub(crate) trait Rows {
     /// Records an accepted code at `step` on token `token_id` of user `id`, and the token's new
     /// `drift`, guarded in the statement itself: only a token that is not disabled, whose last
     /// step is older, of a user not locked at `now` (no lock, or a timed one whose
-    /// `locked_until` is at or before `now`); then, when `clear_lock_state` (the user read under
-    /// the lock has failures, a lock or lockouts to forget), clears the user's failures, lock and
-    /// count of lockouts. Returns whether the token changed.
+    /// `locked_until` is at or before `now`). The user's row is not written (the caller clears
+    /// its lockout state with [`Rows::set_lock_state`] when it has any). Returns whether the
+    /// token changed.
     fn accept_step(
         &mut self,
         id: &str,
@@ -324,7 +324,6 @@ pub(crate) trait Rows {
         step: u64,
         drift: i64,
         now: Timestamp,
-        clear_lock_state: bool,
     ) -> Result<bool>;
     /// Records a resync of token `token_id` of user `id`: its replay mark moves to `step` and
     /// its drift becomes `drift`, under the same guard as [`Rows::accept_step`] (never
@@ -2103,11 +2102,14 @@ fn apply_verdict(
             let drift = crate::totp::drift_after(step, now_step(op, rec), settings.max_drift());
             // The guard repeats the replay and lock rules in the statement, so the row can never
             // record an older step or a locked user's success, whatever the caller decided.
-            // A user with nothing to clear keeps its row as it is: no write of it (one page
-            // fewer to journal on SQLite, no new row version on PostgreSQL).
-            let clear = LockState::of(rec) != LockState::CLEAR;
-            if !rows.accept_step(&rec.id, &rec.token_id, step, drift, op.now, clear)? {
+            if !rows.accept_step(&rec.id, &rec.token_id, step, drift, op.now)? {
                 return record_rejection(rows, op, rec, settings, RejectReason::Replayed);
+            }
+            // A success clears the user's failures, lock and lockouts. A user with none of them
+            // keeps its row as it is: no write of it (one page fewer to journal on SQLite, no
+            // new row version on PostgreSQL). `rec` was read under the write lock.
+            if LockState::of(rec) != LockState::CLEAR {
+                rows.set_lock_state(&rec.id, &LockState::CLEAR, op.now)?;
             }
             let confirmed = rec.status == Status::Pending;
             // A moved window is recorded with the acceptance that moved it.

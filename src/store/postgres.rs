@@ -775,7 +775,6 @@ impl Rows for PgRows<'_, '_> {
         step: u64,
         drift: i64,
         now: Timestamp,
-        clear_lock_state: bool,
     ) -> Result<bool> {
         let changed = self.tx.execute(
             "UPDATE mfa_token SET last_used_step = $2, last_used_at = $3, \
@@ -793,13 +792,6 @@ impl Rows for PgRows<'_, '_> {
                 &drift_param(drift),
             ],
         )?;
-        if changed == 1 && clear_lock_state {
-            self.tx.execute(
-                "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, locked_until = NULL, \
-                 lockouts = 0, updated_at = $2 WHERE id = $1",
-                &[&id, &now.to_string()],
-            )?;
-        }
         Ok(changed == 1)
     }
 

@@ -742,7 +742,6 @@ impl Rows for SqliteRows<'_> {
         step: u64,
         drift: i64,
         now: Timestamp,
-        clear_lock_state: bool,
     ) -> Result<bool> {
         // The usual case, an enabled token, does not name `status` in its SET: SQLite rewrites
         // an index whenever its column is assigned, even to the value it had, and that would be
@@ -763,14 +762,6 @@ impl Rows for SqliteRows<'_> {
             if changed != 0 {
                 break;
             }
-        }
-        if changed == 1 && clear_lock_state {
-            self.tx
-                .prepare_cached(
-                    "UPDATE mfa_user SET failed_attempts = 0, locked_at = NULL, \
-                     locked_until = NULL, lockouts = 0, updated_at = ?2 WHERE id = ?1",
-                )?
-                .execute(params![id, now])?;
         }
         Ok(changed == 1)
     }
